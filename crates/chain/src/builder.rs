@@ -1,0 +1,117 @@
+//! Building a block on the head: execute transactions, then fill in the header's results.
+
+use crate::{BlockError, validation};
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header, TxReceipt,
+    proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
+};
+use alloy_eips::eip4895::Withdrawals;
+use alloy_primitives::{Address, B64, B256, Bloom, Bytes, U256};
+use phala_evm::{BlockExecutor, blob_gas_of};
+use phala_primitives::{Block, BlockBody, ChainSpec, EthereumHardforks, TxEnvelope};
+use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
+use std::sync::Arc;
+
+/// What the builder of the next block chooses.
+#[derive(Debug, Clone, Default)]
+pub struct BlockAttributes {
+    /// Timestamp (must be after the parent's).
+    pub timestamp: u64,
+    /// Fee recipient.
+    pub beneficiary: Address,
+    /// Gas limit (`None`: the parent's).
+    pub gas_limit: Option<u64>,
+    /// `prevrandao` / mix hash.
+    pub prev_randao: B256,
+    /// Parent beacon block root (Cancun and later).
+    pub parent_beacon_block_root: Option<B256>,
+    /// Extra data.
+    pub extra_data: Bytes,
+}
+
+/// Builds blocks on the current head of a database without writing anything.
+#[derive(Debug)]
+pub struct BlockBuilder<'db> {
+    db: &'db Database,
+    executor: BlockExecutor,
+}
+
+impl<'db> BlockBuilder<'db> {
+    /// A builder for `spec` over `db`.
+    pub fn new(db: &'db Database, spec: Arc<ChainSpec>) -> Self {
+        Self { db, executor: BlockExecutor::new(spec) }
+    }
+
+    /// Builds a post-merge block on the head with `transactions` (all of which must be valid).
+    pub fn build(
+        &self,
+        attributes: &BlockAttributes,
+        transactions: Vec<TxEnvelope>,
+    ) -> Result<Block, BlockError> {
+        let spec = self.executor.spec();
+        let parent_hash = self.db.head_hash()?;
+        let parent = self.db.header(parent_hash)?.ok_or(StorageError::MissingBlock(parent_hash))?;
+        let number = parent.number + 1;
+        let timestamp = attributes.timestamp;
+        let cancun = spec.is_cancun_active_at_timestamp(timestamp);
+        let shanghai = spec.is_shanghai_active_at_timestamp(timestamp);
+        let mut header = Header {
+            parent_hash,
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: attributes.beneficiary,
+            difficulty: U256::ZERO,
+            number,
+            gas_limit: attributes.gas_limit.unwrap_or(parent.gas_limit),
+            timestamp,
+            extra_data: attributes.extra_data.clone(),
+            mix_hash: attributes.prev_randao,
+            nonce: B64::ZERO,
+            base_fee_per_gas: spec.next_block_base_fee(&parent),
+            withdrawals_root: shanghai.then(|| calculate_withdrawals_root(&[])),
+            parent_beacon_block_root: if cancun {
+                Some(attributes.parent_beacon_block_root.unwrap_or_default())
+            } else {
+                None
+            },
+            ..Default::default()
+        };
+        if let Some(params) = spec.blob_params_at_timestamp(timestamp) {
+            header.excess_blob_gas = Some(params.next_block_excess_blob_gas_osaka(
+                parent.excess_blob_gas.unwrap_or_default(),
+                parent.blob_gas_used.unwrap_or_default(),
+                parent.base_fee_per_gas.unwrap_or_default(),
+            ));
+        }
+        let body = BlockBody {
+            transactions,
+            ommers: Vec::new(),
+            withdrawals: shanghai.then(Withdrawals::default),
+        };
+        let mut block = Block { header, body };
+        block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
+        if cancun {
+            block.header.blob_gas_used = Some(blob_gas_of(&block));
+        }
+
+        let senders = self.executor.recover_senders(&block)?;
+        let mut writes = self.db.write_set();
+        let outcome = self.executor.execute(LatestState::new(&writes), &block, &senders)?;
+        let header = &mut block.header;
+        header.gas_used = outcome.gas_used;
+        header.receipts_root = calculate_receipt_root(&outcome.receipts);
+        let mut bloom = Bloom::ZERO;
+        for receipt in &outcome.receipts {
+            bloom.accrue_bloom(&receipt.bloom());
+        }
+        header.logs_bloom = bloom;
+        header.requests_hash = spec
+            .is_prague_active_at_timestamp(timestamp)
+            .then(|| outcome.requests.requests_hash());
+        header.state_root =
+            StateWriter::new(&mut writes).apply_state_changes(number, &outcome.changes)?;
+        // The write set is dropped: building never changes the database.
+        validation::validate_header(spec, header)?;
+        validation::validate_against_parent(spec, header, &parent)?;
+        Ok(block)
+    }
+}

@@ -1,0 +1,252 @@
+//! Consensus checks of headers and bodies, and of execution results against the header.
+
+use crate::BlockError;
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header, TxReceipt,
+    proofs::{
+        calculate_ommers_root, calculate_receipt_root, calculate_transaction_root,
+        calculate_withdrawals_root,
+    },
+};
+use alloy_eips::{eip1559::GAS_LIMIT_BOUND_DIVISOR, eip4844::DATA_GAS_PER_BLOB};
+use alloy_primitives::{B64, Bloom, U256};
+use phala_evm::{ExecutionOutcome, blob_gas_of};
+use phala_primitives::{Block, ChainSpec, EthereumHardforks};
+
+/// Largest gas limit a header may carry (2^63 - 1).
+pub const MAXIMUM_GAS_LIMIT: u64 = i64::MAX as u64;
+/// Smallest gas limit a header may carry.
+pub const MINIMUM_GAS_LIMIT: u64 = 5000;
+/// Longest `extra_data` allowed.
+pub const MAXIMUM_EXTRA_DATA_SIZE: usize = 32;
+/// How many generations back an ommer may be.
+const MAX_OMMER_DEPTH: u64 = 6;
+
+fn header_error(message: impl Into<String>) -> BlockError {
+    BlockError::Header(message.into())
+}
+
+fn body_error(message: impl Into<String>) -> BlockError {
+    BlockError::Body(message.into())
+}
+
+/// Checks a header on its own: sizes, and that exactly the fields of the active forks are set.
+pub fn validate_header(spec: &ChainSpec, header: &Header) -> Result<(), BlockError> {
+    if header.extra_data.len() > MAXIMUM_EXTRA_DATA_SIZE {
+        return Err(header_error(format!(
+            "extra data is {} bytes, more than {MAXIMUM_EXTRA_DATA_SIZE}",
+            header.extra_data.len()
+        )));
+    }
+    if header.gas_limit > MAXIMUM_GAS_LIMIT {
+        return Err(header_error(format!("gas limit {} is above 2^63-1", header.gas_limit)));
+    }
+    if header.gas_limit < MINIMUM_GAS_LIMIT {
+        return Err(header_error(format!("gas limit {} is below {MINIMUM_GAS_LIMIT}", header.gas_limit)));
+    }
+    if header.gas_used > header.gas_limit {
+        return Err(header_error(format!(
+            "gas used {} exceeds gas limit {}",
+            header.gas_used, header.gas_limit
+        )));
+    }
+    let number = header.number;
+    let timestamp = header.timestamp;
+    if spec.is_paris_active_at_block(number) {
+        if header.difficulty != U256::ZERO {
+            return Err(header_error("post-merge difficulty must be zero"));
+        }
+        if header.nonce != B64::ZERO {
+            return Err(header_error("post-merge nonce must be zero"));
+        }
+        if header.ommers_hash != EMPTY_OMMER_ROOT_HASH {
+            return Err(header_error("post-merge ommers hash must be the empty list hash"));
+        }
+    } else if header.difficulty.is_zero() {
+        return Err(header_error("proof-of-work block with zero difficulty"));
+    }
+    expect_field("base fee", header.base_fee_per_gas.is_some(), spec.is_london_active_at_block(number))?;
+    expect_field(
+        "withdrawals root",
+        header.withdrawals_root.is_some(),
+        spec.is_shanghai_active_at_timestamp(timestamp),
+    )?;
+    let cancun = spec.is_cancun_active_at_timestamp(timestamp);
+    expect_field("blob gas used", header.blob_gas_used.is_some(), cancun)?;
+    expect_field("excess blob gas", header.excess_blob_gas.is_some(), cancun)?;
+    expect_field("parent beacon block root", header.parent_beacon_block_root.is_some(), cancun)?;
+    expect_field(
+        "requests hash",
+        header.requests_hash.is_some(),
+        spec.is_prague_active_at_timestamp(timestamp),
+    )?;
+    Ok(())
+}
+
+fn expect_field(name: &str, present: bool, active: bool) -> Result<(), BlockError> {
+    match (present, active) {
+        (true, false) => Err(header_error(format!("{name} is set before its fork"))),
+        (false, true) => Err(header_error(format!("{name} is missing"))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a header against its parent: number, time, gas limit bounds, base fee, blob gas.
+pub fn validate_against_parent(
+    spec: &ChainSpec,
+    header: &Header,
+    parent: &Header,
+) -> Result<(), BlockError> {
+    if header.number != parent.number + 1 {
+        return Err(header_error(format!(
+            "number {} does not follow parent number {}",
+            header.number, parent.number
+        )));
+    }
+    if header.timestamp <= parent.timestamp {
+        return Err(header_error(format!(
+            "timestamp {} is not after parent timestamp {}",
+            header.timestamp, parent.timestamp
+        )));
+    }
+    // At the London block the gas target stays, so the limit doubles (EIP-1559 elasticity).
+    let parent_gas_limit = if spec.is_london_active_at_block(header.number)
+        && !spec.is_london_active_at_block(parent.number)
+    {
+        parent.gas_limit * spec.base_fee_params.elasticity_multiplier as u64
+    } else {
+        parent.gas_limit
+    };
+    let max_delta = parent_gas_limit / GAS_LIMIT_BOUND_DIVISOR;
+    if header.gas_limit.abs_diff(parent_gas_limit) >= max_delta {
+        return Err(header_error(format!(
+            "gas limit {} differs from parent gas limit {parent_gas_limit} by {} or more",
+            header.gas_limit, max_delta
+        )));
+    }
+    let expected_base_fee = spec.next_block_base_fee(parent);
+    if header.base_fee_per_gas != expected_base_fee {
+        return Err(header_error(format!(
+            "base fee {:?} is not the expected {:?}",
+            header.base_fee_per_gas, expected_base_fee
+        )));
+    }
+    if let Some(params) = spec.blob_params_at_timestamp(header.timestamp) {
+        let parent_excess = parent.excess_blob_gas.unwrap_or_default();
+        let parent_used = parent.blob_gas_used.unwrap_or_default();
+        let expected = params.next_block_excess_blob_gas_osaka(
+            parent_excess,
+            parent_used,
+            parent.base_fee_per_gas.unwrap_or_default(),
+        );
+        if header.excess_blob_gas != Some(expected) {
+            return Err(header_error(format!(
+                "excess blob gas {:?} is not the expected {expected}",
+                header.excess_blob_gas
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the body against the header: transactions root, ommers, withdrawals, blob gas.
+pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> {
+    let header = &block.header;
+    let body = &block.body;
+    let tx_root = calculate_transaction_root(&body.transactions);
+    if tx_root != header.transactions_root {
+        return Err(body_error(format!(
+            "transactions root {tx_root} does not match header {}",
+            header.transactions_root
+        )));
+    }
+    let ommers_root = calculate_ommers_root(&body.ommers);
+    if ommers_root != header.ommers_hash {
+        return Err(body_error(format!(
+            "ommers hash {ommers_root} does not match header {}",
+            header.ommers_hash
+        )));
+    }
+    if !body.ommers.is_empty() {
+        if spec.is_paris_active_at_block(header.number) {
+            return Err(body_error("ommers are not allowed after the merge"));
+        }
+        if body.ommers.len() > 2 {
+            return Err(body_error(format!("{} ommers, at most 2 allowed", body.ommers.len())));
+        }
+        for ommer in &body.ommers {
+            if ommer.number >= header.number || ommer.number + MAX_OMMER_DEPTH < header.number {
+                return Err(body_error(format!(
+                    "ommer #{} is not within {MAX_OMMER_DEPTH} generations below #{}",
+                    ommer.number, header.number
+                )));
+            }
+        }
+        if body.ommers.len() == 2 && body.ommers[0].hash_slow() == body.ommers[1].hash_slow() {
+            return Err(body_error("duplicate ommer"));
+        }
+    }
+    match (&body.withdrawals, header.withdrawals_root) {
+        (Some(withdrawals), Some(expected)) => {
+            let root = calculate_withdrawals_root(withdrawals);
+            if root != expected {
+                return Err(body_error(format!(
+                    "withdrawals root {root} does not match header {expected}"
+                )));
+            }
+        }
+        (None, None) => {}
+        (Some(_), None) => return Err(body_error("withdrawals before Shanghai")),
+        (None, Some(_)) => return Err(body_error("withdrawals missing")),
+    }
+    if let Some(header_blob_gas) = header.blob_gas_used {
+        let blob_gas = blob_gas_of(block);
+        if blob_gas != header_blob_gas {
+            return Err(body_error(format!(
+                "blob gas used {blob_gas} does not match header {header_blob_gas}"
+            )));
+        }
+        if let Some(params) = spec.blob_params_at_timestamp(header.timestamp) {
+            let max = params.max_blob_gas_per_block();
+            if blob_gas > max {
+                return Err(body_error(format!(
+                    "blob gas used {blob_gas} exceeds the maximum {max} ({} blobs)",
+                    max / DATA_GAS_PER_BLOB
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks execution results against the header (all but the state root).
+pub fn validate_execution(
+    spec: &ChainSpec,
+    header: &Header,
+    outcome: &ExecutionOutcome,
+) -> Result<(), BlockError> {
+    if outcome.gas_used != header.gas_used {
+        return Err(BlockError::GasUsed { header: header.gas_used, computed: outcome.gas_used });
+    }
+    let receipts_root = calculate_receipt_root(&outcome.receipts);
+    if receipts_root != header.receipts_root {
+        return Err(BlockError::ReceiptsRoot { header: header.receipts_root, computed: receipts_root });
+    }
+    let mut bloom = Bloom::ZERO;
+    for receipt in &outcome.receipts {
+        bloom.accrue_bloom(&receipt.bloom());
+    }
+    if bloom != header.logs_bloom {
+        return Err(BlockError::LogsBloom {
+            header: Box::new(header.logs_bloom),
+            computed: Box::new(bloom),
+        });
+    }
+    let requests_hash = spec
+        .is_prague_active_at_timestamp(header.timestamp)
+        .then(|| outcome.requests.requests_hash());
+    if requests_hash != header.requests_hash {
+        return Err(BlockError::RequestsHash { header: header.requests_hash, computed: requests_hash });
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+use crate::{EvmSpec, ExecutionError, StateDatabase};
+use alloy_consensus::{Transaction, TxType, transaction::SignerRecoverable};
+use alloy_eips::eip7685::Requests;
+use alloy_evm::{
+    EthEvmFactory, EvmEnv, EvmFactory,
+    block::BlockExecutor as _,
+    eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
+};
+use alloy_hardforks::EthereumHardforks;
+use alloy_primitives::{Address, B256};
+use phala_primitives::{
+    Account, AccountChange, Block, ChainSpec, Header, ReceiptEnvelope, StateChanges, StateReader,
+    TxEnvelope,
+};
+use revm::database::{BundleState, State, states::bundle_state::BundleRetention};
+use std::{borrow::Cow, sync::Arc};
+
+/// What executing a block produced.
+#[derive(Debug)]
+pub struct ExecutionOutcome {
+    /// One receipt per transaction.
+    pub receipts: Vec<ReceiptEnvelope>,
+    /// Gas used by all transactions.
+    pub gas_used: u64,
+    /// Blob gas used (EIP-4844).
+    pub blob_gas_used: u64,
+    /// EIP-7685 requests (Prague).
+    pub requests: Requests,
+    /// State changes to persist.
+    pub changes: StateChanges,
+}
+
+/// The EVM environment (fork rules, block fields, blob fee) of a block.
+pub fn evm_env_for_header(spec: &Arc<ChainSpec>, header: &Header) -> EvmEnv {
+    EvmEnv::for_eth_block(
+        header,
+        EvmSpec(spec.clone()),
+        spec.chain_id,
+        spec.blob_params_at_timestamp(header.timestamp),
+    )
+}
+
+/// Executes blocks with Ethereum rules.
+#[derive(Debug, Clone)]
+pub struct BlockExecutor {
+    spec: Arc<ChainSpec>,
+    evm_spec: EvmSpec,
+    evm_factory: EthEvmFactory,
+}
+
+impl BlockExecutor {
+    /// An executor for `spec`.
+    pub fn new(spec: Arc<ChainSpec>) -> Self {
+        Self { evm_spec: EvmSpec(spec.clone()), spec, evm_factory: EthEvmFactory::default() }
+    }
+
+    /// The chain spec.
+    pub const fn spec(&self) -> &Arc<ChainSpec> {
+        &self.spec
+    }
+
+    /// Recovers the sender of every transaction, checking that each signature is valid (low `s`,
+    /// EIP-2) and that each transaction type is active at the block.
+    pub fn recover_senders(&self, block: &Block) -> Result<Vec<Address>, ExecutionError> {
+        let header = &block.header;
+        block
+            .body
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(index, tx)| {
+                self.check_tx_type(index, tx, header)?;
+                tx.recover_signer()
+                    .map_err(|_| ExecutionError::InvalidSignature { index, hash: *tx.tx_hash() })
+            })
+            .collect()
+    }
+
+    fn check_tx_type(
+        &self,
+        index: usize,
+        tx: &TxEnvelope,
+        header: &Header,
+    ) -> Result<(), ExecutionError> {
+        let spec = &self.spec;
+        let active = match tx.tx_type() {
+            TxType::Legacy => true,
+            TxType::Eip2930 => spec.is_berlin_active_at_block(header.number),
+            TxType::Eip1559 => spec.is_london_active_at_block(header.number),
+            TxType::Eip4844 => spec.is_cancun_active_at_timestamp(header.timestamp),
+            TxType::Eip7702 => spec.is_prague_active_at_timestamp(header.timestamp),
+        };
+        if active {
+            Ok(())
+        } else {
+            Err(ExecutionError::TxTypeNotActive {
+                index,
+                hash: *tx.tx_hash(),
+                tx_type: tx.tx_type() as u8,
+            })
+        }
+    }
+
+    /// Executes `block` on `state`, with `senders` from [`Self::recover_senders`].
+    pub fn execute<R: StateReader>(
+        &self,
+        state: R,
+        block: &Block,
+        senders: &[Address],
+    ) -> Result<ExecutionOutcome, ExecutionError> {
+        let header = &block.header;
+        let mut db =
+            State::builder().with_database_ref(StateDatabase(state)).with_bundle_update().build();
+        let evm = self.evm_factory.create_evm(&mut db, evm_env_for_header(&self.spec, header));
+        let ctx = EthBlockExecutionCtx {
+            parent_hash: header.parent_hash,
+            parent_beacon_block_root: header.parent_beacon_block_root,
+            ommers: &block.body.ommers,
+            withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
+            extra_data: header.extra_data.clone(),
+            tx_count_hint: Some(block.body.transactions.len()),
+            slot_number: None,
+        };
+        let mut executor =
+            EthBlockExecutor::new(evm, ctx, &self.evm_spec, AlloyReceiptBuilder::default());
+        executor.apply_pre_execution_changes()?;
+        for (tx, sender) in block.body.transactions.iter().zip(senders) {
+            executor.execute_transaction(alloy_consensus::transaction::Recovered::new_unchecked(
+                tx, *sender,
+            ))?;
+        }
+        let (_, result) = executor.finish()?;
+        db.merge_transitions(BundleRetention::Reverts);
+        let changes = state_changes(db.take_bundle());
+        Ok(ExecutionOutcome {
+            receipts: result.receipts,
+            gas_used: result.gas_used,
+            blob_gas_used: result.blob_gas_used,
+            requests: result.requests,
+            changes,
+        })
+    }
+}
+
+/// Converts revm's bundle into the ordered, storage-facing [`StateChanges`].
+fn state_changes(bundle: BundleState) -> StateChanges {
+    let mut changes = StateChanges::default();
+    for (address, account) in bundle.state {
+        let storage_wiped = account.was_destroyed();
+        let storage = account
+            .storage
+            .into_iter()
+            .filter(|(_, slot)| storage_wiped || slot.is_changed())
+            .map(|(key, slot)| (key, slot.present_value))
+            .collect();
+        let account = account.info.map(|info| Account {
+            nonce: info.nonce,
+            balance: info.balance,
+            code_hash: info.code_hash,
+        });
+        changes.accounts.insert(address, AccountChange { account, storage_wiped, storage });
+    }
+    for (code_hash, code) in bundle.contracts {
+        if code_hash != B256::ZERO && code_hash != revm::primitives::KECCAK_EMPTY {
+            changes.bytecodes.insert(code_hash, code.original_bytes());
+        }
+    }
+    changes
+}
+
+/// Checks that the sum of the transactions' blob gas matches the header (also used by callers
+/// before execution).
+pub fn blob_gas_of(block: &Block) -> u64 {
+    block.body.transactions.iter().filter_map(|tx| tx.blob_gas_used()).sum()
+}

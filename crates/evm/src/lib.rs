@@ -1,0 +1,22 @@
+//! Block execution for phala-node.
+//!
+//! Key components:
+//! - [`BlockExecutor`]: executes a block's transactions on a [`StateReader`] with Ethereum L1
+//!   rules (system calls of EIP-4788 and EIP-2935, pre-merge block and ommer rewards, the DAO
+//!   fork, withdrawals, EIP-6110/7002/7251 requests), built on alloy-evm and revm.
+//! - [`ExecutionOutcome`]: receipts, gas, requests and the [`StateChanges`] to persist.
+//! - [`EvmSpec`]: the chain spec as alloy-evm sees it.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod database;
+mod error;
+mod executor;
+mod spec;
+
+pub use database::StateDatabase;
+pub use error::ExecutionError;
+pub use executor::{BlockExecutor, ExecutionOutcome, blob_gas_of, evm_env_for_header};
+pub use spec::EvmSpec;
+
+pub use phala_primitives::{StateChanges, StateReader};

@@ -1,0 +1,36 @@
+use std::path::PathBuf;
+
+/// Errors of node commands.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The chain spec could not be loaded.
+    #[error("--chain: {0}")]
+    ChainSpec(#[from] phala_primitives::ChainSpecError),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] phala_storage::StorageError),
+    /// A block failed to import.
+    #[error(transparent)]
+    Import(#[from] phala_chain::ImportError),
+    /// Chain set-up failed.
+    #[error(transparent)]
+    Chain(#[from] phala_chain::BlockError),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The import file is not a sequence of RLP blocks.
+    #[error("{path}: malformed RLP at byte offset {offset}: {source}")]
+    MalformedFile {
+        /// The file.
+        path: PathBuf,
+        /// Where the bad item starts.
+        offset: usize,
+        /// The RLP error.
+        source: alloy_rlp::Error,
+    },
+}

@@ -1,0 +1,38 @@
+use std::path::PathBuf;
+
+/// Errors raised while loading or validating a chain specification.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainSpecError {
+    /// The genesis file could not be read.
+    #[error("cannot read genesis file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The genesis file is not valid genesis JSON.
+    #[error("invalid genesis JSON in {path}: {source}")]
+    Json {
+        /// The file (or `<inline>`).
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The chain spec name is neither a known spec nor a file.
+    #[error("unknown chain `{0}`: expected one of dev, or a path to a genesis.json")]
+    UnknownChain(String),
+    /// The merge configuration cannot be turned into a fork schedule.
+    #[error(
+        "genesis config sets terminalTotalDifficulty {0} but no mergeNetsplitBlock; the first post-merge block must be known"
+    )]
+    UnknownMergeBlock(alloy_primitives::U256),
+    /// Hardforks are configured out of order.
+    #[error("hardfork {later} is scheduled before {earlier}")]
+    ForkOrder {
+        /// The fork that must come first.
+        earlier: String,
+        /// The fork scheduled too early.
+        later: String,
+    },
+}

@@ -1,0 +1,28 @@
+//! Chain specification and block types for phala-node.
+//!
+//! Key components:
+//! - [`ChainSpec`]: chain id, Ethereum hardforks by block number / total difficulty / timestamp, the
+//!   OP hardforks of the L2, blob schedule, base fee parameters and the genesis allocation.
+//! - [`genesis`]: loading a geth-style `genesis.json` and building the genesis header.
+//! - Re-exports of the alloy block, transaction and receipt types used across the workspace.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod chain_spec;
+pub mod state;
+mod error;
+pub mod genesis;
+
+pub use chain_spec::{ChainSpec, OpHardfork};
+pub use error::ChainSpecError;
+pub use state::{Account, AccountChange, StateChanges, StateReadError, StateReader};
+
+pub use alloy_consensus::{
+    Block as AlloyBlock, BlockBody as AlloyBlockBody, Header, ReceiptEnvelope, TxEnvelope,
+};
+pub use alloy_hardforks::{EthereumHardfork, EthereumHardforks, ForkCondition};
+
+/// A block with Ethereum transactions.
+pub type Block = AlloyBlock<TxEnvelope>;
+/// The body of a [`Block`].
+pub type BlockBody = AlloyBlockBody<TxEnvelope>;

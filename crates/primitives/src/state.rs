@@ -1,0 +1,59 @@
+//! Plain-state types shared by execution and storage.
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_trie::KECCAK_EMPTY;
+use std::collections::BTreeMap;
+
+/// An account in plain state, without its storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Account {
+    /// Transaction count (or contract creation count).
+    pub nonce: u64,
+    /// Balance in wei.
+    pub balance: U256,
+    /// Keccak of the code ([`KECCAK_EMPTY`] when there is none).
+    pub code_hash: B256,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Self { nonce: 0, balance: U256::ZERO, code_hash: KECCAK_EMPTY }
+    }
+}
+
+/// How one account changed in a block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountChange {
+    /// The account after the block; `None` if it no longer exists.
+    pub account: Option<Account>,
+    /// Whether all storage present before the block was wiped (self-destruct, or re-creation)
+    /// before `storage` was applied.
+    pub storage_wiped: bool,
+    /// Storage slots written by the block and their new values (zero means deleted).
+    pub storage: BTreeMap<U256, U256>,
+}
+
+/// All state changes of one block, ordered by address so that applying them is deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateChanges {
+    /// Changed accounts.
+    pub accounts: BTreeMap<Address, AccountChange>,
+    /// Code first deployed in this block, by hash.
+    pub bytecodes: BTreeMap<B256, Bytes>,
+}
+
+/// Error of a [`StateReader`]: the storage layer's error, boxed so that execution does not
+/// depend on storage.
+pub type StateReadError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Read access to the state a block executes on.
+pub trait StateReader {
+    /// The account at `address`, if it exists.
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError>;
+    /// The value of a storage slot (zero if unset).
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError>;
+    /// Code by its hash.
+    fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError>;
+    /// Hash of the canonical block `number` on the chain being extended.
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError>;
+}

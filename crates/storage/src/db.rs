@@ -1,0 +1,364 @@
+use crate::{
+    StorageError, StorageResult, StoredAccount, Table, TxLocation,
+    models::{decode_rlp, decode_u64, decode_word},
+    tables::{key, meta},
+};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use phala_primitives::{BlockBody, Header, ReceiptEnvelope};
+use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch};
+use std::{collections::BTreeMap, path::Path};
+
+/// The node's database: one RocksDB with a column family per [`Table`].
+#[derive(Debug)]
+pub struct Database {
+    db: DB,
+}
+
+impl Database {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> StorageResult<Self> {
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.create_missing_column_families(true);
+        options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        options.set_max_open_files(512);
+        options.increase_parallelism(2);
+        let descriptors = Table::ALL.iter().map(|table| {
+            let mut cf_options = Options::default();
+            cf_options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            ColumnFamilyDescriptor::new(table.name(), cf_options)
+        });
+        let db = DB::open_cf_descriptors(&options, path, descriptors)?;
+        Ok(Self { db })
+    }
+
+    fn cf(&self, table: Table) -> &ColumnFamily {
+        // Every table's column family is created by `open`.
+        self.db.cf_handle(table.name()).expect("column family is created at open")
+    }
+
+    /// A new, empty set of pending writes over this database.
+    pub const fn write_set(&self) -> WriteSet<'_> {
+        WriteSet { db: self, pending: BTreeMap::new() }
+    }
+
+    /// Iterates `table` from `from` while keys start with `prefix`.
+    fn iterate(
+        &self,
+        table: Table,
+        from: &[u8],
+        prefix: &[u8],
+        mut visit: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> StorageResult<()> {
+        let iter = self.db.iterator_cf(self.cf(table), IteratorMode::From(from, Direction::Forward));
+        for item in iter {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || !visit(&k, &v) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Approximate on-disk size and key count per table (`db stats`).
+    pub fn table_stats(&self) -> Vec<(Table, u64, u64)> {
+        Table::ALL
+            .iter()
+            .map(|table| {
+                let cf = self.cf(*table);
+                let size = self
+                    .db
+                    .property_int_value_cf(cf, "rocksdb.total-sst-files-size")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                let keys = self
+                    .db
+                    .property_int_value_cf(cf, "rocksdb.estimate-num-keys")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                (*table, size, keys)
+            })
+            .collect()
+    }
+}
+
+/// Read access shared by the committed database and a pending [`WriteSet`]; typed getters for
+/// every table are provided on top of the raw key-value reads.
+pub trait KeyValueRead {
+    /// The raw value of `key` in `table`.
+    fn get(&self, table: Table, key: &[u8]) -> StorageResult<Option<Vec<u8>>>;
+
+    /// All entries of `table` whose key starts with `prefix`, in key order.
+    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>>;
+
+    /// The first entry at or after `from` whose key starts with `prefix`.
+    fn seek(&self, table: Table, from: &[u8], prefix: &[u8])
+    -> StorageResult<Option<(Vec<u8>, Vec<u8>)>>;
+
+    /// Hash of the canonical head.
+    fn head_hash(&self) -> StorageResult<B256> {
+        let bytes = self.get(Table::Meta, meta::HEAD)?.ok_or(StorageError::NotInitialised)?;
+        B256::try_from(bytes.as_slice()).map_err(|_| StorageError::corrupt(Table::Meta, "head"))
+    }
+
+    /// Hash of the genesis block, if the database is initialised.
+    fn genesis_hash(&self) -> StorageResult<Option<B256>> {
+        self.get(Table::Meta, meta::GENESIS)?
+            .map(|bytes| {
+                B256::try_from(bytes.as_slice())
+                    .map_err(|_| StorageError::corrupt(Table::Meta, "genesis"))
+            })
+            .transpose()
+    }
+
+    /// The genesis JSON the database was initialised with.
+    fn chain_config(&self) -> StorageResult<Option<Vec<u8>>> {
+        self.get(Table::Meta, meta::CHAIN)
+    }
+
+    /// The header of the canonical head.
+    fn head_header(&self) -> StorageResult<Header> {
+        let hash = self.head_hash()?;
+        self.header(hash)?.ok_or(StorageError::MissingBlock(hash))
+    }
+
+    /// A header by block hash (canonical or not).
+    fn header(&self, hash: B256) -> StorageResult<Option<Header>> {
+        self.get(Table::Headers, hash.as_slice())?
+            .map(|bytes| decode_rlp(Table::Headers, &bytes))
+            .transpose()
+    }
+
+    /// The number of a known block.
+    fn block_number(&self, hash: B256) -> StorageResult<Option<u64>> {
+        self.get(Table::HeaderNumbers, hash.as_slice())?
+            .map(|bytes| decode_u64(Table::HeaderNumbers, &bytes))
+            .transpose()
+    }
+
+    /// A block body by block hash.
+    fn body(&self, hash: B256) -> StorageResult<Option<BlockBody>> {
+        self.get(Table::Bodies, hash.as_slice())?
+            .map(|bytes| decode_rlp(Table::Bodies, &bytes))
+            .transpose()
+    }
+
+    /// The receipts of a block by block hash.
+    fn receipts(&self, hash: B256) -> StorageResult<Option<Vec<ReceiptEnvelope>>> {
+        self.get(Table::Receipts, hash.as_slice())?
+            .map(|bytes| decode_rlp(Table::Receipts, &bytes))
+            .transpose()
+    }
+
+    /// The canonical block hash at `number`.
+    fn canonical_hash(&self, number: u64) -> StorageResult<Option<B256>> {
+        self.get(Table::CanonicalHashes, &number.to_be_bytes())?
+            .map(|bytes| {
+                B256::try_from(bytes.as_slice())
+                    .map_err(|_| StorageError::corrupt(Table::CanonicalHashes, "hash"))
+            })
+            .transpose()
+    }
+
+    /// Where a canonical transaction is.
+    fn tx_location(&self, tx_hash: B256) -> StorageResult<Option<TxLocation>> {
+        self.get(Table::TxLookup, tx_hash.as_slice())?
+            .map(|bytes| TxLocation::decode_value(&bytes))
+            .transpose()
+    }
+
+    /// The latest account with its storage root.
+    fn stored_account(&self, address: Address) -> StorageResult<Option<StoredAccount>> {
+        self.get(Table::Accounts, address.as_slice())?
+            .map(|bytes| StoredAccount::decode_value(Table::Accounts, &bytes))
+            .transpose()
+    }
+
+    /// The latest value of a storage slot.
+    fn storage_value(&self, address: Address, slot: U256) -> StorageResult<U256> {
+        match self.get(Table::Storage, &key(&[address.as_slice(), &slot.to_be_bytes::<32>()]))? {
+            Some(bytes) => decode_word(Table::Storage, &bytes),
+            None => Ok(U256::ZERO),
+        }
+    }
+
+    /// Code by hash.
+    fn bytecode(&self, code_hash: B256) -> StorageResult<Option<Bytes>> {
+        Ok(self.get(Table::Bytecodes, code_hash.as_slice())?.map(Bytes::from))
+    }
+
+    /// The account as it was after block `number` was applied (`None`: it did not exist).
+    fn account_at(&self, address: Address, number: u64) -> StorageResult<Option<StoredAccount>> {
+        let from = key(&[address.as_slice(), &(number + 1).to_be_bytes()]);
+        match self.seek(Table::AccountHistory, &from, address.as_slice())? {
+            // The first change after `number` recorded the value it overwrote.
+            Some((_, prior)) if prior.is_empty() => Ok(None),
+            Some((_, prior)) => StoredAccount::decode_value(Table::AccountHistory, &prior).map(Some),
+            None => self.stored_account(address),
+        }
+    }
+
+    /// The value of a storage slot after block `number` was applied.
+    fn storage_at(&self, address: Address, slot: U256, number: u64) -> StorageResult<U256> {
+        let prefix = key(&[address.as_slice(), &slot.to_be_bytes::<32>()]);
+        let from = key(&[&prefix, &(number + 1).to_be_bytes()]);
+        match self.seek(Table::StorageHistory, &from, &prefix)? {
+            Some((_, prior)) => decode_word(Table::StorageHistory, &prior),
+            None => self.storage_value(address, slot),
+        }
+    }
+}
+
+impl KeyValueRead for Database {
+    fn get(&self, table: Table, key: &[u8]) -> StorageResult<Option<Vec<u8>>> {
+        Ok(self.db.get_cf(self.cf(table), key)?)
+    }
+
+    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut out = Vec::new();
+        self.iterate(table, prefix, prefix, |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            true
+        })?;
+        Ok(out)
+    }
+
+    fn seek(
+        &self,
+        table: Table,
+        from: &[u8],
+        prefix: &[u8],
+    ) -> StorageResult<Option<(Vec<u8>, Vec<u8>)>> {
+        let mut found = None;
+        self.iterate(table, from, prefix, |k, v| {
+            found = Some((k.to_vec(), v.to_vec()));
+            false
+        })?;
+        Ok(found)
+    }
+}
+
+/// Writes pending over a [`Database`]: reads see them, nothing reaches the database until
+/// [`WriteSet::commit`] writes all of them in one atomic batch.
+#[derive(Debug)]
+pub struct WriteSet<'a> {
+    db: &'a Database,
+    /// `None` marks a deletion.
+    pending: BTreeMap<(Table, Vec<u8>), Option<Vec<u8>>>,
+}
+
+impl WriteSet<'_> {
+    /// Sets `key` in `table`.
+    pub fn put(&mut self, table: Table, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.pending.insert((table, key.into()), Some(value.into()));
+    }
+
+    /// Deletes `key` from `table`.
+    pub fn delete(&mut self, table: Table, key: impl Into<Vec<u8>>) {
+        self.pending.insert((table, key.into()), None);
+    }
+
+    /// Number of pending writes.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// The database under this write set.
+    pub const fn database(&self) -> &Database {
+        self.db
+    }
+
+    /// Writes everything atomically.
+    pub fn commit(self) -> StorageResult<()> {
+        let mut batch = WriteBatch::default();
+        for ((table, key), value) in self.pending {
+            let cf = self.db.cf(table);
+            match value {
+                Some(value) => batch.put_cf(cf, key, value),
+                None => batch.delete_cf(cf, key),
+            }
+        }
+        self.db.db.write(batch)?;
+        Ok(())
+    }
+
+    pub(crate) fn set_head(&mut self, hash: B256) {
+        self.put(Table::Meta, meta::HEAD, hash.as_slice());
+    }
+
+    pub(crate) fn set_genesis(&mut self, hash: B256, chain_config: Vec<u8>) {
+        self.put(Table::Meta, meta::GENESIS, hash.as_slice());
+        self.put(Table::Meta, meta::CHAIN, chain_config);
+    }
+
+    fn pending_range<'s>(
+        &'s self,
+        table: Table,
+        from: &[u8],
+        prefix: &'s [u8],
+    ) -> impl Iterator<Item = (&'s Vec<u8>, &'s Option<Vec<u8>>)> + 's {
+        self.pending
+            .range((table, from.to_vec())..)
+            .take_while(move |((t, k), _)| *t == table && k.starts_with(prefix))
+            .map(|((_, k), v)| (k, v))
+    }
+}
+
+impl KeyValueRead for WriteSet<'_> {
+    fn get(&self, table: Table, key: &[u8]) -> StorageResult<Option<Vec<u8>>> {
+        match self.pending.get(&(table, key.to_vec())) {
+            Some(value) => Ok(value.clone()),
+            None => self.db.get(table, key),
+        }
+    }
+
+    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> =
+            self.db.scan_prefix(table, prefix)?.into_iter().collect();
+        for (k, v) in self.pending_range(table, prefix, prefix) {
+            match v {
+                Some(v) => merged.insert(k.clone(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+        Ok(merged.into_iter().collect())
+    }
+
+    fn seek(
+        &self,
+        table: Table,
+        from: &[u8],
+        prefix: &[u8],
+    ) -> StorageResult<Option<(Vec<u8>, Vec<u8>)>> {
+        // Walk the committed keys, skipping those deleted in the write set, and take whichever of
+        // the first live committed key and the first pending put comes first.
+        let mut committed = None;
+        self.db.iterate(table, from, prefix, |k, v| {
+            match self.pending.get(&(table, k.to_vec())) {
+                Some(None) => true,
+                Some(Some(pending)) => {
+                    committed = Some((k.to_vec(), pending.clone()));
+                    false
+                }
+                None => {
+                    committed = Some((k.to_vec(), v.to_vec()));
+                    false
+                }
+            }
+        })?;
+        let pending = self
+            .pending_range(table, from, prefix)
+            .find_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())));
+        Ok(match (committed, pending) {
+            (Some(c), Some(p)) => Some(if p.0 < c.0 { p } else { c }),
+            (c, p) => c.or(p),
+        })
+    }
+}

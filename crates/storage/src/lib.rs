@@ -1,0 +1,30 @@
+//! RocksDB storage for phala-node.
+//!
+//! Key components:
+//! - [`Database`]: one RocksDB with a column family per [`Table`]; reads of committed data,
+//!   including state at any past block through the history tables.
+//! - [`WriteSet`]: pending writes over the database. Everything one block (or one re-org) writes
+//!   goes into one write set and is committed as one atomic `WriteBatch`; a dropped write set
+//!   leaves the database exactly as it was.
+//! - [`trie`]: the Merkle-Patricia state trie with nodes stored by path, updated incrementally
+//!   (only the paths of changed keys are re-hashed), with alloy-trie node encoding.
+//! - [`StateWriter`]: applies a block's [`StateChanges`](phala_primitives::StateChanges) to plain
+//!   state, change sets, history and the trie, and unwinds a block again.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod db;
+mod error;
+mod models;
+mod state;
+mod tables;
+pub mod trie;
+
+pub use db::{Database, KeyValueRead, WriteSet};
+pub use error::StorageError;
+pub use models::{StoredAccount, TxLocation};
+pub use state::{LatestState, StateWriter};
+pub use tables::Table;
+
+/// Result of a storage operation.
+pub type StorageResult<T> = Result<T, StorageError>;

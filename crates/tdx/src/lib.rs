@@ -1,0 +1,183 @@
+//! Verification core of the native TDX attestation precompile.
+//!
+//! Verifies an Intel TDX (optionally SGX) DCAP quote against caller-supplied Intel
+//! collateral at a caller-supplied timestamp (the block timestamp) and returns an ABI-encoded
+//! verdict. The result is a pure function of `(input, timestamp)`: no clock, no I/O, no
+//! randomness, no hash-map iteration.
+//!
+//! Key components:
+//! - [`abi`]: strict decoder of `abi.encode(bytes quote, Collateral collateral, uint32 flags)`
+//!   and encoders ([`encode_input`], [`VerificationOutcome::abi_encode`]).
+//! - `quote`: exact-length shape check, then dcap-qvl's quote decoder.
+//! - `collateral`: JSON / CRL / PEM decoding and the validity-time check.
+//! - `verify`: the ordered pipeline (webpki chain and CRL checks, ECDSA checks with
+//!   dcap-qvl's RustCrypto backend).
+//! - `tcb`: QE Identity and platform TCB appraisal on dcap-qvl's collateral types.
+//! - [`VerificationOutcome`], [`Status`], [`TcbStatus`]: the result.
+//!
+//! # Engine
+//!
+//! The pinned engine is `dcap-qvl` 0.7.1. Its one-shot verifier reports failures only as
+//! text, so this crate runs the same steps itself, in dcap-qvl's order, from dcap-qvl's
+//! public building blocks (quote decoder, `TcbInfo` / `QeIdentity` types and their matching
+//! helpers, PCK extension parser, RustCrypto P-256 verifier, signature encoder) and the
+//! same `dcap-qvl-webpki` version for certificate chains and CRLs. Each step has exactly
+//! one status; error values of the libraries are only ever mapped to that status, never
+//! inspected. Tests check that the verdict, TCB status, advisories, dates and window agree
+//! with dcap-qvl's own `QuoteVerifier` on every fixture.
+//!
+//! # Steps and statuses (first failing step wins)
+//!
+//! | step | check | status |
+//! |---|---|---|
+//! | 0 | input ≤ 64 KiB, ABI well formed, no reserved flag bit | call fails ([`TdxInputError`]) |
+//! | 1 | quote ≤ 8 KiB, exact length by its own length fields (outer and inner), version/TEE type 4/5 TDX (3 SGX only with flag bit 1), body type and size, P-256 key type, Intel QE vendor, certification data type 6 wrapping type 5 (any inner type if the collateral carries the PCK chain), dcap-qvl decoder agrees | `BAD_QUOTE` |
+//! | 2 | TCB Info / QE Identity JSON (UTF-8, dcap-qvl types, RFC 3339 dates), 64-byte signatures, both CRLs (webpki and x509-cert), TCB Info / QE Identity issuer chains (PEM `CERTIFICATE` blocks, X.509) | `BAD_COLLATERAL` |
+//! | 3 | PCK chain (collateral `pckCertificateChain`, else the quote's) decodes and is exactly leaf, intermediate, Intel root; issuer chains exactly signer, Intel root | `CERT_CHAIN` |
+//! | 4 | timestamp inside every validity interval: TCB Info and QE Identity (`issueDate`..=`nextUpdate`), both CRLs (`thisUpdate`..`nextUpdate`, end exclusive as webpki enforces), every certificate of the three chains (`notBefore`..=`notAfter`) | `COLLATERAL_TIME` |
+//! | 5a | root CA CRL signed by the root; root not revoked; TCB Info signer chain (webpki, both CRLs) | `CERT_CHAIN` |
+//! | 5b | TCB Info signature | `BAD_COLLATERAL` |
+//! | 5c | QE Identity signer chain (skipped when identical to the TCB Info chain) | `CERT_CHAIN` |
+//! | 5d | QE Identity signature | `BAD_COLLATERAL` |
+//! | 6 | QE Identity is `TD_QE` v2/v3 for TDX, `QE` v2 for SGX | `QE` |
+//! | 7 | PCK chain (webpki, revocation of every certificate with both CRLs, PCK CRL signature), PCK SGX extension | `CERT_CHAIN` |
+//! | 8 | QE report signature by the PCK key; QE auth data 32 bytes and QE report data = sha256(attestation key ‖ auth data); QE MRSIGNER, ISVPRODID, MISCSELECT, ATTRIBUTES (masked), no debug, ISVSVN level | `QE` |
+//! | 9 | quote signature (header ‖ body) by the attestation key | `QUOTE_SIGNATURE` |
+//! | 10 | TCB Info FMSPC and type match; platform TCB level, TDX module identity and level, TD 1.5 current TCB; converged with QE level | `TCB_NO_MATCH`; `TCB_REVOKED` if revoked |
+//! | 11 | TD attributes: no debug/profiling, no reserved bits, not migratable, `SEPT_VE_DISABLE`; service TD (`MR_SERVICETD` ≠ 0 or `SERVTD_EXT`) only with flag bit 0 on TD 1.5; SGX: no debug | `TD_POLICY` |
+//!
+//! The `pckCrlIssuerChain` collateral field is not used (as in dcap-qvl): the PCK CRL is
+//! verified against the intermediate CA of the verified PCK chain.
+//!
+//! Stricter than dcap-qvl's `QuoteVerifier` by design: trailing bytes after the quote are
+//! refused; chains must have exactly the shape above and end with the Intel root itself; a
+//! CRL whose `thisUpdate` is after the timestamp is refused; SGX quotes need flag bit 1; a
+//! debug TD or enclave is never accepted. Which output fields are filled for each status is
+//! documented on [`VerificationOutcome`].
+//!
+//! # Gas
+//!
+//! [`gas_cost`]: `200_000 + 6 * ceil(input_len / 32)`, charged whether the quote verifies
+//! or not.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod abi;
+mod collateral;
+mod error;
+mod outcome;
+mod quote;
+mod tcb;
+mod verify;
+
+#[cfg(test)]
+mod fixture_tests;
+
+pub use abi::{Collateral, Flags, PrecompileInput, decode_input, encode_input};
+pub use error::TdxInputError;
+pub use outcome::{Status, TcbStatus, VerificationOutcome};
+pub use verify::{INTEL_ROOT_CA_DER, verify};
+
+/// Address of the TDX verifier precompile, `0x…544458` ("TDX").
+pub const TDX_VERIFIER_ADDRESS: [u8; 20] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x54, 0x44, 0x58,
+];
+
+/// Maximum length of the whole precompile input.
+pub const MAX_INPUT_LEN: usize = 64 * 1024;
+
+/// Maximum length of a quote.
+pub const MAX_QUOTE_LEN: usize = 8 * 1024;
+
+/// Fixed part of the gas cost.
+pub const BASE_GAS: u64 = 200_000;
+
+/// Gas per 32-byte word of input.
+pub const GAS_PER_WORD: u64 = 6;
+
+/// Gas cost of a call with `input_len` bytes of input:
+/// `200_000 + 6 * ceil(input_len / 32)`. Saturates instead of overflowing.
+pub fn gas_cost(input_len: usize) -> u64 {
+    let words = u64::try_from(input_len.div_ceil(32)).unwrap_or(u64::MAX);
+    BASE_GAS.saturating_add(GAS_PER_WORD.saturating_mul(words))
+}
+
+/// Runs the precompile: decodes `input`, verifies at `timestamp` (unix seconds, the block
+/// timestamp) and returns the ABI-encoded [`VerificationOutcome`].
+///
+/// Fails only if the input is longer than [`MAX_INPUT_LEN`] or is not a well-formed ABI
+/// encoding (see [`TdxInputError`]); a quote that does not verify is a normal result with a
+/// non-zero status.
+pub fn verify_precompile_input(input: &[u8], timestamp: u64) -> Result<Vec<u8>, TdxInputError> {
+    Ok(verify_input(input, timestamp)?.abi_encode())
+}
+
+/// Like [`verify_precompile_input`], returning the typed outcome.
+pub fn verify_input(input: &[u8], timestamp: u64) -> Result<VerificationOutcome, TdxInputError> {
+    if input.len() > MAX_INPUT_LEN {
+        return Err(TdxInputError::InputTooLarge {
+            len: input.len(),
+            max: MAX_INPUT_LEN,
+        });
+    }
+    let decoded = decode_input(input)?;
+    Ok(verify(&decoded, timestamp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gas_formula() {
+        assert_eq!(gas_cost(0), 200_000);
+        assert_eq!(gas_cost(1), 200_006);
+        assert_eq!(gas_cost(32), 200_006);
+        assert_eq!(gas_cost(33), 200_012);
+        assert_eq!(gas_cost(MAX_INPUT_LEN), 200_000 + 6 * 2048);
+        assert_eq!(
+            gas_cost(usize::MAX),
+            200_000 + 6 * (usize::MAX as u64).div_ceil(32)
+        );
+    }
+
+    #[test]
+    fn address() {
+        assert_eq!(
+            alloy_primitives::Address::from(TDX_VERIFIER_ADDRESS),
+            alloy_primitives::address!("0x0000000000000000000000000000000000544458")
+        );
+    }
+
+    #[test]
+    fn oversize_and_malformed_input_fail() {
+        let big = vec![0u8; MAX_INPUT_LEN + 1];
+        assert_eq!(
+            verify_precompile_input(&big, 0),
+            Err(TdxInputError::InputTooLarge {
+                len: MAX_INPUT_LEN + 1,
+                max: MAX_INPUT_LEN
+            })
+        );
+        assert_eq!(
+            verify_precompile_input(&[], 0),
+            Err(TdxInputError::Truncated)
+        );
+        assert!(verify_precompile_input(&[0u8; 95], 0).is_err());
+    }
+
+    #[test]
+    fn garbage_quote_is_bad_quote() {
+        let input = encode_input(&[1, 2, 3], &Collateral::default(), Flags::default());
+        let out = verify_input(&input, 0).expect("well-formed ABI");
+        assert_eq!(out.status, Status::BadQuote);
+        assert_eq!(
+            out.quote_hash,
+            alloy_primitives::b256!(
+                "0x039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81"
+            )
+        );
+        assert_eq!(out.collateral_hash, alloy_primitives::KECCAK256_EMPTY);
+        assert!(out.report_body.is_empty());
+    }
+}
