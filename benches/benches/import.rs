@@ -20,7 +20,9 @@ fn arg(index: usize, default: usize) -> usize {
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|line| line.strip_prefix("VmHWM:")?.trim().strip_suffix(" kB")?.parse().ok())
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:")?.trim().strip_suffix(" kB")?.parse().ok())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -54,7 +56,9 @@ fn main() {
     }
     let total = started.elapsed().as_secs_f64();
     times.sort_by(f64::total_cmp);
-    println!("import benchmark: {blocks} blocks x {txs_per_block} txs (ETH + ERC-20 transfers), {senders} senders");
+    println!(
+        "import benchmark: {blocks} blocks x {txs_per_block} txs (ETH + ERC-20 transfers), {senders} senders"
+    );
     println!("  total      {total:.2} s, {gas} gas, {txs} txs");
     println!("  throughput {:.1} Mgas/s, {:.0} tx/s", gas as f64 / total / 1e6, txs as f64 / total);
     println!(

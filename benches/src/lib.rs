@@ -103,7 +103,8 @@ impl TransferWorkload {
                 sender.address,
                 GenesisAccount { balance: U256::from(10u128.pow(24)), ..Default::default() },
             );
-            token_storage.insert(balance_slot(sender.address), B256::from(U256::from(10u64.pow(18))));
+            token_storage
+                .insert(balance_slot(sender.address), B256::from(U256::from(10u64.pow(18))));
         }
         genesis.alloc.insert(
             TOKEN,
@@ -214,7 +215,8 @@ mod tests {
             U256::from_be_bytes(balance_slot(workload.senders[1].address).0),
         )
         .unwrap();
-        // Sender 1 made one token transfer of 1000 per block.
-        assert_eq!(token_balance, U256::from(10u64.pow(18) - 3 * 1000));
+        // With 8 senders and 16 transfers per block, sender 1 sends transfers 1 and 9 of each
+        // block, both token transfers of 1000.
+        assert_eq!(token_balance, U256::from(10u64.pow(18) - 3 * 2 * 1000));
     }
 }

@@ -196,20 +196,22 @@ fn collect_json(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn run_file(file: &Path, filter: Option<&str>) -> Vec<(String, Verdict)> {
-    let fixtures: BTreeMap<String, serde_json::Value> =
-        match std::fs::read(file).map_err(eyre::Report::from).and_then(|bytes| {
-            serde_json::from_slice(&bytes).map_err(eyre::Report::from)
-        }) {
-            Ok(fixtures) => fixtures,
-            Err(err) => return vec![("<file>".to_string(), Verdict::Fail(format!("{err}")))],
-        };
+    let fixtures: BTreeMap<String, serde_json::Value> = match std::fs::read(file)
+        .map_err(eyre::Report::from)
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(eyre::Report::from))
+    {
+        Ok(fixtures) => fixtures,
+        Err(err) => return vec![("<file>".to_string(), Verdict::Fail(format!("{err}")))],
+    };
     let label = file.display().to_string();
     fixtures
         .into_iter()
         .filter(|(name, _)| filter.is_none_or(|f| format!("{label}::{name}").contains(f)))
         .map(|(name, value)| {
             let verdict = match serde_json::from_value::<Fixture>(value) {
-                Ok(fixture) => run_fixture(&fixture).unwrap_or_else(|err| Verdict::Fail(format!("{err:#}"))),
+                Ok(fixture) => {
+                    run_fixture(&fixture).unwrap_or_else(|err| Verdict::Fail(format!("{err:#}")))
+                }
                 Err(err) => Verdict::Fail(format!("unreadable fixture: {err}")),
             };
             (name, verdict)
@@ -349,13 +351,16 @@ fn run_fixture(fixture: &Fixture) -> eyre::Result<Verdict> {
             }
             (Some(_), Err(_)) => {
                 if db.head_hash()? != head_before {
-                    return Ok(Verdict::Fail(format!("block {index}: rejected block moved the head")));
+                    return Ok(Verdict::Fail(format!(
+                        "block {index}: rejected block moved the head"
+                    )));
                 }
             }
             (None, Err(err)) => return Ok(Verdict::Fail(format!("block {index}: {err}"))),
             (None, Ok(outcome)) => {
                 let hash = match outcome {
-                    ImportOutcome::Imported { hash, .. } | ImportOutcome::AlreadyCanonical(hash) => hash,
+                    ImportOutcome::Imported { hash, .. }
+                    | ImportOutcome::AlreadyCanonical(hash) => hash,
                 };
                 if let Some(expected) = &block.block_header
                     && expected.hash != hash
@@ -401,7 +406,9 @@ fn run_fixture(fixture: &Fixture) -> eyre::Result<Verdict> {
     } else if let Some(expected_root) = fixture.post_state_hash {
         let root = db.head_header()?.state_root;
         if root != expected_root {
-            return Ok(Verdict::Fail(format!("state root {root} != postStateHash {expected_root}")));
+            return Ok(Verdict::Fail(format!(
+                "state root {root} != postStateHash {expected_root}"
+            )));
         }
     } else {
         return Ok(Verdict::Fail("fixture has neither postState nor postStateHash".into()));
@@ -428,7 +435,10 @@ fn compare_post_state(
             return Ok(Some(format!("account {address} missing from state")));
         };
         if account.nonce != want.nonce.to::<u64>() {
-            return Ok(Some(format!("account {address}: nonce {} != {}", account.nonce, want.nonce)));
+            return Ok(Some(format!(
+                "account {address}: nonce {} != {}",
+                account.nonce, want.nonce
+            )));
         }
         if account.balance != want.balance {
             return Ok(Some(format!(
@@ -452,7 +462,9 @@ fn compare_post_state(
             let diff = want_storage
                 .iter()
                 .find(|(k, v)| actual_storage.get(k) != Some(v))
-                .map(|(k, v)| format!("slot {k:#x}: expected {v:#x}, got {:?}", actual_storage.get(k)))
+                .map(|(k, v)| {
+                    format!("slot {k:#x}: expected {v:#x}, got {:?}", actual_storage.get(k))
+                })
                 .or_else(|| {
                     actual_storage
                         .iter()

@@ -104,9 +104,8 @@ impl<'db> BlockBuilder<'db> {
             bloom.accrue_bloom(&receipt.bloom());
         }
         header.logs_bloom = bloom;
-        header.requests_hash = spec
-            .is_prague_active_at_timestamp(timestamp)
-            .then(|| outcome.requests.requests_hash());
+        header.requests_hash =
+            spec.is_prague_active_at_timestamp(timestamp).then(|| outcome.requests.requests_hash());
         header.state_root =
             StateWriter::new(&mut writes).apply_state_changes(number, &outcome.changes)?;
         // The write set is dropped: building never changes the database.

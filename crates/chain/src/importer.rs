@@ -114,7 +114,8 @@ impl<'db> BlockImporter<'db> {
         let mut cursor = (parent_hash, parent.clone());
         while writes.canonical_hash(cursor.1.number)? != Some(cursor.0) {
             let parent_hash = cursor.1.parent_hash;
-            let header = writes.header(parent_hash)?.ok_or(StorageError::MissingBlock(parent_hash))?;
+            let header =
+                writes.header(parent_hash)?.ok_or(StorageError::MissingBlock(parent_hash))?;
             branch.push(cursor.0);
             cursor = (parent_hash, header);
         }
@@ -151,8 +152,7 @@ impl<'db> BlockImporter<'db> {
             return Err(BlockError::StateRoot { header: header.state_root, computed: state_root });
         }
         writer.insert_block(hash, header, &block.body, &outcome.receipts);
-        let tx_hashes: Vec<B256> =
-            block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
+        let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
         writer.make_canonical(hash, header.number, &tx_hashes);
         Ok(())
     }

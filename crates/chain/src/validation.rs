@@ -42,7 +42,10 @@ pub fn validate_header(spec: &ChainSpec, header: &Header) -> Result<(), BlockErr
         return Err(header_error(format!("gas limit {} is above 2^63-1", header.gas_limit)));
     }
     if header.gas_limit < MINIMUM_GAS_LIMIT {
-        return Err(header_error(format!("gas limit {} is below {MINIMUM_GAS_LIMIT}", header.gas_limit)));
+        return Err(header_error(format!(
+            "gas limit {} is below {MINIMUM_GAS_LIMIT}",
+            header.gas_limit
+        )));
     }
     if header.gas_used > header.gas_limit {
         return Err(header_error(format!(
@@ -65,7 +68,11 @@ pub fn validate_header(spec: &ChainSpec, header: &Header) -> Result<(), BlockErr
     } else if header.difficulty.is_zero() {
         return Err(header_error("proof-of-work block with zero difficulty"));
     }
-    expect_field("base fee", header.base_fee_per_gas.is_some(), spec.is_london_active_at_block(number))?;
+    expect_field(
+        "base fee",
+        header.base_fee_per_gas.is_some(),
+        spec.is_london_active_at_block(number),
+    )?;
     expect_field(
         "withdrawals root",
         header.withdrawals_root.is_some(),
@@ -230,7 +237,10 @@ pub fn validate_execution(
     }
     let receipts_root = calculate_receipt_root(&outcome.receipts);
     if receipts_root != header.receipts_root {
-        return Err(BlockError::ReceiptsRoot { header: header.receipts_root, computed: receipts_root });
+        return Err(BlockError::ReceiptsRoot {
+            header: header.receipts_root,
+            computed: receipts_root,
+        });
     }
     let mut bloom = Bloom::ZERO;
     for receipt in &outcome.receipts {
@@ -246,7 +256,10 @@ pub fn validate_execution(
         .is_prague_active_at_timestamp(header.timestamp)
         .then(|| outcome.requests.requests_hash());
     if requests_hash != header.requests_hash {
-        return Err(BlockError::RequestsHash { header: header.requests_hash, computed: requests_hash });
+        return Err(BlockError::RequestsHash {
+            header: header.requests_hash,
+            computed: requests_hash,
+        });
     }
     Ok(())
 }

@@ -125,9 +125,9 @@ impl BlockExecutor {
             EthBlockExecutor::new(evm, ctx, &self.evm_spec, AlloyReceiptBuilder::default());
         executor.apply_pre_execution_changes()?;
         for (tx, sender) in block.body.transactions.iter().zip(senders) {
-            executor.execute_transaction(alloy_consensus::transaction::Recovered::new_unchecked(
-                tx, *sender,
-            ))?;
+            executor.execute_transaction(
+                alloy_consensus::transaction::Recovered::new_unchecked(tx, *sender),
+            )?;
         }
         let (_, result) = executor.finish()?;
         db.merge_transitions(BundleRetention::Reverts);

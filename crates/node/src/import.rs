@@ -55,7 +55,8 @@ pub fn split_rlp_items<'a>(path: &Path, mut bytes: &'a [u8]) -> Result<Vec<&'a [
     let mut items = Vec::new();
     while !bytes.is_empty() {
         let offset = total - bytes.len();
-        let malformed = |source| NodeError::MalformedFile { path: path.to_path_buf(), offset, source };
+        let malformed =
+            |source| NodeError::MalformedFile { path: path.to_path_buf(), offset, source };
         let mut rest = bytes;
         let header = alloy_rlp::Header::decode(&mut rest).map_err(malformed)?;
         if !header.list {
@@ -78,8 +79,8 @@ pub fn import_file(
     spec: Arc<ChainSpec>,
     path: &Path,
 ) -> Result<ImportStats, NodeError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| NodeError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path)
+        .map_err(|source| NodeError::Read { path: path.to_path_buf(), source })?;
     let items = split_rlp_items(path, &bytes)?;
     let progress = ProgressBar::new(items.len() as u64);
     progress.set_style(

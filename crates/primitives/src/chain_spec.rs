@@ -2,9 +2,7 @@ use crate::{ChainSpecError, genesis::genesis_header};
 use alloy_consensus::Header;
 use alloy_eips::{calc_next_block_base_fee, eip1559::BaseFeeParams, eip7840::BlobParams};
 use alloy_genesis::Genesis;
-use alloy_hardforks::{
-    EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition,
-};
+use alloy_hardforks::{EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition};
 use alloy_primitives::{Address, B256, U256};
 use std::{path::Path, sync::Arc};
 

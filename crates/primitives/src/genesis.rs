@@ -2,9 +2,7 @@
 
 use crate::ChainSpec;
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, constants::EMPTY_WITHDRAWALS};
-use alloy_eips::{
-    eip1559::INITIAL_BASE_FEE, eip7685::EMPTY_REQUESTS_HASH,
-};
+use alloy_eips::{eip1559::INITIAL_BASE_FEE, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_genesis::GenesisAccount;
 use alloy_hardforks::EthereumHardforks;
 use alloy_primitives::{B64, B256, Bytes, U256, keccak256};
@@ -64,9 +62,9 @@ pub fn genesis_header(spec: &ChainSpec) -> Header {
         extra_data: Bytes::clone(&genesis.extra_data),
         mix_hash: genesis.mix_hash,
         nonce: B64::from(genesis.nonce),
-        base_fee_per_gas: spec.is_london_active_at_block(number).then(|| {
-            genesis.base_fee_per_gas.map(|fee| fee as u64).unwrap_or(INITIAL_BASE_FEE)
-        }),
+        base_fee_per_gas: spec
+            .is_london_active_at_block(number)
+            .then(|| genesis.base_fee_per_gas.map(|fee| fee as u64).unwrap_or(INITIAL_BASE_FEE)),
         withdrawals_root: spec
             .is_shanghai_active_at_timestamp(timestamp)
             .then_some(EMPTY_WITHDRAWALS),

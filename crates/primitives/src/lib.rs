@@ -9,9 +9,9 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod chain_spec;
-pub mod state;
 mod error;
 pub mod genesis;
+pub mod state;
 
 pub use chain_spec::{ChainSpec, OpHardfork};
 pub use error::ChainSpecError;

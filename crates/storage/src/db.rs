@@ -5,7 +5,9 @@ use crate::{
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
 use phala_primitives::{BlockBody, Header, ReceiptEnvelope};
-use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch};
+use rocksdb::{
+    ColumnFamily, ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch,
+};
 use std::{collections::BTreeMap, path::Path};
 
 /// The node's database: one RocksDB with a column family per [`Table`].
@@ -50,7 +52,8 @@ impl Database {
         prefix: &[u8],
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> StorageResult<()> {
-        let iter = self.db.iterator_cf(self.cf(table), IteratorMode::From(from, Direction::Forward));
+        let iter =
+            self.db.iterator_cf(self.cf(table), IteratorMode::From(from, Direction::Forward));
         for item in iter {
             let (k, v) = item?;
             if !k.starts_with(prefix) || !visit(&k, &v) {
@@ -94,8 +97,12 @@ pub trait KeyValueRead {
     fn scan_prefix(&self, table: Table, prefix: &[u8]) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>>;
 
     /// The first entry at or after `from` whose key starts with `prefix`.
-    fn seek(&self, table: Table, from: &[u8], prefix: &[u8])
-    -> StorageResult<Option<(Vec<u8>, Vec<u8>)>>;
+    fn seek(
+        &self,
+        table: Table,
+        from: &[u8],
+        prefix: &[u8],
+    ) -> StorageResult<Option<(Vec<u8>, Vec<u8>)>>;
 
     /// Hash of the canonical head.
     fn head_hash(&self) -> StorageResult<B256> {
@@ -195,7 +202,9 @@ pub trait KeyValueRead {
         match self.seek(Table::AccountHistory, &from, address.as_slice())? {
             // The first change after `number` recorded the value it overwrote.
             Some((_, prior)) if prior.is_empty() => Ok(None),
-            Some((_, prior)) => StoredAccount::decode_value(Table::AccountHistory, &prior).map(Some),
+            Some((_, prior)) => {
+                StoredAccount::decode_value(Table::AccountHistory, &prior).map(Some)
+            }
             None => self.stored_account(address),
         }
     }

@@ -18,7 +18,9 @@ pub enum StorageError {
     #[error("database is not initialised: run `phala-node init` first")]
     NotInitialised,
     /// The database was initialised for another chain.
-    #[error("database holds chain with genesis {stored}, but the chain spec has genesis {expected}")]
+    #[error(
+        "database holds chain with genesis {stored}, but the chain spec has genesis {expected}"
+    )]
     GenesisMismatch {
         /// Genesis hash in the database.
         stored: alloy_primitives::B256,

@@ -95,8 +95,9 @@ pub(crate) fn decode_word(table: Table, bytes: &[u8]) -> Result<U256, StorageErr
     if bytes.is_empty() {
         return Ok(U256::ZERO);
     }
-    let word: [u8; 32] =
-        bytes.try_into().map_err(|_| StorageError::corrupt(table, "storage word is not 32 bytes"))?;
+    let word: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| StorageError::corrupt(table, "storage word is not 32 bytes"))?;
     Ok(U256::from_be_bytes(word))
 }
 

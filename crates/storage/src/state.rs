@@ -91,14 +91,26 @@ impl<'w, 'db> StateWriter<'w, 'db> {
         let block = number.to_be_bytes();
         for (address, prior) in account_priors {
             let value = prior.map(|account| account.encode_value()).unwrap_or_default();
-            self.writes.put(Table::AccountChangeSets, key(&[&block, address.as_slice()]), value.clone());
+            self.writes.put(
+                Table::AccountChangeSets,
+                key(&[&block, address.as_slice()]),
+                value.clone(),
+            );
             self.writes.put(Table::AccountHistory, key(&[address.as_slice(), &block]), value);
         }
         for ((address, slot), prior) in storage_priors {
             let slot = slot.to_be_bytes::<32>();
             let value = encode_word(prior);
-            self.writes.put(Table::StorageChangeSets, key(&[&block, address.as_slice(), &slot]), value);
-            self.writes.put(Table::StorageHistory, key(&[address.as_slice(), &slot, &block]), value);
+            self.writes.put(
+                Table::StorageChangeSets,
+                key(&[&block, address.as_slice(), &slot]),
+                value,
+            );
+            self.writes.put(
+                Table::StorageHistory,
+                key(&[address.as_slice(), &slot, &block]),
+                value,
+            );
         }
         for ((table, node_key), prior) in trie_priors {
             self.writes.put(

@@ -62,10 +62,9 @@ impl Node {
             Self::Leaf { key, value } => {
                 alloy_rlp::Encodable::encode(&LeafNode::new(*key, value.clone()), &mut out)
             }
-            Self::Extension { key, child } => alloy_rlp::Encodable::encode(
-                &ExtensionNode::new(*key, child.clone()),
-                &mut out,
-            ),
+            Self::Extension { key, child } => {
+                alloy_rlp::Encodable::encode(&ExtensionNode::new(*key, child.clone()), &mut out)
+            }
             Self::Branch { children } => {
                 let mut mask = TrieMask::default();
                 let mut stack = Vec::new();
@@ -317,10 +316,9 @@ impl<'w, 'db> TrieUpdater<'w, 'db> {
                         children[nibble as usize] = None;
                         let mut remaining =
                             children.iter().enumerate().filter_map(|(i, c)| Some((i, c.as_ref()?)));
-                        let (first, first_child) =
-                            remaining.next().ok_or_else(|| {
-                                StorageError::corrupt(id.table(), "branch with a single child")
-                            })?;
+                        let (first, first_child) = remaining.next().ok_or_else(|| {
+                            StorageError::corrupt(id.table(), "branch with a single child")
+                        })?;
                         if remaining.next().is_some() {
                             return self
                                 .put_node(id, &path, &Node::Branch { children })
@@ -380,7 +378,11 @@ pub fn trie_root(reader: &impl KeyValueRead, id: TrieId) -> StorageResult<B256> 
 }
 
 /// The RLP nodes on the path to `hashed_key`, root first (an EIP-1186 proof).
-pub fn proof(reader: &impl KeyValueRead, id: TrieId, hashed_key: B256) -> StorageResult<Vec<Vec<u8>>> {
+pub fn proof(
+    reader: &impl KeyValueRead,
+    id: TrieId,
+    hashed_key: B256,
+) -> StorageResult<Vec<Vec<u8>>> {
     let table = id.table();
     let target = Nibbles::unpack(hashed_key);
     let mut path = Nibbles::new();

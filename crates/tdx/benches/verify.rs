@@ -8,11 +8,9 @@ use phala_tdx::{Collateral, Flags, Status, encode_input, verify_precompile_input
 use std::{hint::black_box, path::PathBuf, time::Duration};
 
 fn fixtures_dir() -> PathBuf {
-    std::env::var_os("PHALA_TDX_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
-        })
+    std::env::var_os("PHALA_TDX_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
+    })
 }
 
 fn read(rel: &str) -> Vec<u8> {

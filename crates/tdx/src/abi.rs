@@ -186,16 +186,10 @@ pub fn decode_input(input: &[u8]) -> Result<PrecompileInput<'_>, TdxInputError> 
     let mut fields: [&[u8]; COLLATERAL_FIELDS] = [&[]; COLLATERAL_FIELDS];
     for (i, field) in fields.iter_mut().enumerate() {
         // i < 10, so this cannot overflow; the addition with the base is checked.
-        let head = collateral_base
-            .checked_add(i * WORD)
-            .ok_or(TdxInputError::OutOfRange)?;
+        let head = collateral_base.checked_add(i * WORD).ok_or(TdxInputError::OutOfRange)?;
         *field = read_bytes(input, collateral_base, head)?;
     }
-    Ok(PrecompileInput {
-        quote,
-        collateral: Collateral::from_fields(fields),
-        flags,
-    })
+    Ok(PrecompileInput { quote, collateral: Collateral::from_fields(fields), flags })
 }
 
 /// Encodes the precompile input canonically (what `abi.encode` produces).

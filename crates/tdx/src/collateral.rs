@@ -23,12 +23,7 @@ pub(crate) struct Validity {
 
 impl Validity {
     fn contains(&self, now: u64) -> bool {
-        now >= self.from
-            && if self.until_exclusive {
-                now < self.until
-            } else {
-                now <= self.until
-            }
+        now >= self.from && if self.until_exclusive { now < self.until } else { now <= self.until }
     }
 }
 
@@ -167,15 +162,8 @@ mod tests {
 
     #[test]
     fn validity_bounds() {
-        let cert = Validity {
-            from: 10,
-            until: 20,
-            until_exclusive: false,
-        };
-        let crl = Validity {
-            until_exclusive: true,
-            ..cert
-        };
+        let cert = Validity { from: 10, until: 20, until_exclusive: false };
+        let crl = Validity { until_exclusive: true, ..cert };
         assert!(!cert.contains(9) && cert.contains(10) && cert.contains(20) && !cert.contains(21));
         assert!(crl.contains(19) && !crl.contains(20));
         assert_eq!(check_time([&cert, &crl], 15), Ok((10, 20)));

@@ -13,11 +13,9 @@ use std::path::PathBuf;
 const DAY: u64 = 86_400;
 
 fn fixtures_dir() -> PathBuf {
-    std::env::var_os("PHALA_TDX_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
-        })
+    std::env::var_os("PHALA_TDX_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
+    })
 }
 
 fn read(rel: &str) -> Vec<u8> {
@@ -122,10 +120,7 @@ fn declared_len(quote: &[u8]) -> usize {
 fn load_quote(rel: &str) -> Vec<u8> {
     let mut q = read(rel);
     let len = declared_len(&q);
-    assert!(
-        q[len..].iter().all(|&b| b == 0),
-        "{rel}: padding is not zero"
-    );
+    assert!(q[len..].iter().all(|&b| b == 0), "{rel}: padding is not zero");
     q.truncate(len);
     q
 }
@@ -445,33 +440,17 @@ fn check_verified(case: &Case, out: &VerificationOutcome, v: &Verified) {
     assert_eq!(out.advisory_ids, v.advisories, "{name}");
     assert_eq!(hex::encode(out.fmspc), v.fmspc, "{name}");
     assert_eq!(out.tcb_eval_data_number, v.eval, "{name}");
-    assert_eq!(
-        Some(out.tcb_date),
-        crate::collateral::parse_rfc3339(v.tcb_date),
-        "{name}"
-    );
-    assert_eq!(
-        (out.collateral_not_before, out.collateral_not_after),
-        v.window,
-        "{name}"
-    );
+    assert_eq!(Some(out.tcb_date), crate::collateral::parse_rfc3339(v.tcb_date), "{name}");
+    assert_eq!((out.collateral_not_before, out.collateral_not_after), v.window, "{name}");
     assert!(v.window.0 <= case.now && case.now <= v.window.1, "{name}");
     assert_eq!(out.quote_version, v.version, "{name}");
     assert_eq!(out.tee_body_type, v.body_type, "{name}");
 
     let quote = load_quote(case.quote);
-    assert_eq!(
-        out.quote_hash,
-        alloy_primitives::B256::from(sha256(&quote)),
-        "{name}"
-    );
+    assert_eq!(out.quote_hash, alloy_primitives::B256::from(sha256(&quote)), "{name}");
     let body = &out.report_body;
     let body_start = if v.version == 5 { 54 } else { 48 };
-    assert_eq!(
-        body[..],
-        quote[body_start..body_start + body.len()],
-        "{name}"
-    );
+    assert_eq!(body[..], quote[body_start..body_start + body.len()], "{name}");
     let m = |hex_str: &str| hex::decode(hex_str).expect("hex");
     if v.body_type == 1 {
         assert_eq!(body.len(), 384);
@@ -482,18 +461,10 @@ fn check_verified(case: &Case, out: &VerificationOutcome, v: &Verified) {
         assert_eq!(out.workload_id, keccak256(id), "{name}");
         return;
     }
-    assert_eq!(
-        body[td::MR_TD..td::MR_TD + 48],
-        m(v.measurements[0]),
-        "{name} mrtd"
-    );
+    assert_eq!(body[td::MR_TD..td::MR_TD + 48], m(v.measurements[0]), "{name} mrtd");
     for i in 0..4 {
         let at = td::RTMR0 + 48 * i;
-        assert_eq!(
-            body[at..at + 48],
-            m(v.measurements[1 + i]),
-            "{name} rtmr{i}"
-        );
+        assert_eq!(body[at..at + 48], m(v.measurements[1 + i]), "{name} rtmr{i}");
     }
     assert_eq!(
         body[td::REPORT_DATA..td::REPORT_DATA + 64],
@@ -530,10 +501,7 @@ fn check_case(case: &Case) -> VerificationOutcome {
             // Verdict fields are only filled on success.
             assert_eq!(out.tcb_status, TcbStatus::UpToDate, "{}", case.name);
             assert_eq!(out.fmspc, [0; 6], "{}", case.name);
-            assert_eq!(
-                (out.collateral_not_before, out.collateral_not_after),
-                (0, 0)
-            );
+            assert_eq!((out.collateral_not_before, out.collateral_not_after), (0, 0));
             assert!(out.advisory_ids.is_empty());
             assert_eq!(out.report_body.is_empty(), *status == Status::BadQuote);
         }
@@ -552,11 +520,7 @@ fn fixture_table() {
 fn padded_quotes_are_bad_quote() {
     for (quote, collateral, now) in [
         (TDX_V4, TDX_V4_COLL, 1_751_328_000),
-        (
-            SOL,
-            "automata/collateral_00806f050000_2025-06.json",
-            1_749_945_600,
-        ),
+        (SOL, "automata/collateral_00806f050000_2025-06.json", 1_749_945_600),
     ] {
         let raw = read(quote);
         assert!(raw.len() > declared_len(&raw), "{quote} is padded");
@@ -575,12 +539,7 @@ fn dcap_verify(
 ) -> Option<dcap_qvl::QuoteClaims> {
     dcap_qvl::verify::QuoteVerifier::new(crate::INTEL_ROOT_CA_DER.to_vec())
         .allow_service_td(flags & Flags::ALLOW_SERVICE_TD != 0)
-        .verify_with_policy(
-            quote,
-            coll.to_dcap(),
-            now,
-            &dcap_qvl::QuotePolicy::claims_only(now),
-        )
+        .verify_with_policy(quote, coll.to_dcap(), now, &dcap_qvl::QuotePolicy::claims_only(now))
         .ok()
 }
 
@@ -590,37 +549,16 @@ fn assert_agrees_with_dcap(name: &str, quote: &[u8], coll: &OwnedCollateral, now
     let ours = run(quote, coll, flags, now);
     let theirs = dcap_verify(quote, coll, now, flags);
     match theirs {
-        None => assert_ne!(
-            ours.status,
-            Status::Ok,
-            "{name}: dcap-qvl rejects, we accept"
-        ),
+        None => assert_ne!(ours.status, Status::Ok, "{name}: dcap-qvl rejects, we accept"),
         Some(claims) => {
-            assert_eq!(
-                ours.status,
-                Status::Ok,
-                "{name}: dcap-qvl accepts, we reject"
-            );
-            assert_eq!(
-                ours.tcb_status,
-                TcbStatus::from(claims.tcb.status),
-                "{name}"
-            );
+            assert_eq!(ours.status, Status::Ok, "{name}: dcap-qvl accepts, we reject");
+            assert_eq!(ours.tcb_status, TcbStatus::from(claims.tcb.status), "{name}");
             assert_eq!(ours.advisory_ids, claims.tcb.advisory_ids, "{name}");
-            assert_eq!(
-                ours.tcb_eval_data_number, claims.tcb.eval_data_number,
-                "{name}"
-            );
+            assert_eq!(ours.tcb_eval_data_number, claims.tcb.eval_data_number, "{name}");
             assert_eq!(ours.tcb_date, claims.platform.tcb_date_tag, "{name}");
             assert_eq!(ours.fmspc, claims.platform.pck.fmspc, "{name}");
-            assert_eq!(
-                ours.collateral_not_before, claims.latest_issue_date,
-                "{name}"
-            );
-            assert_eq!(
-                ours.collateral_not_after, claims.earliest_expiration_date,
-                "{name}"
-            );
+            assert_eq!(ours.collateral_not_before, claims.latest_issue_date, "{name}");
+            assert_eq!(ours.collateral_not_after, claims.earliest_expiration_date, "{name}");
         }
     }
 }
@@ -668,36 +606,12 @@ fn tampered(quote: &[u8], coll: &OwnedCollateral) -> Vec<(&'static str, Vec<u8>,
     let mut v = vec![
         ("header user_data bit", flip(quote, 28), coll.clone()),
         ("MRTD bit", flip(quote, body + td::MR_TD), coll.clone()),
-        (
-            "RTMR3 bit",
-            flip(quote, body + td::RTMR0 + 3 * 48),
-            coll.clone(),
-        ),
-        (
-            "report_data bit",
-            flip(quote, body + td::REPORT_DATA),
-            coll.clone(),
-        ),
-        (
-            "quote signature r bit",
-            flip(quote, signed + 4),
-            coll.clone(),
-        ),
-        (
-            "attestation key bit",
-            flip(quote, signed + 4 + 64),
-            coll.clone(),
-        ),
-        (
-            "QE report bit",
-            flip(quote, signed + 4 + 128 + 6 + 100),
-            coll.clone(),
-        ),
-        (
-            "QE report signature bit",
-            flip(quote, signed + 4 + 128 + 6 + 384),
-            coll.clone(),
-        ),
+        ("RTMR3 bit", flip(quote, body + td::RTMR0 + 3 * 48), coll.clone()),
+        ("report_data bit", flip(quote, body + td::REPORT_DATA), coll.clone()),
+        ("quote signature r bit", flip(quote, signed + 4), coll.clone()),
+        ("attestation key bit", flip(quote, signed + 4 + 64), coll.clone()),
+        ("QE report bit", flip(quote, signed + 4 + 128 + 6 + 100), coll.clone()),
+        ("QE report signature bit", flip(quote, signed + 4 + 128 + 6 + 384), coll.clone()),
     ];
     let mut c = coll.clone();
     let tcb_info = replace_once(c.tcb_info(), "\"pceId\":\"0000\"", "\"pceId\":\"0001\"");
@@ -740,51 +654,28 @@ fn tampering_and_time() {
         let coll = OwnedCollateral::load(case.collateral);
         for (what, q, c) in tampered(&quote, &coll) {
             let out = run(&q, &c, case.flags, case.now);
-            assert_eq!(
-                out.status,
-                tamper_expectation(what),
-                "{} / {what}",
-                case.name
-            );
+            assert_eq!(out.status, tamper_expectation(what), "{} / {what}", case.name);
         }
         // Appended zero bytes.
         let mut padded = quote.clone();
         padded.extend_from_slice(&[0; 16]);
-        assert_eq!(
-            run(&padded, &coll, case.flags, case.now).status,
-            Status::BadQuote
-        );
+        assert_eq!(run(&padded, &coll, case.flags, case.now).status, Status::BadQuote);
         // Time: 40 days before the latest issue, 40 days after the earliest expiry, and
         // one second outside the window on each side.
         let (from, until) = verified.window;
-        for now in [
-            case.now - 40 * DAY,
-            case.now + 40 * DAY,
-            from - 1,
-            until + 1,
-        ] {
+        for now in [case.now - 40 * DAY, case.now + 40 * DAY, from - 1, until + 1] {
             let out = run(&quote, &coll, case.flags, now);
             assert_eq!(out.status, Status::CollateralTime, "{} at {now}", case.name);
         }
         for now in [from, until - 1] {
-            assert_eq!(
-                run(&quote, &coll, case.flags, now).status,
-                Status::Ok,
-                "{}",
-                case.name
-            );
+            assert_eq!(run(&quote, &coll, case.flags, now).status, Status::Ok, "{}", case.name);
         }
     }
 }
 
 #[test]
 fn tdx_quote_with_sgx_collateral_is_qe() {
-    let out = run(
-        &load_quote(TDX_V4),
-        &OwnedCollateral::load(SGX_COLL),
-        0,
-        1_751_328_000,
-    );
+    let out = run(&load_quote(TDX_V4), &OwnedCollateral::load(SGX_COLL), 0, 1_751_328_000);
     assert_eq!(out.status, Status::Qe);
 }
 
@@ -823,9 +714,7 @@ fn collateral_shape_errors() {
     *c.pck_certificate_chain() = chain.clone();
     assert_eq!(status(&c), Status::Ok);
     let text = String::from_utf8_lossy(&chain).into_owned();
-    let cut = text
-        .rfind("-----BEGIN CERTIFICATE-----")
-        .expect("three certificates");
+    let cut = text.rfind("-----BEGIN CERTIFICATE-----").expect("three certificates");
     let mut c = coll.clone();
     *c.pck_certificate_chain() = text.as_bytes()[..cut].to_vec();
     assert_eq!(status(&c), Status::CertChain);
@@ -841,18 +730,12 @@ fn collateral_shape_errors() {
     // TD 1.5ex fixture without its collateral PCK chain uses the chain in the quote.
     let mut c = OwnedCollateral::load(TD15EX_COLL);
     c.pck_certificate_chain().clear();
-    assert_eq!(
-        run(&load_quote(TD15EX), &c, 0, 1_792_800_000).status,
-        Status::Ok
-    );
+    assert_eq!(run(&load_quote(TD15EX), &c, 0, 1_792_800_000).status, Status::Ok);
 }
 
 #[test]
 fn root_ca_matches_fixture_and_dcap_qvl() {
-    assert_eq!(
-        crate::INTEL_ROOT_CA_DER,
-        &read("automata/raw/intel_root_ca.der")[..]
-    );
+    assert_eq!(crate::INTEL_ROOT_CA_DER, &read("automata/raw/intel_root_ca.der")[..]);
     assert_eq!(
         B256::from(sha256(crate::INTEL_ROOT_CA_DER)),
         alloy_primitives::b256!(
@@ -970,15 +853,8 @@ fn mutated_inputs_never_panic() {
     eprintln!("mutations: {ok} outputs by status {statuses:?}, {err} input errors");
     assert!(ok > 100 && err > 100, "ok {ok} err {err}");
     // The mutations reach deep into the pipeline, not only the decoder.
-    for status in [
-        Status::BadQuote,
-        Status::BadCollateral,
-        Status::QuoteSignature,
-    ] {
-        assert!(
-            statuses.contains_key(&(status as u8)),
-            "{status:?} never reached"
-        );
+    for status in [Status::BadQuote, Status::BadCollateral, Status::QuoteSignature] {
+        assert!(statuses.contains_key(&(status as u8)), "{status:?} never reached");
     }
 }
 

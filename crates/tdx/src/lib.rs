@@ -79,9 +79,8 @@ pub use outcome::{Status, TcbStatus, VerificationOutcome};
 pub use verify::{INTEL_ROOT_CA_DER, verify};
 
 /// Address of the TDX verifier precompile, `0x…544458` ("TDX").
-pub const TDX_VERIFIER_ADDRESS: [u8; 20] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x54, 0x44, 0x58,
-];
+pub const TDX_VERIFIER_ADDRESS: [u8; 20] =
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x54, 0x44, 0x58];
 
 /// Maximum length of the whole precompile input.
 pub const MAX_INPUT_LEN: usize = 64 * 1024;
@@ -115,10 +114,7 @@ pub fn verify_precompile_input(input: &[u8], timestamp: u64) -> Result<Vec<u8>, 
 /// Like [`verify_precompile_input`], returning the typed outcome.
 pub fn verify_input(input: &[u8], timestamp: u64) -> Result<VerificationOutcome, TdxInputError> {
     if input.len() > MAX_INPUT_LEN {
-        return Err(TdxInputError::InputTooLarge {
-            len: input.len(),
-            max: MAX_INPUT_LEN,
-        });
+        return Err(TdxInputError::InputTooLarge { len: input.len(), max: MAX_INPUT_LEN });
     }
     let decoded = decode_input(input)?;
     Ok(verify(&decoded, timestamp))
@@ -135,10 +131,7 @@ mod tests {
         assert_eq!(gas_cost(32), 200_006);
         assert_eq!(gas_cost(33), 200_012);
         assert_eq!(gas_cost(MAX_INPUT_LEN), 200_000 + 6 * 2048);
-        assert_eq!(
-            gas_cost(usize::MAX),
-            200_000 + 6 * (usize::MAX as u64).div_ceil(32)
-        );
+        assert_eq!(gas_cost(usize::MAX), 200_000 + 6 * (usize::MAX as u64).div_ceil(32));
     }
 
     #[test]
@@ -154,15 +147,9 @@ mod tests {
         let big = vec![0u8; MAX_INPUT_LEN + 1];
         assert_eq!(
             verify_precompile_input(&big, 0),
-            Err(TdxInputError::InputTooLarge {
-                len: MAX_INPUT_LEN + 1,
-                max: MAX_INPUT_LEN
-            })
+            Err(TdxInputError::InputTooLarge { len: MAX_INPUT_LEN + 1, max: MAX_INPUT_LEN })
         );
-        assert_eq!(
-            verify_precompile_input(&[], 0),
-            Err(TdxInputError::Truncated)
-        );
+        assert_eq!(verify_precompile_input(&[], 0), Err(TdxInputError::Truncated));
         assert!(verify_precompile_input(&[0u8; 95], 0).is_err());
     }
 

@@ -287,9 +287,7 @@ impl<'a> OutputReader<'a> {
     }
 
     fn bytes(&self, base: usize, head: usize) -> Result<&'a [u8], TdxInputError> {
-        let start = base
-            .checked_add(self.offset(head)?)
-            .ok_or(TdxInputError::OutOfRange)?;
+        let start = base.checked_add(self.offset(head)?).ok_or(TdxInputError::OutOfRange)?;
         let len = self.offset(start)?;
         let from = start.checked_add(32).ok_or(TdxInputError::OutOfRange)?;
         let to = from.checked_add(len).ok_or(TdxInputError::OutOfRange)?;
@@ -333,9 +331,6 @@ mod tests {
         assert_eq!(enc[31], 1);
         assert_eq!(&enc[12 * 32..13 * 32], &uint_word(14 * 32));
         assert_eq!(&enc[13 * 32..14 * 32], &uint_word(15 * 32));
-        assert_eq!(
-            VerificationOutcome::abi_decode(&enc).map(|o| o.status),
-            Ok(Status::BadQuote)
-        );
+        assert_eq!(VerificationOutcome::abi_decode(&enc).map(|o| o.status), Ok(Status::BadQuote));
     }
 }

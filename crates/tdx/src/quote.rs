@@ -212,14 +212,7 @@ fn walk(quote: &[u8], flags: Flags) -> Option<Layout<'_>> {
     if !a.is_empty() {
         return None;
     }
-    Some(Layout {
-        version,
-        body_type,
-        body,
-        signed_len,
-        cert_type,
-        cert_data,
-    })
+    Some(Layout { version, body_type, body, signed_len, cert_type, cert_data })
 }
 
 /// QE report, QE report signature, QE authentication data, certification data.
@@ -318,30 +311,18 @@ mod tests {
         // Trailing byte, truncation, wrong version / key type / vendor.
         let mut padded = q.clone();
         padded.push(0);
-        assert_eq!(
-            check(&padded, Flags::default(), false).err(),
-            Some(Status::BadQuote)
-        );
+        assert_eq!(check(&padded, Flags::default(), false).err(), Some(Status::BadQuote));
         for len in 0..q.len() {
-            assert_eq!(
-                check(&q[..len], Flags::default(), false).err(),
-                Some(Status::BadQuote)
-            );
+            assert_eq!(check(&q[..len], Flags::default(), false).err(), Some(Status::BadQuote));
         }
         for (at, value) in [(0, 7u8), (2, 3), (4, 0), (12, 0x55)] {
             let mut bad = q.clone();
             bad[at] = value;
-            assert_eq!(
-                check(&bad, Flags::default(), false).err(),
-                Some(Status::BadQuote)
-            );
+            assert_eq!(check(&bad, Flags::default(), false).err(), Some(Status::BadQuote));
         }
         // Over the size limit.
         let big = vec![0u8; MAX_QUOTE_LEN + 1];
-        assert_eq!(
-            check(&big, Flags::default(), false).err(),
-            Some(Status::BadQuote)
-        );
+        assert_eq!(check(&big, Flags::default(), false).err(), Some(Status::BadQuote));
     }
 
     #[test]
@@ -352,21 +333,12 @@ mod tests {
         let auth_len_at = HEADER_LEN + TD10_REPORT_LEN + 4 + 128 + 6 + QE_REPORT_LEN + 64;
         let mut bad = q.clone();
         bad[auth_len_at] = 33;
-        assert_eq!(
-            check(&bad, Flags::default(), false).err(),
-            Some(Status::BadQuote)
-        );
+        assert_eq!(check(&bad, Flags::default(), false).err(), Some(Status::BadQuote));
         bad[auth_len_at] = 31;
-        assert_eq!(
-            check(&bad, Flags::default(), false).err(),
-            Some(Status::BadQuote)
-        );
+        assert_eq!(check(&bad, Flags::default(), false).err(), Some(Status::BadQuote));
         // Outer certification data type must be 6.
         let mut bad = q;
         bad[HEADER_LEN + TD10_REPORT_LEN + 4 + 128] = 5;
-        assert_eq!(
-            check(&bad, Flags::default(), false).err(),
-            Some(Status::BadQuote)
-        );
+        assert_eq!(check(&bad, Flags::default(), false).err(), Some(Status::BadQuote));
     }
 }

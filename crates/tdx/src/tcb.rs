@@ -24,11 +24,8 @@ const TCB_INFO_STATUSES: &[TcbStatus] = &[
     TcbStatus::ConfigurationAndSWHardeningNeeded,
 ];
 /// TCB statuses accepted in a TDX module identity level.
-const TDX_MODULE_STATUSES: &[TcbStatus] = &[
-    TcbStatus::UpToDate,
-    TcbStatus::OutOfDate,
-    TcbStatus::Revoked,
-];
+const TDX_MODULE_STATUSES: &[TcbStatus] =
+    &[TcbStatus::UpToDate, TcbStatus::OutOfDate, TcbStatus::Revoked];
 /// TCB statuses accepted in a QE Identity level.
 const QE_IDENTITY_STATUSES: &[TcbStatus] = &[
     TcbStatus::UpToDate,
@@ -135,9 +132,7 @@ pub(crate) fn evaluate(
     let qe_status = TcbStatusWithAdvisory::new(qe_level.tcb_status, qe_level.advisory_ids.clone());
     let mut merged =
         TcbStatusWithAdvisory::new(level.tcb_status, level.advisory_ids.clone()).merge(&qe_status);
-    let current_status = current
-        .as_ref()
-        .map(|c| converge(c.tcb_status, qe_level.tcb_status));
+    let current_status = current.as_ref().map(|c| converge(c.tcb_status, qe_level.tcb_status));
     if merged.status == TcbStatus::Revoked || current_status == Some(TcbStatus::Revoked) {
         return Err(Status::TcbRevoked);
     }
@@ -226,9 +221,8 @@ fn module_level<'a>(
     tcb_info: &'a TcbInfo,
     tee_tcb_svn: &[u8; 16],
 ) -> Result<Option<&'a TdxModuleTcbLevel>, Status> {
-    let Some(identity) = tcb_info
-        .tdx_module_identity(tee_tcb_svn)
-        .map_err(|_| Status::TcbNoMatch)?
+    let Some(identity) =
+        tcb_info.tdx_module_identity(tee_tcb_svn).map_err(|_| Status::TcbNoMatch)?
     else {
         return Ok(None);
     };
@@ -248,13 +242,11 @@ fn module_level<'a>(
 fn check_tdx_module(tcb_info: &TcbInfo, td: &TDReport10) -> Result<(), Status> {
     const NO_MATCH: Status = Status::TcbNoMatch;
     let base = tcb_info.tdx_module.as_ref().ok_or(NO_MATCH)?;
-    let (mrsigner, attributes, mask) = match tcb_info
-        .tdx_module_identity(&td.tee_tcb_svn)
-        .map_err(|_| NO_MATCH)?
-    {
-        Some(id) => (&id.mrsigner, &id.attributes, &id.attributes_mask),
-        None => (&base.mrsigner, &base.attributes, &base.attributes_mask),
-    };
+    let (mrsigner, attributes, mask) =
+        match tcb_info.tdx_module_identity(&td.tee_tcb_svn).map_err(|_| NO_MATCH)? {
+            Some(id) => (&id.mrsigner, &id.attributes, &id.attributes_mask),
+            None => (&base.mrsigner, &base.attributes, &base.attributes_mask),
+        };
     let mrsigner = decode_hex::<48>(mrsigner).ok_or(NO_MATCH)?;
     let attributes = decode_hex::<8>(attributes).ok_or(NO_MATCH)?;
     let mask = decode_hex::<8>(mask).ok_or(NO_MATCH)?;
@@ -340,36 +332,21 @@ mod tests {
         for (launch, current, expected) in [
             (OutOfDate, UpToDate, TDRelaunchAdvised),
             (OutOfDate, SWHardeningNeeded, TDRelaunchAdvised),
-            (
-                OutOfDate,
-                ConfigurationNeeded,
-                TDRelaunchAdvisedConfigurationNeeded,
-            ),
-            (
-                OutOfDateConfigurationNeeded,
-                UpToDate,
-                TDRelaunchAdvisedConfigurationNeeded,
-            ),
+            (OutOfDate, ConfigurationNeeded, TDRelaunchAdvisedConfigurationNeeded),
+            (OutOfDateConfigurationNeeded, UpToDate, TDRelaunchAdvisedConfigurationNeeded),
             (OutOfDate, OutOfDate, OutOfDate),
             (OutOfDate, Revoked, OutOfDate),
             (UpToDate, UpToDate, UpToDate),
             (ConfigurationNeeded, UpToDate, ConfigurationNeeded),
         ] {
-            assert_eq!(
-                relaunch(launch, current),
-                expected,
-                "{launch:?} {current:?}"
-            );
+            assert_eq!(relaunch(launch, current), expected, "{launch:?} {current:?}");
         }
     }
 
     #[test]
     fn converge_uses_component_rule() {
         assert_eq!(converge(UpToDate, OutOfDate), OutOfDate);
-        assert_eq!(
-            converge(ConfigurationNeeded, OutOfDate),
-            OutOfDateConfigurationNeeded
-        );
+        assert_eq!(converge(ConfigurationNeeded, OutOfDate), OutOfDateConfigurationNeeded);
         assert_eq!(converge(ConfigurationNeeded, Revoked), Revoked);
         assert_eq!(converge(UpToDate, ConfigurationNeeded), UpToDate);
     }

@@ -192,11 +192,8 @@ fn appraise(
     let decoded = collateral::decode(c)?;
 
     // Step 3: decode the PCK chain and check the shape of every chain.
-    let pck_chain_text = if c.pck_certificate_chain.is_empty() {
-        quote.cert_data
-    } else {
-        c.pck_certificate_chain
-    };
+    let pck_chain_text =
+        if c.pck_certificate_chain.is_empty() { quote.cert_data } else { c.pck_certificate_chain };
     let pck_chain = collateral::decode_chain(pck_chain_text).ok_or(Status::CertChain)?;
     check_chain_shape(&pck_chain, 3)?;
     check_chain_shape(&decoded.tcb_info_chain, 2)?;
@@ -270,9 +267,7 @@ fn appraise(
     // matches the QE Identity.
     let auth = auth_fields(quote);
     let qe_sig = der_signature(auth.qe_report_signature).ok_or(Status::Qe)?;
-    pck_leaf
-        .verify_signature(sig_algo(), auth.qe_report, &qe_sig)
-        .map_err(|_| Status::Qe)?;
+    pck_leaf.verify_signature(sig_algo(), auth.qe_report, &qe_sig).map_err(|_| Status::Qe)?;
     let qe_report = EnclaveReport::decode(&mut &auth.qe_report[..]).map_err(|_| Status::Qe)?;
     if auth.qe_auth_data.len() != 32 {
         return Err(Status::Qe);
@@ -289,26 +284,13 @@ fn appraise(
     let mut key = [0x04u8; 65];
     key[1..].copy_from_slice(auth.attestation_key);
     let quote_sig = der_signature(auth.quote_signature).ok_or(Status::QuoteSignature)?;
-    let signed = quote
-        .raw
-        .get(..quote.signed_len)
-        .ok_or(Status::QuoteSignature)?;
-    sig_algo()
-        .verify_signature(&key, signed, &quote_sig)
-        .map_err(|_| Status::QuoteSignature)?;
+    let signed = quote.raw.get(..quote.signed_len).ok_or(Status::QuoteSignature)?;
+    sig_algo().verify_signature(&key, signed, &quote_sig).map_err(|_| Status::QuoteSignature)?;
 
     // Step 10: platform TCB.
-    let platform = PlatformSvns {
-        fmspc: &pck_ext.fmspc,
-        cpu_svn: &pck_ext.cpu_svn,
-        pce_svn: pck_ext.pce_svn,
-    };
-    let tcb = tcb::evaluate(
-        &decoded.tcb_info,
-        &quote.parsed.report,
-        &platform,
-        &qe_level,
-    )?;
+    let platform =
+        PlatformSvns { fmspc: &pck_ext.fmspc, cpu_svn: &pck_ext.cpu_svn, pce_svn: pck_ext.pce_svn };
+    let tcb = tcb::evaluate(&decoded.tcb_info, &quote.parsed.report, &platform, &qe_level)?;
 
     // Step 11: TD / enclave attributes.
     check_td_policy(&quote.parsed.report, input.flags.allow_service_td())?;
@@ -332,11 +314,7 @@ fn check_td_policy(report: &Report, allow_service_td: bool) -> Result<(), Status
     const BAD: Status = Status::TdPolicy;
     let (td, service_td_allowed) = match report {
         Report::SgxEnclave(r) => {
-            return if r.attributes[0] & SGX_ATTRIBUTE_DEBUG != 0 {
-                Err(BAD)
-            } else {
-                Ok(())
-            };
+            return if r.attributes[0] & SGX_ATTRIBUTE_DEBUG != 0 { Err(BAD) } else { Ok(()) };
         }
         Report::TD10(td) => (td, false),
         Report::TD15(td15) => (&td15.base, allow_service_td),

@@ -1,0 +1,218 @@
+use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1};
+use alloy_genesis::{Genesis, GenesisAccount};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_rlp::Encodable;
+use phala_chain::{
+    BlockAttributes, BlockBuilder, BlockError, BlockImporter, ImportOutcome, init_genesis,
+};
+use phala_primitives::{Block, ChainSpec, EthereumHardfork, TxEnvelope};
+use phala_storage::{Database, KeyValueRead, Table};
+use std::sync::Arc;
+
+const SECRET: B256 = B256::repeat_byte(0x42);
+
+struct TestChain {
+    _dir: tempfile::TempDir,
+    db: Database,
+    spec: Arc<ChainSpec>,
+    sender: Address,
+    nonce: u64,
+}
+
+impl TestChain {
+    fn new() -> Self {
+        let probe = B256::repeat_byte(1);
+        let signature = secp256k1::sign_message(SECRET, probe).unwrap();
+        let sender = secp256k1::recover_signer(&signature, probe).unwrap();
+        let mut genesis = Genesis { gas_limit: 30_000_000, ..Default::default() };
+        genesis.config.chain_id = 1337;
+        genesis.alloc.insert(
+            sender,
+            GenesisAccount { balance: U256::from(10u128.pow(21)), ..Default::default() },
+        );
+        let spec = Arc::new(ChainSpec::with_all_forks_up_to(
+            EthereumHardfork::Prague,
+            1337,
+            genesis,
+            Vec::new(),
+            None,
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(dir.path()).unwrap();
+        init_genesis(&db, &spec).unwrap();
+        Self { _dir: dir, db, spec, sender, nonce: 0 }
+    }
+
+    fn transfer(&mut self, to: Address, value: u64) -> TxEnvelope {
+        let tx = TxEip1559 {
+            chain_id: 1337,
+            nonce: self.nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: 1,
+            to: TxKind::Call(to),
+            value: U256::from(value),
+            input: Bytes::new(),
+            access_list: Default::default(),
+        };
+        self.nonce += 1;
+        let signature = secp256k1::sign_message(SECRET, tx.signature_hash()).unwrap();
+        tx.into_signed(signature).into()
+    }
+
+    /// Builds (without importing) a block on the head.
+    fn build(&mut self, timestamp: u64, txs: Vec<TxEnvelope>) -> Block {
+        let attributes = BlockAttributes {
+            timestamp,
+            beneficiary: Address::repeat_byte(0xbe),
+            ..Default::default()
+        };
+        BlockBuilder::new(&self.db, self.spec.clone()).build(&attributes, txs).unwrap()
+    }
+
+    fn importer(&self) -> BlockImporter<'_> {
+        BlockImporter::new(&self.db, self.spec.clone())
+    }
+
+    /// Every key and value of every table, to prove that a rejected block changed nothing.
+    fn snapshot(&self) -> Vec<(Table, Vec<(Vec<u8>, Vec<u8>)>)> {
+        Table::ALL.iter().map(|table| (*table, self.db.scan_prefix(*table, &[]).unwrap())).collect()
+    }
+
+    fn balance(&self, address: Address) -> U256 {
+        self.db.stored_account(address).unwrap().map(|a| a.balance).unwrap_or_default()
+    }
+}
+
+fn rlp(block: &Block) -> Vec<u8> {
+    let mut out = Vec::new();
+    block.encode(&mut out);
+    out
+}
+
+#[test]
+fn builds_and_imports_blocks_with_transfers() {
+    let mut chain = TestChain::new();
+    let recipient = Address::repeat_byte(0x99);
+    let tx = chain.transfer(recipient, 1000);
+    let block = chain.build(12, vec![tx]);
+    let outcome = chain.importer().import(&block).unwrap();
+    assert!(matches!(outcome, ImportOutcome::Imported { number: 1, transactions: 1, .. }));
+    assert_eq!(chain.balance(recipient), U256::from(1000));
+    // The sender paid the value plus 21000 gas at a positive price.
+    assert!(chain.balance(chain.sender) < U256::from(10u128.pow(21) - 1000 - 21_000));
+    assert_eq!(chain.db.head_hash().unwrap(), block.header.hash_slow());
+    // Importing the same block again is a no-op.
+    assert_eq!(
+        chain.importer().import(&block).unwrap(),
+        ImportOutcome::AlreadyCanonical(block.header.hash_slow())
+    );
+}
+
+#[test]
+fn malformed_rlp_is_rejected_without_changes() {
+    let mut chain = TestChain::new();
+    let tx = chain.transfer(Address::repeat_byte(1), 1);
+    let block = chain.build(12, vec![tx]);
+    let before = chain.snapshot();
+    let mut bytes = rlp(&block);
+    bytes.truncate(bytes.len() - 3);
+    let err = chain.importer().import_rlp(&bytes).unwrap_err();
+    assert!(matches!(err.source, BlockError::Rlp(_)), "{err}");
+    let mut trailing = rlp(&block);
+    trailing.push(0x80);
+    assert!(matches!(
+        chain.importer().import_rlp(&trailing).unwrap_err().source,
+        BlockError::Rlp(_)
+    ));
+    assert!(chain.importer().import_rlp(&[0xc0]).is_err());
+    assert_eq!(chain.snapshot(), before);
+}
+
+#[test]
+fn unknown_parent_is_rejected_without_changes() {
+    let mut chain = TestChain::new();
+    let mut block = chain.build(12, Vec::new());
+    block.header.parent_hash = B256::repeat_byte(0xab);
+    let before = chain.snapshot();
+    let err = chain.importer().import(&block).unwrap_err();
+    assert!(
+        matches!(err.source, BlockError::UnknownParent(hash) if hash == B256::repeat_byte(0xab))
+    );
+    assert!(err.to_string().contains("block #1"), "{err}");
+    assert_eq!(chain.snapshot(), before);
+}
+
+#[test]
+fn bad_state_root_is_rejected_without_changes() {
+    let mut chain = TestChain::new();
+    let tx = chain.transfer(Address::repeat_byte(2), 5);
+    let mut block = chain.build(12, vec![tx]);
+    block.header.state_root = B256::repeat_byte(0x55);
+    let before = chain.snapshot();
+    let err = chain.importer().import(&block).unwrap_err();
+    assert!(matches!(err.source, BlockError::StateRoot { .. }), "{err}");
+    assert_eq!(chain.snapshot(), before);
+}
+
+#[test]
+fn reorg_to_a_sibling_branch_and_back() {
+    let mut chain = TestChain::new();
+    let a = Address::repeat_byte(0xa1);
+    let b = Address::repeat_byte(0xb1);
+    let genesis_snapshot = chain.snapshot();
+
+    // Branch A: two blocks paying `a`.
+    let tx = chain.transfer(a, 100);
+    let a1 = chain.build(12, vec![tx]);
+    chain.importer().import(&a1).unwrap();
+    let tx = chain.transfer(a, 100);
+    let a2 = chain.build(24, vec![tx]);
+    chain.importer().import(&a2).unwrap();
+    assert_eq!(chain.balance(a), U256::from(200));
+
+    // Branch B on genesis: built from a fresh database at genesis, then imported here.
+    let mut other = TestChain::new();
+    let tx = other.transfer(b, 7);
+    let b1 = other.build(13, vec![tx]);
+    let outcome = chain.importer().import(&b1).unwrap();
+    assert!(matches!(outcome, ImportOutcome::Imported { reorg_depth: 2, .. }));
+    assert_eq!(chain.db.head_hash().unwrap(), b1.header.hash_slow());
+    assert_eq!(chain.balance(a), U256::ZERO);
+    assert_eq!(chain.balance(b), U256::from(7));
+    assert_eq!(chain.db.canonical_hash(2).unwrap(), None);
+    assert_eq!(chain.db.tx_location(*a1.body.transactions[0].tx_hash()).unwrap(), None);
+
+    // Back to branch A by extending it: a3 on a2 re-applies a1 and a2.
+    let tx = chain.transfer(a, 100);
+    let third = chain.build_on_branch(&a2, 36, vec![tx]);
+    let outcome = chain.importer().import(&third).unwrap();
+    assert!(matches!(outcome, ImportOutcome::Imported { reorg_depth: 1, .. }));
+    assert_eq!(chain.balance(a), U256::from(300));
+    assert_eq!(chain.balance(b), U256::ZERO);
+    assert_ne!(chain.snapshot(), genesis_snapshot);
+}
+
+impl TestChain {
+    /// Builds a block on `parent` by replaying the branch on a fresh database.
+    fn build_on_branch(&mut self, parent: &Block, timestamp: u64, txs: Vec<TxEnvelope>) -> Block {
+        let fresh = Self::new();
+        let mut branch = vec![parent.clone()];
+        let mut cursor = parent.header.parent_hash;
+        while cursor != fresh.spec.genesis_hash() {
+            let header = self.db.header(cursor).unwrap().unwrap();
+            let body = self.db.body(cursor).unwrap().unwrap();
+            cursor = header.parent_hash;
+            branch.push(Block { header, body });
+        }
+        for block in branch.iter().rev() {
+            fresh.importer().import(block).unwrap();
+        }
+        let attributes = BlockAttributes {
+            timestamp,
+            beneficiary: Address::repeat_byte(0xbe),
+            ..Default::default()
+        };
+        BlockBuilder::new(&fresh.db, fresh.spec.clone()).build(&attributes, txs).unwrap()
+    }
+}

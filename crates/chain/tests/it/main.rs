@@ -1,0 +1,3 @@
+//! Integration tests of block import on a real RocksDB.
+
+mod import;
