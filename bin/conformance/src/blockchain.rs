@@ -104,6 +104,8 @@ pub(crate) struct Summary {
     pub(crate) passed: usize,
     pub(crate) failed: usize,
     pub(crate) skipped: usize,
+    /// Names (`file::key`) of the failed fixtures.
+    pub(crate) failures: Vec<String>,
 }
 
 enum Verdict {
@@ -112,7 +114,7 @@ enum Verdict {
     Skip(String),
 }
 
-/// Runs every fixture below `paths` and prints a line per fixture and the summary.
+/// Runs every fixture below `paths` and prints a line per fixture; the caller prints the summary.
 pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre::Result<Summary> {
     let mut files = Vec::new();
     for path in paths {
@@ -163,7 +165,8 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre:
                 Verdict::Fail(reason) => {
                     summary.failed += 1;
                     println!("FAIL {label}: {reason}");
-                    failures.push(label);
+                    failures.push(label.clone());
+                    summary.failures.push(label);
                 }
                 Verdict::Skip(reason) => {
                     summary.skipped += 1;
@@ -178,7 +181,6 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre:
             println!("  {label}");
         }
     }
-    println!("{} passed, {} failed, {} skipped", summary.passed, summary.failed, summary.skipped);
     Ok(summary)
 }
 

@@ -32,9 +32,6 @@ pub enum Command {
     },
     /// Database tools.
     Db {
-        /// Chain and data directory.
-        #[command(flatten)]
-        chain: ChainArgs,
         /// The database command.
         #[command(subcommand)]
         command: DbCommand,
@@ -45,7 +42,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Size and key count of every table, and the head block.
-    Stats,
+    Stats(ChainArgs),
 }
 
 /// Where the chain comes from and where it is stored.
@@ -88,7 +85,7 @@ impl Cli {
                     println!("{}: {stats}", file.display());
                 }
             }
-            Command::Db { chain, command: DbCommand::Stats } => {
+            Command::Db { command: DbCommand::Stats(chain) } => {
                 let (db, _) = open_chain(&chain.datadir())?;
                 let head = phala_storage::KeyValueRead::head_header(&db)?;
                 println!("head: #{} {}", head.number, head.hash_slow());
