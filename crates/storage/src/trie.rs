@@ -212,26 +212,13 @@ impl<'w, 'db> TrieUpdater<'w, 'db> {
                 // Two leaves under a new branch at their common prefix.
                 let common = key.common_prefix_length(&rest);
                 let branch_path = path.join(&rest.slice(..common));
-                let mut children: Box<[Option<RlpNode>; 16]> = Box::default();
                 let old_nibble = key.get_unchecked(common);
-                let new_nibble = rest.get_unchecked(common);
-                children[old_nibble as usize] = Some(self.put_node(
+                let old = self.put_node(
                     id,
                     &child_path(&branch_path, old_nibble),
                     &Node::Leaf { key: key.slice(common + 1..), value: old_value },
-                )?);
-                children[new_nibble as usize] = Some(self.put_node(
-                    id,
-                    &child_path(&branch_path, new_nibble),
-                    &Node::Leaf { key: rest.slice(common + 1..), value },
-                )?);
-                let branch = self.put_node(id, &branch_path, &Node::Branch { children })?;
-                if common == 0 {
-                    Ok(branch)
-                } else {
-                    let key = rest.slice(..common);
-                    self.put_node(id, &path, &Node::Extension { key, child: branch })
-                }
+                )?;
+                self.put_split(id, &path, common, (old_nibble, old), rest, value)
             }
             Some(Node::Extension { key, child }) => {
                 let common = key.common_prefix_length(&rest);
@@ -241,9 +228,8 @@ impl<'w, 'db> TrieUpdater<'w, 'db> {
                 }
                 // Split the extension with a branch where the paths part.
                 let branch_path = path.join(&key.slice(..common));
-                let mut children: Box<[Option<RlpNode>; 16]> = Box::default();
                 let old_nibble = key.get_unchecked(common);
-                children[old_nibble as usize] = Some(if common + 1 == key.len() {
+                let old = if common + 1 == key.len() {
                     // The old child already sits at branch_path ‖ old_nibble.
                     child
                 } else {
@@ -252,20 +238,8 @@ impl<'w, 'db> TrieUpdater<'w, 'db> {
                         &child_path(&branch_path, old_nibble),
                         &Node::Extension { key: key.slice(common + 1..), child },
                     )?
-                });
-                let new_nibble = rest.get_unchecked(common);
-                children[new_nibble as usize] = Some(self.put_node(
-                    id,
-                    &child_path(&branch_path, new_nibble),
-                    &Node::Leaf { key: rest.slice(common + 1..), value },
-                )?);
-                let branch = self.put_node(id, &branch_path, &Node::Branch { children })?;
-                if common == 0 {
-                    Ok(branch)
-                } else {
-                    let key = key.slice(..common);
-                    self.put_node(id, &path, &Node::Extension { key, child: branch })
-                }
+                };
+                self.put_split(id, &path, common, (old_nibble, old), rest, value)
             }
             Some(Node::Branch { mut children }) => {
                 let nibble = rest.get_unchecked(0);
@@ -274,6 +248,36 @@ impl<'w, 'db> TrieUpdater<'w, 'db> {
                 children[nibble as usize] = Some(child);
                 self.put_node(id, &path, &Node::Branch { children })
             }
+        }
+    }
+
+    /// Finishes a split below `path`: a branch at `path ‖ rest[..common]` holding the existing
+    /// subtree `old` (nibble, reference) and a new leaf for the rest of `rest`, reached through an
+    /// extension at `path` when the common prefix is not empty.
+    fn put_split(
+        &mut self,
+        id: TrieId,
+        path: &Nibbles,
+        common: usize,
+        old: (u8, RlpNode),
+        rest: Nibbles,
+        value: Vec<u8>,
+    ) -> StorageResult<RlpNode> {
+        let prefix = rest.slice(..common);
+        let branch_path = path.join(&prefix);
+        let mut children: Box<[Option<RlpNode>; 16]> = Box::default();
+        children[old.0 as usize] = Some(old.1);
+        let new_nibble = rest.get_unchecked(common);
+        children[new_nibble as usize] = Some(self.put_node(
+            id,
+            &child_path(&branch_path, new_nibble),
+            &Node::Leaf { key: rest.slice(common + 1..), value },
+        )?);
+        let branch = self.put_node(id, &branch_path, &Node::Branch { children })?;
+        if common == 0 {
+            Ok(branch)
+        } else {
+            self.put_node(id, path, &Node::Extension { key: prefix, child: branch })
         }
     }
 
