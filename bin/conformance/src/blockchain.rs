@@ -333,7 +333,7 @@ fn run_fixture(fixture: &Fixture) -> eyre::Result<Verdict> {
     let dir = tempfile::tempdir()?;
     let db = Database::open(dir.path())?;
     init_genesis(&db, &spec)?;
-    let importer = BlockImporter::new(&db, spec.clone());
+    let importer = BlockImporter::new(&db, spec);
     for (index, block) in fixture.blocks.iter().enumerate() {
         let head_before = db.head_hash()?;
         let result = match alloy_primitives::hex::decode(&block.rlp) {

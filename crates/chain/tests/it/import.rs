@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 const SECRET: B256 = B256::repeat_byte(0x42);
 
+/// Every entry of every table.
+type DatabaseSnapshot = Vec<(Table, Vec<(Vec<u8>, Vec<u8>)>)>;
+
 struct TestChain {
     _dir: tempfile::TempDir,
     db: Database,
@@ -75,7 +78,7 @@ impl TestChain {
     }
 
     /// Every key and value of every table, to prove that a rejected block changed nothing.
-    fn snapshot(&self) -> Vec<(Table, Vec<(Vec<u8>, Vec<u8>)>)> {
+    fn snapshot(&self) -> DatabaseSnapshot {
         Table::ALL.iter().map(|table| (*table, self.db.scan_prefix(*table, &[]).unwrap())).collect()
     }
 
