@@ -2,11 +2,11 @@
 
 use crate::{BlockError, validation};
 use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, TxReceipt,
+    EMPTY_OMMER_ROOT_HASH, Header,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
 };
 use alloy_eips::eip4895::Withdrawals;
-use alloy_primitives::{Address, B64, B256, Bloom, Bytes, U256};
+use alloy_primitives::{Address, B64, B256, Bytes, U256};
 use phala_evm::{BlockExecutor, blob_gas_of};
 use phala_primitives::{Block, BlockBody, ChainSpec, EthereumHardforks, TxEnvelope};
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
@@ -99,11 +99,7 @@ impl<'db> BlockBuilder<'db> {
         let header = &mut block.header;
         header.gas_used = outcome.gas_used;
         header.receipts_root = calculate_receipt_root(&outcome.receipts);
-        let mut bloom = Bloom::ZERO;
-        for receipt in &outcome.receipts {
-            bloom.accrue_bloom(&receipt.bloom());
-        }
-        header.logs_bloom = bloom;
+        header.logs_bloom = validation::receipts_bloom(&outcome.receipts);
         header.requests_hash =
             spec.is_prague_active_at_timestamp(timestamp).then(|| outcome.requests.requests_hash());
         header.state_root =

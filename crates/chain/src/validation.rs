@@ -11,7 +11,7 @@ use alloy_consensus::{
 use alloy_eips::{eip1559::GAS_LIMIT_BOUND_DIVISOR, eip4844::DATA_GAS_PER_BLOB};
 use alloy_primitives::{B64, Bloom, U256};
 use phala_evm::{ExecutionOutcome, blob_gas_of};
-use phala_primitives::{Block, ChainSpec, EthereumHardforks};
+use phala_primitives::{Block, ChainSpec, EthereumHardforks, ReceiptEnvelope};
 
 /// Largest gas limit a header may carry (2^63 - 1).
 pub const MAXIMUM_GAS_LIMIT: u64 = i64::MAX as u64;
@@ -226,6 +226,15 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
     Ok(())
 }
 
+/// The header bloom of a block's receipts: the union of their blooms.
+pub fn receipts_bloom(receipts: &[ReceiptEnvelope]) -> Bloom {
+    let mut bloom = Bloom::ZERO;
+    for receipt in receipts {
+        bloom.accrue_bloom(&receipt.bloom());
+    }
+    bloom
+}
+
 /// Checks execution results against the header (all but the state root).
 pub fn validate_execution(
     spec: &ChainSpec,
@@ -244,10 +253,7 @@ pub fn validate_execution(
             computed: receipts_root,
         });
     }
-    let mut bloom = Bloom::ZERO;
-    for receipt in &outcome.receipts {
-        bloom.accrue_bloom(&receipt.bloom());
-    }
+    let bloom = receipts_bloom(&outcome.receipts);
     if bloom != header.logs_bloom {
         return Err(BlockError::LogsBloom {
             header: Box::new(header.logs_bloom),
