@@ -153,7 +153,6 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre:
     results.sort_by_key(|(index, _, _)| *index);
 
     let mut summary = Summary::default();
-    let mut failures = Vec::new();
     for (_, file, fixtures) in results {
         for (name, verdict) in fixtures {
             let label = format!("{}::{name}", file.display());
@@ -165,7 +164,6 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre:
                 Verdict::Fail(reason) => {
                     summary.failed += 1;
                     println!("FAIL {label}: {reason}");
-                    failures.push(label.clone());
                     summary.failures.push(label);
                 }
                 Verdict::Skip(reason) => {
@@ -175,9 +173,9 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre:
             }
         }
     }
-    if !failures.is_empty() {
+    if !summary.failures.is_empty() {
         println!("failed fixtures:");
-        for label in &failures {
+        for label in &summary.failures {
             println!("  {label}");
         }
     }

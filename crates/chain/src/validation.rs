@@ -246,12 +246,14 @@ pub fn validate_execution(
     }
     // Before Byzantium (EIP-658) a receipt carried the state root after its transaction; like
     // reth, execution records the status instead, so the receipts root is checked from Byzantium.
-    let receipts_root = calculate_receipt_root(&outcome.receipts);
-    if spec.is_byzantium_active_at_block(header.number) && receipts_root != header.receipts_root {
-        return Err(BlockError::ReceiptsRoot {
-            header: header.receipts_root,
-            computed: receipts_root,
-        });
+    if spec.is_byzantium_active_at_block(header.number) {
+        let receipts_root = calculate_receipt_root(&outcome.receipts);
+        if receipts_root != header.receipts_root {
+            return Err(BlockError::ReceiptsRoot {
+                header: header.receipts_root,
+                computed: receipts_root,
+            });
+        }
     }
     let bloom = receipts_bloom(&outcome.receipts);
     if bloom != header.logs_bloom {
