@@ -2,8 +2,11 @@
 //!
 //! - `conformance blockchain [PATH]...`: EF blockchain tests, imported through the node's own
 //!   RocksDB storage and block importer (see `blockchain.rs` for exactly what is checked).
+//! - `conformance rpc [DIR]`: execution-apis JSON-RPC tests against a node serving HTTP, run as
+//!   hive's rpc-compat simulator runs them (see `rpc.rs`).
 
 mod blockchain;
+mod rpc;
 
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -34,6 +37,65 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         expected_failures: Option<PathBuf>,
     },
+    /// Run execution-apis JSON-RPC tests (a folder with genesis.json, chain.rlp, headfcu.json and
+    /// method folders of `.io` files).
+    Rpc {
+        /// The suite folder. Default: `<conformance dir>/rpc/prague-head`.
+        dir: Option<PathBuf>,
+        /// Only run tests whose `method/test` name contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// A file of test names (`method/test`, one per line, `#` comments) known to fail; as for
+        /// `blockchain`.
+        #[arg(long, value_name = "FILE")]
+        expected_failures: Option<PathBuf>,
+    },
+}
+
+fn read_expected(path: Option<PathBuf>) -> Result<Vec<String>, ExitCode> {
+    match path.map(|path| std::fs::read_to_string(&path).map_err(|err| (path, err))) {
+        None => Ok(Vec::new()),
+        Some(Ok(text)) => Ok(text
+            .lines()
+            .map(|line| line.split('#').next().unwrap_or_default().trim())
+            .filter(|line| !line.is_empty())
+            .map(str::to_string)
+            .collect()),
+        Some(Err((path, err))) => {
+            eprintln!("error: --expected-failures {}: {err}", path.display());
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Prints the closing lines and decides the exit status: only unexpected failures, or listed
+/// failures that now pass, fail the run.
+fn report(summary: &blockchain::Summary, expected: &[String]) -> ExitCode {
+    let unexpected: Vec<_> = summary
+        .failures
+        .iter()
+        .filter(|name| !expected.iter().any(|known| name.ends_with(known.as_str())))
+        .collect();
+    let now_passing: Vec<_> = expected
+        .iter()
+        .filter(|known| !summary.failures.iter().any(|name| name.ends_with(known.as_str())))
+        .collect();
+    for name in &now_passing {
+        println!("expected failure did not fail (remove it from the list): {name}");
+    }
+    if !expected.is_empty() {
+        println!(
+            "{} unexpected failures, {} known failures",
+            unexpected.len(),
+            summary.failures.len() - unexpected.len()
+        );
+    }
+    println!("{} passed, {} failed, {} skipped", summary.passed, summary.failed, summary.skipped);
+    if unexpected.is_empty() && now_passing.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// The conformance data directory.
@@ -52,20 +114,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Blockchain { paths, filter, jobs, expected_failures } => {
-            let expected = match expected_failures
-                .map(|path| std::fs::read_to_string(&path).map_err(|err| (path, err)))
-            {
-                None => Vec::new(),
-                Some(Ok(text)) => text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|line| !line.is_empty() && !line.starts_with('#'))
-                    .map(str::to_string)
-                    .collect(),
-                Some(Err((path, err))) => {
-                    eprintln!("error: --expected-failures {}: {err}", path.display());
-                    return ExitCode::from(2);
-                }
+            let expected = match read_expected(expected_failures) {
+                Ok(expected) => expected,
+                Err(code) => return code,
             };
             let paths = if paths.is_empty() {
                 vec![conformance_dir().join("blockchain/dev")]
@@ -73,38 +124,21 @@ fn main() -> ExitCode {
                 paths
             };
             match blockchain::run(&paths, filter.as_deref(), jobs.max(1)) {
-                Ok(summary) => {
-                    let unexpected: Vec<_> = summary
-                        .failures
-                        .iter()
-                        .filter(|name| !expected.iter().any(|known| name.ends_with(known.as_str())))
-                        .collect();
-                    let now_passing: Vec<_> = expected
-                        .iter()
-                        .filter(|known| {
-                            !summary.failures.iter().any(|name| name.ends_with(known.as_str()))
-                        })
-                        .collect();
-                    for name in &now_passing {
-                        println!("expected failure did not fail (remove it from the list): {name}");
-                    }
-                    if !expected.is_empty() {
-                        println!(
-                            "{} unexpected failures, {} known failures",
-                            unexpected.len(),
-                            summary.failures.len() - unexpected.len()
-                        );
-                    }
-                    println!(
-                        "{} passed, {} failed, {} skipped",
-                        summary.passed, summary.failed, summary.skipped
-                    );
-                    if unexpected.is_empty() && (expected.is_empty() || now_passing.is_empty()) {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::FAILURE
-                    }
+                Ok(summary) => report(&summary, &expected),
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::from(2)
                 }
+            }
+        }
+        Command::Rpc { dir, filter, expected_failures } => {
+            let expected = match read_expected(expected_failures) {
+                Ok(expected) => expected,
+                Err(code) => return code,
+            };
+            let dir = dir.unwrap_or_else(|| conformance_dir().join("rpc/prague-head"));
+            match rpc::run(&dir, filter.as_deref()) {
+                Ok(summary) => report(&summary, &expected),
                 Err(err) => {
                     eprintln!("error: {err:#}");
                     ExitCode::from(2)

@@ -5,10 +5,13 @@ use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
 };
-use alloy_eips::eip4895::Withdrawals;
+use alloy_eips::eip4895::{Withdrawal, Withdrawals};
+use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B64, B256, Bytes, U256};
-use phala_evm::{BlockExecutor, blob_gas_of};
-use phala_primitives::{Block, BlockBody, ChainSpec, EthereumHardforks, TxEnvelope};
+use phala_evm::{BlockExecutor, StrictSource, TransactionSource, blob_gas_of};
+use phala_primitives::{
+    Block, BlockBody, ChainSpec, EthereumHardforks, ReceiptEnvelope, TxEnvelope,
+};
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
 use std::sync::Arc;
 
@@ -27,6 +30,19 @@ pub struct BlockAttributes {
     pub parent_beacon_block_root: Option<B256>,
     /// Extra data.
     pub extra_data: Bytes,
+    /// Withdrawals to process (Shanghai and later).
+    pub withdrawals: Vec<Withdrawal>,
+}
+
+/// A block fresh from the builder, with what execution produced.
+#[derive(Debug, Clone)]
+pub struct BuiltBlock {
+    /// The sealed-ready block (all header fields set).
+    pub block: Block,
+    /// One receipt per transaction.
+    pub receipts: Vec<ReceiptEnvelope>,
+    /// Its EIP-7685 requests (Prague), empty request types left out.
+    pub requests: Requests,
 }
 
 /// Builds blocks on the current head of a database without writing anything.
@@ -44,6 +60,59 @@ impl<'db> BlockBuilder<'db> {
 
     /// Builds a post-merge block on the head with `transactions` (all of which must be valid).
     pub fn build(
+        &self,
+        attributes: &BlockAttributes,
+        transactions: Vec<TxEnvelope>,
+    ) -> Result<Block, BlockError> {
+        let template = self.template(attributes, transactions.clone())?;
+        let senders = self.executor.recover_senders(&template)?;
+        let mut source = transactions.into_iter().zip(senders);
+        self.build_from(attributes, &mut StrictSource(&mut source)).map(|built| built.block)
+    }
+
+    /// Builds a block on the current head from the transactions `source` offers; the source
+    /// decides what happens to a transaction the EVM rejects (a pool skips it, a strict list
+    /// fails the build).
+    pub fn build_from(
+        &self,
+        attributes: &BlockAttributes,
+        source: &mut dyn TransactionSource,
+    ) -> Result<BuiltBlock, BlockError> {
+        let template = self.template(attributes, Vec::new())?;
+        let parent = self
+            .db
+            .header(template.header.parent_hash)?
+            .ok_or(StorageError::MissingBlock(template.header.parent_hash))?;
+        let spec = self.executor.spec();
+        let mut writes = self.db.write_set();
+        let (outcome, included) =
+            self.executor.execute_from(LatestState::new(&writes), &template, source)?;
+        let mut block = template;
+        block.body.transactions = included.into_iter().map(|(tx, _)| tx).collect();
+        let timestamp = block.header.timestamp;
+        let number = block.header.number;
+        block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
+        if spec.is_cancun_active_at_timestamp(timestamp) {
+            block.header.blob_gas_used = Some(blob_gas_of(&block));
+        }
+        let header = &mut block.header;
+        header.gas_used = outcome.gas_used;
+        header.receipts_root = calculate_receipt_root(&outcome.receipts);
+        header.logs_bloom = validation::receipts_bloom(&outcome.receipts);
+        header.requests_hash =
+            spec.is_prague_active_at_timestamp(timestamp).then(|| outcome.requests.requests_hash());
+        header.state_root =
+            StateWriter::new(&mut writes).apply_state_changes(number, &outcome.changes)?;
+        validation::validate_header(spec, header)?;
+        validation::validate_against_parent(spec, header, &parent)?;
+        let requests = Requests::new(
+            outcome.requests.take().into_iter().filter(|request| request.len() > 1).collect(),
+        );
+        Ok(BuiltBlock { block, receipts: outcome.receipts, requests })
+    }
+
+    /// The block to build: header fields known before execution, and `transactions`.
+    fn template(
         &self,
         attributes: &BlockAttributes,
         transactions: Vec<TxEnvelope>,
@@ -67,7 +136,7 @@ impl<'db> BlockBuilder<'db> {
             mix_hash: attributes.prev_randao,
             nonce: B64::ZERO,
             base_fee_per_gas: spec.next_block_base_fee(&parent),
-            withdrawals_root: shanghai.then(|| calculate_withdrawals_root(&[])),
+            withdrawals_root: shanghai.then(|| calculate_withdrawals_root(&attributes.withdrawals)),
             parent_beacon_block_root: if cancun {
                 Some(attributes.parent_beacon_block_root.unwrap_or_default())
             } else {
@@ -85,7 +154,7 @@ impl<'db> BlockBuilder<'db> {
         let body = BlockBody {
             transactions,
             ommers: Vec::new(),
-            withdrawals: shanghai.then(Withdrawals::default),
+            withdrawals: shanghai.then(|| Withdrawals::new(attributes.withdrawals.clone())),
         };
         let mut block = Block { header, body };
         block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
@@ -93,20 +162,6 @@ impl<'db> BlockBuilder<'db> {
             block.header.blob_gas_used = Some(blob_gas_of(&block));
         }
 
-        let senders = self.executor.recover_senders(&block)?;
-        let mut writes = self.db.write_set();
-        let outcome = self.executor.execute(LatestState::new(&writes), &block, &senders)?;
-        let header = &mut block.header;
-        header.gas_used = outcome.gas_used;
-        header.receipts_root = calculate_receipt_root(&outcome.receipts);
-        header.logs_bloom = validation::receipts_bloom(&outcome.receipts);
-        header.requests_hash =
-            spec.is_prague_active_at_timestamp(timestamp).then(|| outcome.requests.requests_hash());
-        header.state_root =
-            StateWriter::new(&mut writes).apply_state_changes(number, &outcome.changes)?;
-        // The write set is dropped: building never changes the database.
-        validation::validate_header(spec, header)?;
-        validation::validate_against_parent(spec, header, &parent)?;
         Ok(block)
     }
 }

@@ -17,7 +17,7 @@ mod genesis;
 mod importer;
 pub mod validation;
 
-pub use builder::{BlockAttributes, BlockBuilder};
+pub use builder::{BlockAttributes, BlockBuilder, BuiltBlock};
 pub use error::{BlockError, ImportError};
 pub use genesis::{genesis_state_changes, init_genesis, open_chain};
 pub use importer::{BlockImporter, ImportOutcome};

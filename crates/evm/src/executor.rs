@@ -3,7 +3,7 @@ use alloy_consensus::{Transaction, TxType, transaction::SignerRecoverable};
 use alloy_eips::eip7685::Requests;
 use alloy_evm::{
     EthEvmFactory, EvmEnv, EvmFactory,
-    block::BlockExecutor as _,
+    block::{BlockExecutionError, BlockExecutor as _, BlockValidationError},
     eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
 use alloy_hardforks::EthereumHardforks;
@@ -108,6 +108,23 @@ impl BlockExecutor {
         block: &Block,
         senders: &[Address],
     ) -> Result<ExecutionOutcome, ExecutionError> {
+        let mut source = block.body.transactions.iter().cloned().zip(senders.iter().copied());
+        let mut strict = StrictSource(&mut source);
+        self.execute_from(state, block, &mut strict).map(|(outcome, _)| outcome)
+    }
+
+    /// Executes the transactions `source` yields on top of `block`'s header, ommers and
+    /// withdrawals (its own transactions are ignored), as a block builder does. A transaction the
+    /// EVM rejects before execution (bad nonce, no funds, no room left in the block) is reported
+    /// to the source, which decides whether to skip it or fail the whole build.
+    ///
+    /// Returns the outcome and the transactions that were included, with their senders.
+    pub fn execute_from<R: StateReader>(
+        &self,
+        state: R,
+        block: &Block,
+        source: &mut dyn TransactionSource,
+    ) -> Result<(ExecutionOutcome, Vec<(TxEnvelope, Address)>), ExecutionError> {
         let header = &block.header;
         let mut db =
             State::builder().with_database_ref(StateDatabase(state)).with_bundle_update().build();
@@ -124,21 +141,64 @@ impl BlockExecutor {
         let mut executor =
             EthBlockExecutor::new(evm, ctx, &self.evm_spec, AlloyReceiptBuilder::default());
         executor.apply_pre_execution_changes()?;
-        for (tx, sender) in block.body.transactions.iter().zip(senders) {
-            executor.execute_transaction(
-                alloy_consensus::transaction::Recovered::new_unchecked(tx, *sender),
-            )?;
+        let mut included = Vec::new();
+        while let Some((tx, sender)) = source.next_transaction() {
+            let result = executor.execute_transaction(
+                alloy_consensus::transaction::Recovered::new_unchecked(&tx, sender),
+            );
+            match result {
+                Ok(_) => included.push((tx, sender)),
+                Err(BlockExecutionError::Validation(error)) => {
+                    source.rejected(&tx, sender, error)?;
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
         let (_, result) = executor.finish()?;
         db.merge_transitions(BundleRetention::Reverts);
         let changes = state_changes(db.take_bundle());
-        Ok(ExecutionOutcome {
+        let outcome = ExecutionOutcome {
             receipts: result.receipts,
             gas_used: result.gas_used,
             blob_gas_used: result.blob_gas_used,
             requests: result.requests,
             changes,
-        })
+        };
+        Ok((outcome, included))
+    }
+}
+
+/// Transactions offered to [`BlockExecutor::execute_from`], one at a time.
+pub trait TransactionSource {
+    /// The next transaction to try, with its recovered sender.
+    fn next_transaction(&mut self) -> Option<(TxEnvelope, Address)>;
+
+    /// `tx` was rejected before execution. Return `Ok` to skip it and go on, or an error to
+    /// fail the build.
+    fn rejected(
+        &mut self,
+        tx: &TxEnvelope,
+        sender: Address,
+        error: BlockValidationError,
+    ) -> Result<(), ExecutionError>;
+}
+
+/// A source in which every transaction must execute: the first rejection fails the block.
+#[derive(Debug)]
+pub struct StrictSource<'a, I>(pub &'a mut I);
+
+impl<I: Iterator<Item = (TxEnvelope, Address)>> TransactionSource for StrictSource<'_, I> {
+    fn next_transaction(&mut self) -> Option<(TxEnvelope, Address)> {
+        self.0.next()
+    }
+
+    fn rejected(
+        &mut self,
+        _tx: &TxEnvelope,
+        _sender: Address,
+        error: BlockValidationError,
+    ) -> Result<(), ExecutionError> {
+        Err(BlockExecutionError::Validation(error).into())
     }
 }
 

@@ -14,9 +14,13 @@ mod error;
 mod executor;
 mod spec;
 
+pub use alloy_evm::block::BlockValidationError;
 pub use database::StateDatabase;
 pub use error::ExecutionError;
-pub use executor::{BlockExecutor, ExecutionOutcome, blob_gas_of, evm_env_for_header};
+pub use executor::{
+    BlockExecutor, ExecutionOutcome, StrictSource, TransactionSource, blob_gas_of,
+    evm_env_for_header,
+};
 pub use spec::EvmSpec;
 
 pub use phala_primitives::{StateChanges, StateReader};

@@ -3,7 +3,6 @@
 use crate::{NodeError, dirs::default_datadir, import::import_file};
 use clap::{Args, Parser, Subcommand};
 use phala_chain::{init_genesis, open_chain};
-use phala_primitives::ChainSpec;
 use phala_storage::Database;
 use std::path::PathBuf;
 
@@ -19,6 +18,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the node: JSON-RPC, Engine API and (with `--dev`) the sequencer.
+    Node(Box<crate::node::NodeArgs>),
     /// Initialise a database with the genesis block of a chain.
     Init(ChainArgs),
     /// Import a file of concatenated RLP-encoded blocks.
@@ -48,7 +49,7 @@ pub enum DbCommand {
 /// Where the chain comes from and where it is stored.
 #[derive(Debug, Clone, Args)]
 pub struct ChainArgs {
-    /// Chain spec: a path to a geth-style genesis.json.
+    /// Chain spec: `dev` or a path to a geth-style genesis.json.
     #[arg(long, value_name = "CHAIN_OR_PATH", default_value = "dev")]
     pub chain: String,
     /// Data directory (default: `~/.local/share/phala-node/<chain>`).
@@ -67,8 +68,10 @@ impl Cli {
     /// Runs the command; messages for the user go to stdout.
     pub fn run(self) -> Result<(), NodeError> {
         match self.command {
+            Command::Node(args) => crate::node::run(*args)?,
             Command::Init(args) => {
-                let spec = ChainSpec::from_name_or_path(&args.chain)?;
+                let (spec, _) =
+                    crate::node::resolve_chain(&args.chain, crate::dev::DEFAULT_MNEMONIC)?;
                 let datadir = args.datadir();
                 let db = Database::open(&datadir)?;
                 let hash = init_genesis(&db, &spec)?;

@@ -33,4 +33,21 @@ pub enum NodeError {
         /// The RLP error.
         source: alloy_rlp::Error,
     },
+    /// A flag has a bad value.
+    #[error("{flag}: {message}")]
+    Flag {
+        /// The flag, e.g. `--http.api`.
+        flag: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A server could not start.
+    #[error(transparent)]
+    Server(#[from] phala_rpc::server::ServerError),
+    /// The JWT secret could not be loaded.
+    #[error("--authrpc.jwtsecret: {0}")]
+    Jwt(#[from] phala_rpc::auth::JwtError),
+    /// The async runtime or a listener failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
 }

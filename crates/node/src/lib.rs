@@ -2,14 +2,21 @@
 //!
 //! Key components:
 //! - [`cli::Cli`]: reth-style subcommands and flags.
+//! - [`node`]: `phala-node node` — chain, JSON-RPC, Engine API, sequencer, metrics.
+//! - [`sequencer::Sequencer`]: seals blocks from the pool on a timer or per transaction.
+//! - [`dev`]: the `--dev` chain and its mnemonic accounts.
 //! - [`import::import_file`]: imports a file of concatenated RLP blocks with progress output.
 //! - [`dirs`]: the default data directory.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod cli;
+pub mod dev;
 pub mod dirs;
 mod error;
 pub mod import;
+pub mod metrics;
+pub mod node;
+pub mod sequencer;
 
 pub use error::NodeError;

@@ -246,3 +246,39 @@ impl<R: KeyValueRead> StateReader for LatestState<'_, R> {
         Ok(self.reader.canonical_hash(number)?)
     }
 }
+
+/// The state as it was after block `number`, read through the history tables.
+#[derive(Debug)]
+pub struct HistoricalState<'a, R> {
+    reader: &'a R,
+    number: u64,
+}
+
+impl<'a, R: KeyValueRead> HistoricalState<'a, R> {
+    /// State after block `number` was applied, read through `reader`.
+    pub const fn new(reader: &'a R, number: u64) -> Self {
+        Self { reader, number }
+    }
+}
+
+impl<R: KeyValueRead> StateReader for HistoricalState<'_, R> {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        Ok(self.reader.account_at(address, self.number)?.map(|stored| stored.account()))
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        Ok(self.reader.storage_at(address, slot, self.number)?)
+    }
+
+    fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        Ok(self.reader.bytecode(code_hash)?)
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        // Only ancestors are visible, as BLOCKHASH would see them.
+        if number > self.number {
+            return Ok(None);
+        }
+        Ok(self.reader.canonical_hash(number)?)
+    }
+}

@@ -1,0 +1,153 @@
+//! The `--dev` chain: chain id 1337, every supported fork from genesis, and accounts derived from
+//! a mnemonic (by default the "test test … junk" one of anvil and reth) prefunded with
+//! 10,000 ETH each.
+
+use alloy_eips::{eip2935, eip4788, eip7002, eip7251};
+use alloy_genesis::{ChainConfig, Genesis, GenesisAccount};
+use alloy_primitives::{Address, U256};
+use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner};
+use phala_primitives::ChainSpec;
+use std::collections::BTreeMap;
+
+/// The well-known development mnemonic.
+pub const DEFAULT_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+/// How many accounts the dev chain funds and signs for.
+pub const DEV_ACCOUNTS: u32 = 20;
+
+/// Chain id of the dev chain.
+pub const DEV_CHAIN_ID: u64 = 1337;
+
+/// Balance of each dev account: 10,000 ETH.
+pub fn dev_balance() -> U256 {
+    U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64))
+}
+
+/// The first [`DEV_ACCOUNTS`] signers of `mnemonic` on the path `m/44'/60'/0'/0/i`.
+pub fn dev_signers(mnemonic: &str) -> Result<Vec<PrivateKeySigner>, String> {
+    (0..DEV_ACCOUNTS)
+        .map(|index| {
+            MnemonicBuilder::from_phrase(mnemonic)
+                .index(index)
+                .and_then(|builder| builder.build())
+                .map_err(|err| format!("invalid --dev.mnemonic: {err}"))
+        })
+        .collect()
+}
+
+/// The dev genesis: all forks at 0, 30M gas limit, 1 gwei initial base fee, the system contracts
+/// of Cancun and Prague, and `accounts` funded.
+pub fn dev_genesis(accounts: &[Address]) -> Genesis {
+    let config = ChainConfig {
+        chain_id: DEV_CHAIN_ID,
+        homestead_block: Some(0),
+        eip150_block: Some(0),
+        eip155_block: Some(0),
+        eip158_block: Some(0),
+        byzantium_block: Some(0),
+        constantinople_block: Some(0),
+        petersburg_block: Some(0),
+        istanbul_block: Some(0),
+        muir_glacier_block: Some(0),
+        berlin_block: Some(0),
+        london_block: Some(0),
+        arrow_glacier_block: Some(0),
+        gray_glacier_block: Some(0),
+        merge_netsplit_block: Some(0),
+        terminal_total_difficulty: Some(U256::ZERO),
+        terminal_total_difficulty_passed: true,
+        shanghai_time: Some(0),
+        cancun_time: Some(0),
+        prague_time: Some(0),
+        osaka_time: Some(0),
+        blob_schedule: default_blob_schedule(),
+        ..Default::default()
+    };
+    let mut alloc: BTreeMap<Address, GenesisAccount> = accounts
+        .iter()
+        .map(|address| (*address, GenesisAccount::default().with_balance(dev_balance())))
+        .collect();
+    for (address, code) in [
+        (eip4788::BEACON_ROOTS_ADDRESS, &eip4788::BEACON_ROOTS_CODE),
+        (eip2935::HISTORY_STORAGE_ADDRESS, &eip2935::HISTORY_STORAGE_CODE),
+        (
+            eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+            &eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE,
+        ),
+        (
+            eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+            &eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_CODE,
+        ),
+    ] {
+        alloc.insert(
+            address,
+            GenesisAccount::default().with_nonce(Some(1)).with_code(Some(code.clone())),
+        );
+    }
+    Genesis {
+        config,
+        nonce: 0,
+        timestamp: 0,
+        extra_data: Default::default(),
+        gas_limit: 30_000_000,
+        difficulty: U256::ZERO,
+        mix_hash: Default::default(),
+        coinbase: Address::ZERO,
+        alloc,
+        base_fee_per_gas: Some(1_000_000_000),
+        excess_blob_gas: Some(0),
+        blob_gas_used: Some(0),
+        number: Some(0),
+        parent_hash: None,
+        slot_number: None,
+    }
+}
+
+fn default_blob_schedule() -> BTreeMap<String, alloy_eips::eip7840::BlobParams> {
+    use alloy_eips::eip7840::BlobParams;
+    BTreeMap::from([
+        ("cancun".to_string(), BlobParams::cancun()),
+        ("prague".to_string(), BlobParams::prague()),
+        ("osaka".to_string(), BlobParams::osaka()),
+    ])
+}
+
+/// The dev chain spec for `mnemonic`, with its signers.
+pub fn dev_chain(mnemonic: &str) -> Result<(ChainSpec, Vec<PrivateKeySigner>), String> {
+    let signers = dev_signers(mnemonic)?;
+    let addresses: Vec<Address> = signers.iter().map(|signer| signer.address()).collect();
+    let spec = ChainSpec::from_genesis(dev_genesis(&addresses)).map_err(|err| err.to_string())?;
+    Ok((spec, signers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::address;
+
+    #[test]
+    fn default_mnemonic_gives_the_anvil_accounts() {
+        let signers = dev_signers(DEFAULT_MNEMONIC).unwrap();
+        assert_eq!(signers.len(), 20);
+        assert_eq!(signers[0].address(), address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+        assert_eq!(signers[1].address(), address!("70997970C51812dc3A010C7d01b50e0d17dc79C8"));
+        assert_eq!(signers[9].address(), address!("a0Ee7A142d267C1f36714E4a8F75612F20a79720"));
+    }
+
+    #[test]
+    fn dev_spec_survives_a_json_round_trip() {
+        let (spec, _) = dev_chain(DEFAULT_MNEMONIC).unwrap();
+        assert_eq!(spec.chain_id, 1337);
+        let json = serde_json::to_vec(&spec.genesis).unwrap();
+        let again = ChainSpec::from_genesis(serde_json::from_slice(&json).unwrap()).unwrap();
+        assert_eq!(again.genesis_hash(), spec.genesis_hash());
+        use phala_primitives::EthereumHardforks;
+        assert!(again.is_osaka_active_at_timestamp(0));
+        assert!(again.is_prague_active_at_timestamp(0));
+    }
+
+    #[test]
+    fn bad_mnemonic_is_an_error() {
+        assert!(dev_signers("not a mnemonic").unwrap_err().contains("--dev.mnemonic"));
+    }
+}

@@ -1,0 +1,331 @@
+//! `phala-node node`: opens (or initialises) the chain, starts the JSON-RPC servers, the Engine
+//! API and the sequencer, and runs until Ctrl-C.
+
+use crate::{
+    NodeError,
+    dev::{DEFAULT_MNEMONIC, dev_chain},
+    dirs::default_datadir,
+    metrics,
+    sequencer::{BlockTime, Sequencer},
+};
+use alloy_signer_local::PrivateKeySigner;
+use clap::Args;
+use phala_chain::{init_genesis, open_chain};
+use phala_pool::{PoolConfig, TxPool};
+use phala_primitives::ChainSpec;
+use phala_rpc::{
+    NodeContext, RpcLimits,
+    auth::JwtSecret,
+    server::{ALL_NAMESPACES, RpcServerConfig, start_auth, start_public},
+};
+use phala_storage::{Database, KeyValueRead};
+use std::{
+    collections::BTreeSet,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::PathBuf,
+    sync::Arc,
+    time::Duration,
+};
+use tokio::sync::watch;
+use tracing::info;
+
+/// Flags of `phala-node node` (reth's names).
+#[derive(Debug, Clone, Args)]
+pub struct NodeArgs {
+    /// Chain: `dev` or a path to a geth-style genesis.json.
+    #[arg(long, value_name = "CHAIN_OR_PATH", default_value = "dev")]
+    pub chain: String,
+    /// Data directory (default: `~/.local/share/phala-node/<chain>`).
+    #[arg(long, value_name = "DIR")]
+    pub datadir: Option<PathBuf>,
+    /// Development mode: the dev chain, dev signers, HTTP and WS on, a block every 2 s.
+    #[arg(long)]
+    pub dev: bool,
+    /// Seconds between dev blocks; 0 seals a block per transaction.
+    #[arg(long = "dev.block-time", value_name = "SECONDS", default_value_t = 2)]
+    pub dev_block_time: u64,
+    /// Mnemonic of the dev accounts.
+    #[arg(long = "dev.mnemonic", value_name = "PHRASE", default_value = DEFAULT_MNEMONIC)]
+    pub dev_mnemonic: String,
+    /// Enable the HTTP JSON-RPC server.
+    #[arg(long)]
+    pub http: bool,
+    /// HTTP listen address.
+    #[arg(long = "http.addr", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub http_addr: IpAddr,
+    /// HTTP listen port.
+    #[arg(long = "http.port", default_value_t = 8545)]
+    pub http_port: u16,
+    /// Namespaces served over HTTP and WS (comma-separated: eth,net,web3,txpool,debug,testing).
+    #[arg(long = "http.api", value_name = "LIST", value_delimiter = ',')]
+    pub http_api: Option<Vec<String>>,
+    /// Enable the WebSocket server.
+    #[arg(long)]
+    pub ws: bool,
+    /// WebSocket listen address.
+    #[arg(long = "ws.addr", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub ws_addr: IpAddr,
+    /// WebSocket listen port.
+    #[arg(long = "ws.port", default_value_t = 8546)]
+    pub ws_port: u16,
+    /// Engine API listen address.
+    #[arg(long = "authrpc.addr", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub authrpc_addr: IpAddr,
+    /// Engine API listen port.
+    #[arg(long = "authrpc.port", default_value_t = 8551)]
+    pub authrpc_port: u16,
+    /// File with the Engine API's hex JWT secret (created if missing; default `<datadir>/jwt.hex`).
+    #[arg(long = "authrpc.jwtsecret", value_name = "FILE")]
+    pub authrpc_jwtsecret: Option<PathBuf>,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9001).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
+    /// Gas cap of eth_call and eth_estimateGas.
+    #[arg(long = "rpc.gascap", default_value_t = 50_000_000)]
+    pub rpc_gascap: u64,
+    /// Largest request body, in megabytes.
+    #[arg(long = "rpc.max-request-size", value_name = "MB", default_value_t = 15)]
+    pub rpc_max_request_size: u32,
+    /// Largest response body, in megabytes.
+    #[arg(long = "rpc.max-response-size", value_name = "MB", default_value_t = 160)]
+    pub rpc_max_response_size: u32,
+    /// Most calls in one batch request.
+    #[arg(long = "rpc.max-batch-size", default_value_t = 1_000)]
+    pub rpc_max_batch_size: u32,
+    /// Most concurrent RPC connections.
+    #[arg(long = "rpc.max-connections", default_value_t = 500)]
+    pub rpc_max_connections: u32,
+    /// Largest block range of one eth_getLogs.
+    #[arg(long = "rpc.max-blocks-per-filter", default_value_t = 100_000)]
+    pub rpc_max_blocks_per_filter: u64,
+    /// Most logs one eth_getLogs returns.
+    #[arg(long = "rpc.max-logs-per-response", default_value_t = 20_000)]
+    pub rpc_max_logs_per_response: usize,
+    /// Most pending transactions in the pool.
+    #[arg(long = "txpool.pending-max-count", default_value_t = 5_120)]
+    pub txpool_pending_max_count: usize,
+    /// Most queued transactions in the pool.
+    #[arg(long = "txpool.queued-max-count", default_value_t = 1_024)]
+    pub txpool_queued_max_count: usize,
+    /// Most transactions one sender may have in the pool.
+    #[arg(long = "txpool.max-account-slots", default_value_t = 64)]
+    pub txpool_max_account_slots: usize,
+    /// Fee bump (percent) a replacement transaction needs.
+    #[arg(long = "txpool.pricebump", default_value_t = 10)]
+    pub txpool_pricebump: u64,
+}
+
+impl NodeArgs {
+    fn datadir(&self) -> PathBuf {
+        let chain = if self.dev { "dev" } else { self.chain.as_str() };
+        self.datadir.clone().unwrap_or_else(|| default_datadir(chain))
+    }
+
+    fn namespaces(&self) -> Result<BTreeSet<String>, NodeError> {
+        let Some(list) = &self.http_api else {
+            return Ok(ALL_NAMESPACES.iter().map(|ns| ns.to_string()).collect());
+        };
+        list.iter()
+            .map(|ns| ns.trim().to_ascii_lowercase())
+            .filter(|ns| !ns.is_empty())
+            .map(|ns| {
+                if ALL_NAMESPACES.contains(&ns.as_str()) {
+                    Ok(ns)
+                } else {
+                    Err(NodeError::Flag {
+                        flag: "--http.api",
+                        message: format!(
+                            "unknown namespace {ns:?} (known: {})",
+                            ALL_NAMESPACES.join(", ")
+                        ),
+                    })
+                }
+            })
+            .collect()
+    }
+}
+
+/// The chain spec named by `--chain` (and the dev signers for `dev`).
+pub fn resolve_chain(
+    chain: &str,
+    mnemonic: &str,
+) -> Result<(Arc<ChainSpec>, Vec<PrivateKeySigner>), NodeError> {
+    if chain == "dev" {
+        let (spec, signers) = dev_chain(mnemonic)
+            .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
+        return Ok((Arc::new(spec), signers));
+    }
+    Ok((ChainSpec::from_name_or_path(chain)?, Vec::new()))
+}
+
+/// Opens the chain in `datadir`, initialising it with `spec` if the directory is new. A datadir
+/// holding another chain is an error.
+pub fn open_or_init(
+    datadir: &std::path::Path,
+    spec: &Arc<ChainSpec>,
+) -> Result<(Database, Arc<ChainSpec>), NodeError> {
+    {
+        let db = Database::open(datadir)?;
+        if db.genesis_hash()?.is_none() {
+            init_genesis(&db, spec)?;
+        }
+    }
+    let (db, stored) = open_chain(datadir)?;
+    if stored.genesis_hash() != spec.genesis_hash() {
+        return Err(NodeError::Flag {
+            flag: "--datadir",
+            message: format!(
+                "{} holds a chain with genesis {}, not {} (use another --datadir)",
+                datadir.display(),
+                stored.genesis_hash(),
+                spec.genesis_hash()
+            ),
+        });
+    }
+    Ok((db, stored))
+}
+
+/// A running node's addresses, for tests and the start-up log.
+#[derive(Debug, Clone)]
+pub struct RunningNode {
+    /// HTTP (and WS) JSON-RPC address, if enabled.
+    pub http: Option<SocketAddr>,
+    /// WebSocket address, if enabled.
+    pub ws: Option<SocketAddr>,
+    /// Engine API address.
+    pub authrpc: SocketAddr,
+    /// Metrics address, if enabled.
+    pub metrics: Option<SocketAddr>,
+}
+
+/// Runs the node until Ctrl-C.
+pub fn run(args: NodeArgs) -> Result<(), NodeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let handles = start(args, shutdown_rx).await?;
+        tokio::signal::ctrl_c().await?;
+        info!(target: "node", "shutting down");
+        let _ = shutdown_tx.send(true);
+        handles.stop().await;
+        Ok(())
+    })
+}
+
+/// What [`start`] leaves running.
+#[derive(Debug)]
+pub struct NodeHandles {
+    /// Addresses.
+    pub running: RunningNode,
+    /// The shared context.
+    pub ctx: Arc<NodeContext>,
+    servers: Vec<phala_rpc::server::ServerHandle>,
+    sequencer: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl NodeHandles {
+    /// Stops the servers and waits for the sequencer to finish its block.
+    pub async fn stop(self) {
+        if let Some(sequencer) = self.sequencer {
+            let _ = sequencer.await;
+        }
+        for server in self.servers {
+            let _ = server.stop();
+            server.stopped().await;
+        }
+    }
+}
+
+/// Opens the chain and starts every service; they stop when `shutdown` turns true (the sequencer)
+/// or with [`NodeHandles::stop`].
+pub async fn start(
+    args: NodeArgs,
+    shutdown: watch::Receiver<bool>,
+) -> Result<NodeHandles, NodeError> {
+    let chain = if args.dev { "dev" } else { args.chain.as_str() };
+    let (spec, signers) = resolve_chain(chain, &args.dev_mnemonic)?;
+    let datadir = args.datadir();
+    let namespaces = args.namespaces()?;
+    let (db, spec) = open_or_init(&datadir, &spec)?;
+    let head = db.head_header()?;
+    info!(target: "node", chain_id = spec.chain_id, head = head.number, datadir = %datadir.display(), "opened chain");
+
+    let pool = TxPool::new(PoolConfig {
+        max_account_slots: args.txpool_max_account_slots,
+        global_slots: args.txpool_pending_max_count,
+        global_queue: args.txpool_queued_max_count,
+        price_bump_percent: args.txpool_pricebump,
+        ..PoolConfig::default()
+    });
+    let limits = RpcLimits {
+        gas_cap: args.rpc_gascap,
+        max_logs_block_range: args.rpc_max_blocks_per_filter,
+        max_logs: args.rpc_max_logs_per_response,
+        ..RpcLimits::default()
+    };
+    let fee_recipient = signers.first().map(|s| s.address()).unwrap_or_default();
+    let ctx = Arc::new(NodeContext::new(Arc::new(db), spec, pool, signers, limits));
+    if let Ok((hash, _)) = ctx.head() {
+        ctx.set_forkchoice(phala_rpc::ForkchoiceState { safe: Some(hash), finalized: Some(hash) });
+    }
+
+    let server_config = |addr: SocketAddr| RpcServerConfig {
+        namespaces: namespaces.clone(),
+        max_request_size: args.rpc_max_request_size.saturating_mul(1024 * 1024),
+        max_response_size: args.rpc_max_response_size.saturating_mul(1024 * 1024),
+        max_batch_size: args.rpc_max_batch_size,
+        max_connections: args.rpc_max_connections,
+        ..RpcServerConfig::new(addr)
+    };
+    let mut servers = Vec::new();
+    let mut running = RunningNode {
+        http: None,
+        ws: None,
+        authrpc: SocketAddr::from(([0, 0, 0, 0], 0)),
+        metrics: None,
+    };
+    if args.http || args.dev {
+        let (addr, handle) = start_public(
+            ctx.clone(),
+            &server_config(SocketAddr::new(args.http_addr, args.http_port)),
+        )
+        .await?;
+        info!(target: "node", %addr, "HTTP JSON-RPC listening");
+        running.http = Some(addr);
+        servers.push(handle);
+    }
+    if args.ws || args.dev {
+        let (addr, handle) =
+            start_public(ctx.clone(), &server_config(SocketAddr::new(args.ws_addr, args.ws_port)))
+                .await?;
+        info!(target: "node", %addr, "WebSocket JSON-RPC listening");
+        running.ws = Some(addr);
+        servers.push(handle);
+    }
+    let jwt_path = args.authrpc_jwtsecret.clone().unwrap_or_else(|| datadir.join("jwt.hex"));
+    let secret = JwtSecret::load_or_create(&jwt_path)?;
+    let (addr, handle) =
+        start_auth(ctx.clone(), SocketAddr::new(args.authrpc_addr, args.authrpc_port), secret)
+            .await?;
+    info!(target: "node", %addr, jwt = %jwt_path.display(), "Engine API listening");
+    running.authrpc = addr;
+    servers.push(handle);
+    if let Some(addr) = args.metrics {
+        let bound = metrics::serve(ctx.clone(), addr, shutdown.clone()).await?;
+        info!(target: "node", addr = %bound, "metrics listening");
+        running.metrics = Some(bound);
+    }
+
+    let sequencer = if args.dev {
+        let block_time = if args.dev_block_time == 0 {
+            BlockTime::PerTransaction
+        } else {
+            BlockTime::Interval(Duration::from_secs(args.dev_block_time))
+        };
+        let sequencer = Sequencer::new(ctx.clone(), block_time, fee_recipient);
+        Some(tokio::spawn(sequencer.run(shutdown)))
+    } else {
+        None
+    };
+    Ok(NodeHandles { running, ctx, servers, sequencer })
+}

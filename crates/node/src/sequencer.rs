@@ -1,0 +1,128 @@
+//! The sequencer: builds blocks from the pool on a timer (or one per transaction) and commits
+//! them through the same importer every other block goes through.
+
+use alloy_primitives::{Address, B256, Bytes};
+use phala_chain::{BlockAttributes, ImportOutcome};
+use phala_primitives::{EthereumHardforks, Header};
+use phala_rpc::{ForkchoiceState, NodeContext, engine};
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// When the sequencer seals blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockTime {
+    /// A block at this interval, empty or not.
+    Interval(Duration),
+    /// A block as soon as a transaction arrives.
+    PerTransaction,
+}
+
+/// Builds and commits blocks.
+#[derive(Debug)]
+pub struct Sequencer {
+    ctx: Arc<NodeContext>,
+    block_time: BlockTime,
+    fee_recipient: Address,
+}
+
+impl Sequencer {
+    /// A sequencer on `ctx`.
+    pub const fn new(ctx: Arc<NodeContext>, block_time: BlockTime, fee_recipient: Address) -> Self {
+        Self { ctx, block_time, fee_recipient }
+    }
+
+    /// Seals blocks until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut ticker = match self.block_time {
+            BlockTime::Interval(period) => {
+                let mut ticker = tokio::time::interval(period);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticker.tick().await;
+                Some(ticker)
+            }
+            BlockTime::PerTransaction => None,
+        };
+        loop {
+            let only_if_pending = ticker.is_none();
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = async {
+                    match ticker.as_mut() {
+                        Some(ticker) => { ticker.tick().await; }
+                        None => self.ctx.transaction_arrived().notified().await,
+                    }
+                } => {}
+            }
+            let ctx = self.ctx.clone();
+            let fee_recipient = self.fee_recipient;
+            let sealed = tokio::task::spawn_blocking(move || {
+                seal_block(&ctx, fee_recipient, only_if_pending)
+            })
+            .await;
+            match sealed {
+                Ok(Ok(Some((number, hash, txs)))) => {
+                    info!(target: "sequencer", number, %hash, txs, "sealed block")
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(err)) => warn!(target: "sequencer", %err, "failed to seal a block"),
+                Err(err) => warn!(target: "sequencer", %err, "block task failed"),
+            }
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+/// The attributes of the next block on `parent`: the clock's time (strictly after the parent).
+pub fn next_attributes(
+    ctx: &NodeContext,
+    parent: &Header,
+    fee_recipient: Address,
+) -> BlockAttributes {
+    let timestamp = unix_now().max(parent.timestamp + 1);
+    let spec = ctx.spec();
+    BlockAttributes {
+        timestamp,
+        beneficiary: fee_recipient,
+        gas_limit: Some(parent.gas_limit),
+        prev_randao: B256::ZERO,
+        parent_beacon_block_root: spec
+            .is_cancun_active_at_timestamp(timestamp)
+            .then_some(B256::ZERO),
+        extra_data: Bytes::new(),
+        withdrawals: Vec::new(),
+    }
+}
+
+/// Builds a block from the pool and imports it. With `only_if_pending`, nothing happens when the
+/// pool has nothing executable. Returns the sealed block's number, hash and transaction count.
+pub fn seal_block(
+    ctx: &NodeContext,
+    fee_recipient: Address,
+    only_if_pending: bool,
+) -> Result<Option<(u64, B256, usize)>, String> {
+    if only_if_pending && ctx.pool().status().0 == 0 {
+        return Ok(None);
+    }
+    let (_, parent) = ctx.head().map_err(|err| err.to_string())?;
+    let attributes = next_attributes(ctx, &parent, fee_recipient);
+    let payload = engine::build_payload(ctx, &attributes, None).map_err(|err| err.to_string())?;
+    if only_if_pending && payload.block.body.transactions.is_empty() {
+        return Ok(None);
+    }
+    let txs = payload.block.body.transactions.len();
+    match ctx.import_block(&payload.block).map_err(|err| err.to_string())? {
+        ImportOutcome::Imported { hash, number, .. } => {
+            // A single sequencer's blocks are final as soon as they are sealed.
+            ctx.set_forkchoice(ForkchoiceState { safe: Some(hash), finalized: Some(hash) });
+            Ok(Some((number, hash, txs)))
+        }
+        ImportOutcome::AlreadyCanonical(_) => Ok(None),
+    }
+}

@@ -1,0 +1,165 @@
+//! Stored blocks, transactions and receipts turned into their JSON-RPC shapes.
+
+use crate::{
+    context::NodeContext,
+    error::{RpcError, RpcResult},
+};
+use alloy_consensus::{
+    Transaction as _, TxReceipt,
+    transaction::{Recovered, SignerRecoverable},
+};
+use alloy_eips::Encodable2718;
+use alloy_primitives::{Address, B256, U256};
+use alloy_rlp::Encodable;
+use alloy_rpc_types_eth::{
+    Block as RpcBlock, BlockTransactions, Header as RpcHeader, Log, Transaction, TransactionReceipt,
+};
+use phala_primitives::{Block, ChainSpec, Header, ReceiptEnvelope, TxEnvelope};
+use phala_storage::KeyValueRead;
+
+/// The JSON-RPC block, with full transactions or only their hashes.
+pub fn rpc_block(hash: B256, block: Block, full: bool) -> RpcResult<RpcBlock> {
+    let size = block.length();
+    let Block { header, body } = block;
+    let transactions = if full {
+        let base_fee = header.base_fee_per_gas;
+        let txs = body
+            .transactions
+            .into_iter()
+            .enumerate()
+            .map(|(index, tx)| {
+                let sender = recover(&tx)?;
+                Ok(rpc_transaction(
+                    tx,
+                    sender,
+                    Some(TxBlockInfo {
+                        hash,
+                        number: header.number,
+                        timestamp: header.timestamp,
+                        index: index as u64,
+                        base_fee,
+                    }),
+                ))
+            })
+            .collect::<RpcResult<Vec<_>>>()?;
+        BlockTransactions::Full(txs)
+    } else {
+        BlockTransactions::Hashes(body.transactions.iter().map(|tx| *tx.tx_hash()).collect())
+    };
+    Ok(RpcBlock {
+        header: RpcHeader {
+            hash,
+            inner: header,
+            total_difficulty: None,
+            size: Some(U256::from(size)),
+        },
+        uncles: body.ommers.iter().map(Header::hash_slow).collect(),
+        transactions,
+        withdrawals: body.withdrawals,
+    })
+}
+
+/// Where a mined transaction sits.
+#[derive(Debug, Clone, Copy)]
+pub struct TxBlockInfo {
+    /// Block hash.
+    pub hash: B256,
+    /// Block number.
+    pub number: u64,
+    /// Block timestamp.
+    pub timestamp: u64,
+    /// Index in the block.
+    pub index: u64,
+    /// Base fee of the block.
+    pub base_fee: Option<u64>,
+}
+
+/// The JSON-RPC transaction; `block` is `None` for a pooled transaction.
+pub fn rpc_transaction(tx: TxEnvelope, sender: Address, block: Option<TxBlockInfo>) -> Transaction {
+    let effective_gas_price = match block {
+        Some(info) => Some(tx.effective_gas_price(info.base_fee)),
+        // geth reports gasPrice = maxFeePerGas for pending dynamic-fee transactions.
+        None => Some(tx.max_fee_per_gas()),
+    };
+    Transaction {
+        inner: Recovered::new_unchecked(tx, sender),
+        block_hash: block.map(|info| info.hash),
+        block_number: block.map(|info| info.number),
+        transaction_index: block.map(|info| info.index),
+        effective_gas_price,
+        block_timestamp: block.map(|info| info.timestamp),
+    }
+}
+
+/// Recovers a stored transaction's sender (stored transactions were validated on import).
+pub fn recover(tx: &TxEnvelope) -> RpcResult<Address> {
+    tx.recover_signer()
+        .map_err(|_| RpcError::Internal(format!("bad signature in stored tx {}", tx.tx_hash())))
+}
+
+/// All receipts of a stored block in their JSON-RPC shape.
+pub fn rpc_block_receipts(
+    spec: &ChainSpec,
+    hash: B256,
+    block: &Block,
+    receipts: Vec<ReceiptEnvelope>,
+) -> RpcResult<Vec<TransactionReceipt>> {
+    let header = &block.header;
+    let blob_gas_price = spec
+        .blob_params_at_timestamp(header.timestamp)
+        .zip(header.excess_blob_gas)
+        .map(|(params, excess)| params.calc_blob_fee(excess));
+    let mut cumulative_prev = 0u64;
+    let mut log_index = 0u64;
+    let mut out = Vec::with_capacity(receipts.len());
+    for (index, (tx, receipt)) in block.body.transactions.iter().zip(receipts).enumerate() {
+        let sender = recover(tx)?;
+        let gas_used = receipt.cumulative_gas_used() - cumulative_prev;
+        cumulative_prev = receipt.cumulative_gas_used();
+        let tx_hash = *tx.tx_hash();
+        let logs_start = log_index;
+        let receipt = receipt.map_logs(|inner| {
+            let log = Log {
+                inner,
+                block_hash: Some(hash),
+                block_number: Some(header.number),
+                block_timestamp: Some(header.timestamp),
+                transaction_hash: Some(tx_hash),
+                transaction_index: Some(index as u64),
+                log_index: Some(log_index),
+                removed: false,
+            };
+            log_index += 1;
+            log
+        });
+        let _ = logs_start;
+        let contract_address = tx.kind().is_create().then(|| sender.create(tx.nonce()));
+        out.push(TransactionReceipt {
+            inner: receipt,
+            transaction_hash: tx_hash,
+            transaction_index: Some(index as u64),
+            block_hash: Some(hash),
+            block_number: Some(header.number),
+            gas_used,
+            effective_gas_price: tx.effective_gas_price(header.base_fee_per_gas),
+            blob_gas_used: tx.blob_gas_used(),
+            blob_gas_price: tx.blob_gas_used().and(blob_gas_price),
+            from: sender,
+            to: tx.to(),
+            contract_address,
+        });
+    }
+    Ok(out)
+}
+
+/// The receipts of the canonical block `hash`, converted.
+pub fn block_receipts(ctx: &NodeContext, hash: B256) -> RpcResult<Option<Vec<TransactionReceipt>>> {
+    let Some(block) = ctx.block(hash)? else { return Ok(None) };
+    let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
+    rpc_block_receipts(ctx.spec(), hash, &block, receipts).map(Some)
+}
+
+/// The EIP-2718 encoding of a transaction.
+pub fn encode_tx(tx: &TxEnvelope) -> Vec<u8> {
+    tx.encoded_2718()
+}

@@ -1,0 +1,417 @@
+//! The Engine API (`engine_exchangeCapabilities`, `engine_forkchoiceUpdatedV1..V3`,
+//! `engine_newPayloadV1..V4`, `engine_getPayloadV1..V4`) and `testing_buildBlockV1`.
+//!
+//! The node is its own sequencer, so payloads are built synchronously from the pool when a
+//! forkchoice update carries attributes, and kept until fetched.
+
+use crate::{
+    context::{ForkchoiceState, NodeContext},
+    error::{RpcError, RpcResult},
+    eth::method,
+    params::parse,
+};
+use alloy_consensus::{Transaction as _, TxReceipt as _};
+use alloy_eips::{Encodable2718, eip7685::Requests};
+use alloy_primitives::{B256, Bytes, U256};
+use alloy_rpc_types_engine::{
+    BlobsBundleV1, CancunPayloadFields, ExecutionPayload, ExecutionPayloadEnvelopeV2,
+    ExecutionPayloadEnvelopeV3, ExecutionPayloadEnvelopeV4, ExecutionPayloadFieldV2,
+    ExecutionPayloadInputV2, ExecutionPayloadSidecar, ExecutionPayloadV1, ExecutionPayloadV3,
+    ForkchoiceState as EngineForkchoiceState, ForkchoiceUpdated, PayloadAttributes, PayloadId,
+    PayloadStatus, PayloadStatusEnum, PraguePayloadFields,
+};
+use jsonrpsee::RpcModule;
+use phala_chain::{BlockAttributes, BlockBuilder, BuiltBlock, ImportOutcome};
+use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
+use phala_pool::BestTransactions;
+use phala_primitives::{Block, EthereumHardforks, TxEnvelope};
+use phala_storage::KeyValueRead;
+use serde_json::json;
+use std::{
+    collections::BTreeMap,
+    sync::{Mutex, OnceLock},
+};
+
+/// The gas limit the builder steers towards, as geth's default `--miner.gaslimit`.
+pub const DESIRED_GAS_LIMIT: u64 = 60_000_000;
+
+/// geth's rule for the next block's gas limit: move towards `desired` by at most
+/// `parent / 1024 - 1`.
+pub fn next_gas_limit(parent: u64, desired: u64) -> u64 {
+    let delta = (parent / 1024).saturating_sub(1);
+    let desired = desired.max(5_000);
+    if parent < desired {
+        (parent + delta).min(desired)
+    } else if parent > desired {
+        parent.saturating_sub(delta).max(desired)
+    } else {
+        parent
+    }
+}
+
+/// A built block waiting for `engine_getPayload`.
+#[derive(Debug, Clone)]
+pub struct BuiltPayload {
+    /// The block.
+    pub block: Block,
+    /// Its hash.
+    pub hash: B256,
+    /// Fees paid to the fee recipient (sum of tips).
+    pub value: U256,
+    /// EIP-7685 requests.
+    pub requests: Requests,
+}
+
+fn payloads() -> &'static Mutex<BTreeMap<alloy_primitives::B64, BuiltPayload>> {
+    static PAYLOADS: OnceLock<Mutex<BTreeMap<alloy_primitives::B64, BuiltPayload>>> =
+        OnceLock::new();
+    PAYLOADS.get_or_init(Default::default)
+}
+
+/// Pool transactions for the builder: skips what the EVM rejects, and that sender's later ones.
+struct PoolSource {
+    best: BestTransactions,
+}
+
+impl TransactionSource for PoolSource {
+    fn next_transaction(&mut self) -> Option<(TxEnvelope, alloy_primitives::Address)> {
+        self.best.next().map(|pooled| (pooled.tx.clone(), pooled.sender))
+    }
+
+    fn rejected(
+        &mut self,
+        _tx: &TxEnvelope,
+        sender: alloy_primitives::Address,
+        _error: BlockValidationError,
+    ) -> Result<(), ExecutionError> {
+        self.best.mark_invalid(&sender);
+        Ok(())
+    }
+}
+
+/// Builds a block on the head: from `transactions` (all must be valid) or, when `None`, from
+/// the pool's best transactions. Nothing is written.
+pub fn build_payload(
+    ctx: &NodeContext,
+    attributes: &BlockAttributes,
+    transactions: Option<Vec<TxEnvelope>>,
+) -> RpcResult<BuiltPayload> {
+    let builder = BlockBuilder::new(ctx.db(), ctx.spec().clone());
+    let built = match transactions {
+        Some(txs) => {
+            let senders = txs
+                .iter()
+                .map(|tx| {
+                    alloy_consensus::transaction::SignerRecoverable::recover_signer(tx)
+                        .map_err(|_| RpcError::server("invalid transaction signature"))
+                })
+                .collect::<RpcResult<Vec<_>>>()?;
+            let mut source = txs.into_iter().zip(senders);
+            builder.build_from(attributes, &mut StrictSource(&mut source))
+        }
+        None => {
+            let base_fee = ctx.validation_context()?.base_fee;
+            let best = ctx.pool().best_transactions(base_fee);
+            builder.build_from(attributes, &mut PoolSource { best })
+        }
+    }
+    .map_err(|err| RpcError::server(build_error_message(&err)))?;
+    let BuiltBlock { block, receipts, requests } = built;
+    let hash = block.header.hash_slow();
+    let base_fee = block.header.base_fee_per_gas.unwrap_or_default();
+    let mut previous = 0;
+    let value = block
+        .body
+        .transactions
+        .iter()
+        .zip(&receipts)
+        .map(|(tx, receipt)| {
+            let used = receipt.cumulative_gas_used() - previous;
+            previous = receipt.cumulative_gas_used();
+            U256::from(tx.effective_tip_per_gas(base_fee).unwrap_or_default()) * U256::from(used)
+        })
+        .sum();
+    Ok(BuiltPayload { block, hash, value, requests })
+}
+
+fn build_error_message(error: &phala_chain::BlockError) -> String {
+    use alloy_evm::block::BlockExecutionError;
+    if let phala_chain::BlockError::Execution(ExecutionError::Block(
+        BlockExecutionError::Validation(BlockValidationError::InvalidTx { error, .. }),
+    )) = error
+    {
+        return error.to_string();
+    }
+    error.to_string()
+}
+
+fn payload_status(status: PayloadStatusEnum, latest_valid: Option<B256>) -> PayloadStatus {
+    PayloadStatus::new(status, latest_valid)
+}
+
+/// Imports a payload's block; the status the Engine API reports.
+fn new_payload(
+    ctx: &NodeContext,
+    payload: ExecutionPayload,
+    sidecar: ExecutionPayloadSidecar,
+) -> RpcResult<PayloadStatus> {
+    let parent_hash = payload.parent_hash();
+    let claimed = payload.block_hash();
+    let block: Block = match payload.try_into_block_with_sidecar(&sidecar) {
+        Ok(block) => block,
+        Err(err) => {
+            return Ok(payload_status(
+                PayloadStatusEnum::Invalid { validation_error: err.to_string() },
+                None,
+            ));
+        }
+    };
+    let hash = block.header.hash_slow();
+    if hash != claimed {
+        return Ok(payload_status(
+            PayloadStatusEnum::Invalid {
+                validation_error: format!("block hash mismatch: want {claimed}, got {hash}"),
+            },
+            None,
+        ));
+    }
+    if ctx.db().header(parent_hash)?.is_none() {
+        return Ok(payload_status(PayloadStatusEnum::Syncing, None));
+    }
+    match ctx.import_block(&block) {
+        Ok(ImportOutcome::Imported { .. } | ImportOutcome::AlreadyCanonical(_)) => {
+            Ok(payload_status(PayloadStatusEnum::Valid, Some(hash)))
+        }
+        Err(err) => Ok(payload_status(
+            PayloadStatusEnum::Invalid { validation_error: err.source.to_string() },
+            Some(parent_hash),
+        )),
+    }
+}
+
+fn forkchoice_updated(
+    ctx: &NodeContext,
+    state: EngineForkchoiceState,
+    attributes: Option<PayloadAttributes>,
+) -> RpcResult<ForkchoiceUpdated> {
+    let head_hash = state.head_block_hash;
+    let Some(head) = ctx.db().header(head_hash)? else {
+        return Ok(ForkchoiceUpdated::new(payload_status(PayloadStatusEnum::Syncing, None)));
+    };
+    if ctx.db().canonical_hash(head.number)? != Some(head_hash) {
+        // A stored side block becomes canonical by importing it again on its branch.
+        let block = ctx.block(head_hash)?.ok_or(RpcError::HeaderNotFound)?;
+        if let Err(err) = ctx.import_block(&block) {
+            return Ok(ForkchoiceUpdated::new(payload_status(
+                PayloadStatusEnum::Invalid { validation_error: err.source.to_string() },
+                None,
+            )));
+        }
+    }
+    let known = |hash: B256| -> RpcResult<Option<B256>> {
+        if hash.is_zero() {
+            return Ok(None);
+        }
+        Ok(ctx.db().header(hash)?.map(|_| hash))
+    };
+    ctx.set_forkchoice(ForkchoiceState {
+        safe: known(state.safe_block_hash)?,
+        finalized: known(state.finalized_block_hash)?,
+    });
+    let status = payload_status(PayloadStatusEnum::Valid, Some(head_hash));
+    let Some(attributes) = attributes else { return Ok(ForkchoiceUpdated::new(status)) };
+    if attributes.timestamp <= head.timestamp {
+        return Err(RpcError::Custom {
+            code: -38003,
+            message: "Invalid payload attributes".into(),
+        });
+    }
+    let block_attributes = BlockAttributes {
+        timestamp: attributes.timestamp,
+        beneficiary: attributes.suggested_fee_recipient,
+        gas_limit: Some(next_gas_limit(head.gas_limit, DESIRED_GAS_LIMIT)),
+        prev_randao: attributes.prev_randao,
+        parent_beacon_block_root: attributes.parent_beacon_block_root,
+        extra_data: Bytes::new(),
+        withdrawals: attributes.withdrawals.clone().unwrap_or_default(),
+    };
+    let payload = build_payload(ctx, &block_attributes, None)?;
+    let id = payload_id(head_hash, &attributes);
+    payloads().lock().unwrap_or_else(|p| p.into_inner()).insert(id.0, payload);
+    Ok(ForkchoiceUpdated::new(status).with_payload_id(id))
+}
+
+/// A payload id derived from the parent and attributes, as geth does (so retries agree).
+fn payload_id(parent: B256, attributes: &PayloadAttributes) -> PayloadId {
+    let mut preimage = parent.to_vec();
+    preimage.extend_from_slice(&attributes.timestamp.to_be_bytes());
+    preimage.extend_from_slice(attributes.prev_randao.as_slice());
+    preimage.extend_from_slice(attributes.suggested_fee_recipient.as_slice());
+    if let Some(root) = attributes.parent_beacon_block_root {
+        preimage.extend_from_slice(root.as_slice());
+    }
+    let hash = alloy_primitives::keccak256(preimage);
+    PayloadId::new(hash[..8].try_into().expect("8 bytes"))
+}
+
+fn take_payload(id: PayloadId) -> RpcResult<BuiltPayload> {
+    payloads()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&id.0)
+        .cloned()
+        .ok_or(RpcError::Custom { code: -38001, message: "Unknown payload".into() })
+}
+
+fn empty_blobs_bundle(block: &Block) -> BlobsBundleV1 {
+    // Blob sidecars are not kept by the pool; blocks built here carry no blob transactions'
+    // sidecars, so the bundle lists none.
+    let _ = block;
+    BlobsBundleV1 { commitments: Vec::new(), proofs: Vec::new(), blobs: Vec::new() }
+}
+
+/// The envelope `testing_buildBlockV1` and `engine_getPayloadV4` return.
+fn envelope_v4(payload: &BuiltPayload) -> ExecutionPayloadEnvelopeV4 {
+    ExecutionPayloadEnvelopeV4 {
+        envelope_inner: ExecutionPayloadEnvelopeV3 {
+            execution_payload: ExecutionPayloadV3::from_block_unchecked(
+                payload.hash,
+                &payload.block,
+            ),
+            block_value: payload.value,
+            blobs_bundle: empty_blobs_bundle(&payload.block),
+            should_override_builder: false,
+        },
+        execution_requests: payload.requests.clone(),
+    }
+}
+
+/// Adds the Engine API methods to `module` (served only on the authenticated port).
+pub fn register(module: &mut RpcModule<NodeContext>) {
+    method!(module, "engine_exchangeCapabilities", |_p, _ctx| Ok(CAPABILITIES.to_vec()));
+    for name in
+        ["engine_forkchoiceUpdatedV1", "engine_forkchoiceUpdatedV2", "engine_forkchoiceUpdatedV3"]
+    {
+        module
+            .register_blocking_method(name, |p, ctx, _| {
+                let run = || -> RpcResult<ForkchoiceUpdated> {
+                    let mut seq = parse(&p)?;
+                    let state: EngineForkchoiceState = seq.next()?;
+                    let attributes: Option<PayloadAttributes> = seq.optional_next()?;
+                    forkchoice_updated(&ctx, state, attributes)
+                };
+                run().map_err(jsonrpsee::types::ErrorObjectOwned::from)
+            })
+            .expect("unique");
+    }
+    method!(module, "engine_newPayloadV1", |p, ctx| {
+        let payload: ExecutionPayloadV1 = parse(&p)?.next()?;
+        new_payload(&ctx, ExecutionPayload::V1(payload), ExecutionPayloadSidecar::none())
+    });
+    method!(module, "engine_newPayloadV2", |p, ctx| {
+        let payload: ExecutionPayloadInputV2 = parse(&p)?.next()?;
+        new_payload(&ctx, payload.into_payload(), ExecutionPayloadSidecar::none())
+    });
+    method!(module, "engine_newPayloadV3", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let payload: ExecutionPayloadV3 = seq.next()?;
+        let versioned_hashes: Vec<B256> = seq.next()?;
+        let beacon_root: B256 = seq.next()?;
+        let sidecar =
+            ExecutionPayloadSidecar::v3(CancunPayloadFields::new(beacon_root, versioned_hashes));
+        new_payload(&ctx, ExecutionPayload::V3(payload), sidecar)
+    });
+    method!(module, "engine_newPayloadV4", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let payload: ExecutionPayloadV3 = seq.next()?;
+        let versioned_hashes: Vec<B256> = seq.next()?;
+        let beacon_root: B256 = seq.next()?;
+        let requests: Requests = seq.next()?;
+        let sidecar = ExecutionPayloadSidecar::v4(
+            CancunPayloadFields::new(beacon_root, versioned_hashes),
+            PraguePayloadFields::new(requests),
+        );
+        new_payload(&ctx, ExecutionPayload::V3(payload), sidecar)
+    });
+    method!(module, "engine_getPayloadV1", |p, _ctx| {
+        let id: PayloadId = parse(&p)?.next()?;
+        let payload = take_payload(id)?;
+        Ok(ExecutionPayloadV1::from_block_unchecked(payload.hash, &payload.block))
+    });
+    method!(module, "engine_getPayloadV2", |p, _ctx| {
+        let id: PayloadId = parse(&p)?.next()?;
+        let payload = take_payload(id)?;
+        Ok(ExecutionPayloadEnvelopeV2 {
+            execution_payload: ExecutionPayloadFieldV2::from_block_unchecked(
+                payload.hash,
+                &payload.block,
+            ),
+            block_value: payload.value,
+        })
+    });
+    method!(module, "engine_getPayloadV3", |p, _ctx| {
+        let id: PayloadId = parse(&p)?.next()?;
+        Ok(envelope_v4(&take_payload(id)?).envelope_inner)
+    });
+    method!(module, "engine_getPayloadV4", |p, _ctx| {
+        let id: PayloadId = parse(&p)?.next()?;
+        Ok(envelope_v4(&take_payload(id)?))
+    });
+}
+
+const CAPABILITIES: [&str; 11] = [
+    "engine_forkchoiceUpdatedV1",
+    "engine_forkchoiceUpdatedV2",
+    "engine_forkchoiceUpdatedV3",
+    "engine_newPayloadV1",
+    "engine_newPayloadV2",
+    "engine_newPayloadV3",
+    "engine_newPayloadV4",
+    "engine_getPayloadV1",
+    "engine_getPayloadV2",
+    "engine_getPayloadV3",
+    "engine_getPayloadV4",
+];
+
+/// Adds `testing_buildBlockV1` (build a block on a parent without importing it).
+pub fn register_testing(module: &mut RpcModule<NodeContext>) {
+    method!(module, "testing_buildBlockV1", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let parent: B256 = seq.next()?;
+        let attributes: PayloadAttributes = seq.next()?;
+        let transactions: Option<Vec<Bytes>> = seq.optional_next()?;
+        let extra_data: Option<Bytes> = seq.optional_next()?;
+        let (head_hash, head) = ctx.head()?;
+        if parent != head_hash {
+            return Err(RpcError::server(format!("parent {parent} is not the head block")));
+        }
+        let transactions = transactions
+            .map(|raw| {
+                raw.iter()
+                    .map(|bytes| {
+                        let mut slice = bytes.as_ref();
+                        <TxEnvelope as alloy_eips::Decodable2718>::decode_2718(&mut slice)
+                            .map_err(|_| RpcError::InvalidParams("invalid transaction".into()))
+                    })
+                    .collect::<RpcResult<Vec<_>>>()
+            })
+            .transpose()?;
+        let block_attributes = BlockAttributes {
+            timestamp: attributes.timestamp,
+            beneficiary: attributes.suggested_fee_recipient,
+            gas_limit: Some(next_gas_limit(head.gas_limit, DESIRED_GAS_LIMIT)),
+            prev_randao: attributes.prev_randao,
+            parent_beacon_block_root: attributes.parent_beacon_block_root,
+            extra_data: extra_data.unwrap_or_default(),
+            withdrawals: attributes.withdrawals.clone().unwrap_or_default(),
+        };
+        let payload = build_payload(&ctx, &block_attributes, transactions)?;
+        Ok(json!(envelope_v4(&payload)))
+    });
+}
+
+/// Raw 2718 bytes of a block's transactions (for payload bodies).
+#[allow(dead_code)]
+fn raw_transactions(block: &Block) -> Vec<Bytes> {
+    block.body.transactions.iter().map(|tx| Bytes::from(tx.encoded_2718())).collect()
+}

@@ -1,0 +1,656 @@
+//! The `eth_`, `net_`, `web3_` and `txpool_` namespaces.
+
+use crate::{
+    call,
+    context::NodeContext,
+    convert::{self, TxBlockInfo},
+    error::{RpcError, RpcResult},
+    filters, params,
+    params::{StorageKey, parse},
+    signing,
+};
+use alloy_consensus::{Transaction as _, TxReceipt as _};
+use alloy_eips::{BlockId, BlockNumberOrTag, Encodable2718};
+use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
+use alloy_rpc_types_eth::{
+    BlockOverrides, FeeHistory, Filter, TransactionRequest, state::StateOverride,
+};
+use jsonrpsee::RpcModule;
+use phala_storage::{KeyValueRead, trie};
+use serde_json::{Value, json};
+use std::{collections::BTreeMap, sync::Arc};
+
+/// Registers a blocking handler that returns an [`RpcResult`].
+macro_rules! method {
+    ($module:expr, $name:literal, |$params:ident, $ctx:ident| $body:expr) => {
+        $module
+            .register_blocking_method(
+                $name,
+                move |$params, $ctx: std::sync::Arc<$crate::context::NodeContext>, _| {
+                    #[allow(unused_mut)]
+                    let mut run = || -> RpcResult<_> { $body };
+                    run().map_err(jsonrpsee::types::ErrorObjectOwned::from)
+                },
+            )
+            .expect("method names are unique");
+    };
+}
+pub(crate) use method;
+
+/// The client version reported by `web3_clientVersion`.
+pub fn client_version() -> String {
+    format!("phala-node/v{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Adds the `eth_`, `net_`, `web3_` and `txpool_` methods to `module`.
+pub fn register(module: &mut RpcModule<NodeContext>) {
+    register_chain(module);
+    register_state(module);
+    register_blocks(module);
+    register_transactions(module);
+    register_execution(module);
+    register_fees(module);
+    register_filters(module);
+    register_txpool(module);
+}
+
+fn register_chain(module: &mut RpcModule<NodeContext>) {
+    method!(module, "eth_chainId", |_p, ctx| Ok(U64::from(ctx.spec().chain_id)));
+    method!(module, "net_version", |_p, ctx| Ok(ctx.spec().chain_id.to_string()));
+    method!(module, "eth_blockNumber", |_p, ctx| Ok(U64::from(ctx.head()?.1.number)));
+    method!(module, "eth_syncing", |_p, _ctx| Ok(false));
+    method!(module, "eth_mining", |_p, _ctx| Ok(false));
+    method!(module, "eth_hashrate", |_p, _ctx| Ok(U64::ZERO));
+    method!(module, "eth_protocolVersion", |_p, _ctx| Ok("0x44"));
+    method!(module, "net_listening", |_p, _ctx| Ok(true));
+    method!(module, "net_peerCount", |_p, _ctx| Ok(U64::ZERO));
+    method!(module, "web3_clientVersion", |_p, _ctx| Ok(client_version()));
+    method!(module, "web3_sha3", |p, _ctx| {
+        let data: Bytes = parse(&p)?.next()?;
+        Ok(keccak256(&data))
+    });
+    method!(module, "eth_accounts", |_p, ctx| Ok(ctx
+        .signers()
+        .keys()
+        .copied()
+        .collect::<Vec<_>>()));
+    method!(module, "eth_coinbase", |_p, ctx| {
+        Ok(ctx.signers().keys().next().copied().unwrap_or_default())
+    });
+    method!(module, "eth_capabilities", |_p, ctx| {
+        let (hash, head) = ctx.head()?;
+        let everything = json!({ "disabled": false, "oldestBlock": "0x0" });
+        Ok(json!({
+            "head": { "number": U64::from(head.number), "hash": hash },
+            "state": everything,
+            "tx": everything,
+            "logs": everything,
+            "receipts": everything,
+            "blocks": everything,
+            "stateproofs": everything,
+        }))
+    });
+    method!(module, "eth_config", |_p, ctx| crate::config::eth_config(&ctx));
+}
+
+fn register_state(module: &mut RpcModule<NodeContext>) {
+    method!(module, "eth_getBalance", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        let (_, header) = ctx.require_header(id)?;
+        Ok(ctx.db().account_at(address, header.number)?.map(|a| a.balance).unwrap_or_default())
+    });
+    method!(module, "eth_getTransactionCount", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        if id == BlockId::Number(BlockNumberOrTag::Pending)
+            && let Some(nonce) = ctx.pool().pending_nonce(&address)
+        {
+            return Ok(U64::from(nonce));
+        }
+        let (_, header) = ctx.require_header(id)?;
+        Ok(U64::from(
+            ctx.db().account_at(address, header.number)?.map(|a| a.nonce).unwrap_or_default(),
+        ))
+    });
+    method!(module, "eth_getCode", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        let (_, header) = ctx.require_header(id)?;
+        let Some(account) = ctx.db().account_at(address, header.number)? else {
+            return Ok(Bytes::new());
+        };
+        Ok(ctx.db().bytecode(account.code_hash)?.unwrap_or_default())
+    });
+    method!(module, "eth_getStorageAt", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let key: StorageKey = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        let (_, header) = ctx.require_header(id)?;
+        let value = ctx.db().storage_at(address, key.0, header.number)?;
+        Ok(B256::from(value))
+    });
+    method!(module, "eth_getProof", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let keys: Vec<StorageKey> = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        let (_, header) = ctx.require_header(id)?;
+        let (head_hash, _) = ctx.head()?;
+        if ctx.db().canonical_hash(header.number)? != Some(head_hash) {
+            return Err(RpcError::server(
+                "proofs are only available for the latest block (historical trie nodes are not kept)",
+            ));
+        }
+        trie_proof(&ctx, address, keys.into_iter().map(|key| key.0).collect())
+    });
+}
+
+fn trie_proof(
+    ctx: &NodeContext,
+    address: Address,
+    keys: Vec<U256>,
+) -> RpcResult<alloy_rpc_types_eth::EIP1186AccountProofResponse> {
+    use alloy_rpc_types_eth::EIP1186StorageProof;
+    use alloy_serde::JsonStorageKey;
+    let db = ctx.db();
+    let account = db.stored_account(address)?;
+    let account_proof = trie::proof(db, trie::TrieId::Account, keccak256(address))?
+        .into_iter()
+        .map(Bytes::from)
+        .collect();
+    let stored = account.unwrap_or_default();
+    let storage_proof = keys
+        .into_iter()
+        .map(|key| {
+            let slot = B256::from(key);
+            let proof = if account.is_some() {
+                trie::proof(db, trie::TrieId::Storage(keccak256(address)), keccak256(slot))?
+                    .into_iter()
+                    .map(Bytes::from)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok(EIP1186StorageProof {
+                key: JsonStorageKey::Hash(slot),
+                value: db.storage_value(address, key)?,
+                proof,
+            })
+        })
+        .collect::<RpcResult<Vec<_>>>()?;
+    Ok(alloy_rpc_types_eth::EIP1186AccountProofResponse {
+        address,
+        balance: stored.balance,
+        code_hash: stored.code_hash,
+        nonce: stored.nonce,
+        storage_hash: stored.storage_root,
+        account_proof,
+        storage_proof,
+    })
+}
+
+fn register_blocks(module: &mut RpcModule<NodeContext>) {
+    method!(module, "eth_getBlockByNumber", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let tag: BlockNumberOrTag = seq.next()?;
+        let full: bool = seq.optional_next()?.unwrap_or(false);
+        let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
+        let Some(block) = ctx.block(hash)? else { return Ok(None) };
+        convert::rpc_block(hash, block, full).map(Some)
+    });
+    method!(module, "eth_getBlockByHash", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let hash: B256 = seq.next()?;
+        let full: bool = seq.optional_next()?.unwrap_or(false);
+        let Some(block) = ctx.block(hash)? else { return Ok(None) };
+        convert::rpc_block(hash, block, full).map(Some)
+    });
+    method!(module, "eth_getBlockTransactionCountByNumber", |p, ctx| {
+        let tag: BlockNumberOrTag = parse(&p)?.next()?;
+        let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
+        Ok(ctx.db().body(hash)?.map(|body| U64::from(body.transactions.len())))
+    });
+    method!(module, "eth_getBlockTransactionCountByHash", |p, ctx| {
+        let hash: B256 = parse(&p)?.next()?;
+        Ok(ctx.db().body(hash)?.map(|body| U64::from(body.transactions.len())))
+    });
+    method!(module, "eth_getUncleCountByBlockNumber", |p, ctx| {
+        let tag: BlockNumberOrTag = parse(&p)?.next()?;
+        let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
+        Ok(ctx.db().body(hash)?.map(|body| U64::from(body.ommers.len())))
+    });
+    method!(module, "eth_getUncleCountByBlockHash", |p, ctx| {
+        let hash: B256 = parse(&p)?.next()?;
+        Ok(ctx.db().body(hash)?.map(|body| U64::from(body.ommers.len())))
+    });
+    method!(module, "eth_getUncleByBlockNumberAndIndex", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let tag: BlockNumberOrTag = seq.next()?;
+        let index: U64 = seq.next()?;
+        let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
+        uncle(&ctx, hash, index.to())
+    });
+    method!(module, "eth_getUncleByBlockHashAndIndex", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let hash: B256 = seq.next()?;
+        let index: U64 = seq.next()?;
+        uncle(&ctx, hash, index.to())
+    });
+    method!(module, "eth_getBlockReceipts", |p, ctx| {
+        let id: BlockId = parse(&p)?.next()?;
+        let Some((hash, _)) = ctx.block_header(id)? else { return Ok(None) };
+        convert::block_receipts(&ctx, hash)
+    });
+}
+
+fn uncle(
+    ctx: &NodeContext,
+    hash: B256,
+    index: usize,
+) -> RpcResult<Option<alloy_rpc_types_eth::Block>> {
+    let Some(body) = ctx.db().body(hash)? else { return Ok(None) };
+    let Some(header) = body.ommers.get(index).cloned() else { return Ok(None) };
+    let hash = header.hash_slow();
+    let block = phala_primitives::Block { header, body: Default::default() };
+    let mut rpc = convert::rpc_block(hash, block, false)?;
+    rpc.transactions = alloy_rpc_types_eth::BlockTransactions::Uncle;
+    rpc.withdrawals = None;
+    Ok(Some(rpc))
+}
+
+/// A canonical transaction and where it is.
+fn mined_transaction(
+    ctx: &NodeContext,
+    hash: B256,
+) -> RpcResult<Option<(phala_primitives::TxEnvelope, TxBlockInfo)>> {
+    let Some(location) = ctx.db().tx_location(hash)? else { return Ok(None) };
+    let Some(block_hash) = ctx.db().canonical_hash(location.block_number)? else { return Ok(None) };
+    transaction_at(ctx, block_hash, location.index)
+}
+
+fn transaction_at(
+    ctx: &NodeContext,
+    block_hash: B256,
+    index: u64,
+) -> RpcResult<Option<(phala_primitives::TxEnvelope, TxBlockInfo)>> {
+    let Some(header) = ctx.db().header(block_hash)? else { return Ok(None) };
+    let Some(body) = ctx.db().body(block_hash)? else { return Ok(None) };
+    let Some(tx) = usize::try_from(index).ok().and_then(|i| body.transactions.get(i)).cloned()
+    else {
+        return Ok(None);
+    };
+    let info = TxBlockInfo {
+        hash: block_hash,
+        number: header.number,
+        timestamp: header.timestamp,
+        index,
+        base_fee: header.base_fee_per_gas,
+    };
+    Ok(Some((tx, info)))
+}
+
+fn register_transactions(module: &mut RpcModule<NodeContext>) {
+    method!(module, "eth_getTransactionByHash", |p, ctx| {
+        let hash: B256 = parse(&p)?.next()?;
+        if let Some((tx, info)) = mined_transaction(&ctx, hash)? {
+            let sender = convert::recover(&tx)?;
+            return Ok(Some(convert::rpc_transaction(tx, sender, Some(info))));
+        }
+        Ok(ctx
+            .pool()
+            .get(&hash)
+            .map(|pooled| convert::rpc_transaction(pooled.tx.clone(), pooled.sender, None)))
+    });
+    method!(module, "eth_getRawTransactionByHash", |p, ctx| {
+        let hash: B256 = parse(&p)?.next()?;
+        if let Some((tx, _)) = mined_transaction(&ctx, hash)? {
+            return Ok(Some(Bytes::from(tx.encoded_2718())));
+        }
+        Ok(ctx.pool().get(&hash).map(|pooled| Bytes::from(pooled.tx.encoded_2718())))
+    });
+    method!(module, "eth_getTransactionByBlockNumberAndIndex", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let tag: BlockNumberOrTag = seq.next()?;
+        let index: U64 = seq.next()?;
+        let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
+        let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
+        let sender = convert::recover(&tx)?;
+        Ok(Some(convert::rpc_transaction(tx, sender, Some(info))))
+    });
+    method!(module, "eth_getTransactionByBlockHashAndIndex", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let hash: B256 = seq.next()?;
+        let index: U64 = seq.next()?;
+        let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
+        let sender = convert::recover(&tx)?;
+        Ok(Some(convert::rpc_transaction(tx, sender, Some(info))))
+    });
+    method!(module, "eth_getRawTransactionByBlockNumberAndIndex", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let tag: BlockNumberOrTag = seq.next()?;
+        let index: U64 = seq.next()?;
+        let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
+        Ok(transaction_at(&ctx, hash, index.to())?.map(|(tx, _)| Bytes::from(tx.encoded_2718())))
+    });
+    method!(module, "eth_getTransactionReceipt", |p, ctx| {
+        let hash: B256 = parse(&p)?.next()?;
+        let Some(location) = ctx.db().tx_location(hash)? else { return Ok(None) };
+        let Some(block_hash) = ctx.db().canonical_hash(location.block_number)? else {
+            return Ok(None);
+        };
+        let receipts = convert::block_receipts(&ctx, block_hash)?.unwrap_or_default();
+        Ok(usize::try_from(location.index).ok().and_then(|i| receipts.into_iter().nth(i)))
+    });
+    method!(module, "eth_sendRawTransaction", |p, ctx| {
+        let raw: Bytes = parse(&p)?.next()?;
+        let hash = ctx.submit_raw_transaction(&raw)?;
+        ctx.filters.on_pending_transaction(hash);
+        Ok(hash)
+    });
+    method!(module, "eth_sendTransaction", |p, ctx| {
+        let request: TransactionRequest = parse(&p)?.next()?;
+        let tx = signing::sign_request(&ctx, request)?;
+        let hash = ctx.submit_transaction(tx)?;
+        ctx.filters.on_pending_transaction(hash);
+        Ok(hash)
+    });
+    method!(module, "eth_signTransaction", |p, ctx| {
+        let request: TransactionRequest = parse(&p)?.next()?;
+        let tx = signing::sign_request(&ctx, request)?;
+        Ok(Bytes::from(tx.encoded_2718()))
+    });
+    method!(module, "eth_sign", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let message: Bytes = seq.next()?;
+        signing::sign_message(&ctx, address, &message)
+    });
+    method!(module, "personal_sign", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let message: Bytes = seq.next()?;
+        let address: Address = seq.next()?;
+        signing::sign_message(&ctx, address, &message)
+    });
+    method!(module, "eth_signTypedData_v4", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let data: Value = seq.next()?;
+        signing::sign_typed_data(&ctx, address, data)
+    });
+    method!(module, "eth_signTypedData", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let address: Address = seq.next()?;
+        let data: Value = seq.next()?;
+        signing::sign_typed_data(&ctx, address, data)
+    });
+}
+
+fn register_execution(module: &mut RpcModule<NodeContext>) {
+    method!(module, "eth_call", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let request: TransactionRequest = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        let state: Option<StateOverride> = seq.optional_next()?;
+        let block: Option<Box<BlockOverrides>> = seq.optional_next()?;
+        call::call(&ctx, request, id, state, block.map(|b| *b))
+    });
+    method!(module, "eth_estimateGas", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let request: TransactionRequest = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        let state: Option<StateOverride> = seq.optional_next()?;
+        call::estimate_gas(&ctx, request, id, state).map(U64::from)
+    });
+    method!(module, "eth_createAccessList", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let request: TransactionRequest = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        let state: Option<StateOverride> = seq.optional_next()?;
+        call::create_access_list(&ctx, request, id, state)
+    });
+    method!(module, "eth_simulateV1", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let payload: alloy_rpc_types_eth::simulate::SimulatePayload = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        crate::simulate::simulate(&ctx, payload, id)
+    });
+}
+
+fn register_fees(module: &mut RpcModule<NodeContext>) {
+    method!(module, "eth_gasPrice", |_p, ctx| {
+        let base_fee = ctx.validation_context()?.base_fee;
+        Ok(U256::from(u128::from(base_fee) + ctx.suggested_tip()))
+    });
+    method!(module, "eth_maxPriorityFeePerGas", |_p, ctx| Ok(U256::from(ctx.suggested_tip())));
+    method!(module, "eth_baseFee", |_p, ctx| Ok(U256::from(ctx.validation_context()?.base_fee)));
+    method!(module, "eth_blobBaseFee", |_p, ctx| {
+        Ok(U256::from(ctx.validation_context()?.blob_base_fee.unwrap_or_default()))
+    });
+    method!(module, "eth_feeHistory", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let count: U64 = seq.next()?;
+        let newest: BlockNumberOrTag = seq.next()?;
+        let percentiles: Option<Vec<f64>> = seq.optional_next()?;
+        fee_history(&ctx, count.to(), newest, percentiles)
+    });
+}
+
+/// `eth_feeHistory`. Reward percentiles are computed from each block's receipts, weighted by gas
+/// as geth does. (RPC output only: floats never reach consensus code.)
+fn fee_history(
+    ctx: &NodeContext,
+    count: u64,
+    newest: BlockNumberOrTag,
+    percentiles: Option<Vec<f64>>,
+) -> RpcResult<FeeHistory> {
+    if let Some(p) = &percentiles
+        && (p.iter().any(|v| !(0.0..=100.0).contains(v)) || p.windows(2).any(|w| w[0] > w[1]))
+    {
+        return Err(RpcError::InvalidParams("invalid reward percentiles".into()));
+    }
+    let (_, newest) = ctx.block_by_tag(newest)?.ok_or(RpcError::HeaderNotFound)?;
+    let count = count.clamp(1, 1024).min(newest.number + 1);
+    let oldest = newest.number + 1 - count;
+    let mut history = FeeHistory { oldest_block: oldest, ..Default::default() };
+    let mut rewards = Vec::new();
+    for number in oldest..=newest.number {
+        let hash = ctx.db().canonical_hash(number)?.ok_or(RpcError::HeaderNotFound)?;
+        let header = ctx.db().header(hash)?.ok_or(RpcError::HeaderNotFound)?;
+        history.base_fee_per_gas.push(u128::from(header.base_fee_per_gas.unwrap_or_default()));
+        history.gas_used_ratio.push(if header.gas_limit == 0 {
+            0.0
+        } else {
+            header.gas_used as f64 / header.gas_limit as f64
+        });
+        let blob_params = ctx.spec().blob_params_at_timestamp(header.timestamp);
+        history.base_fee_per_blob_gas.push(
+            blob_params
+                .zip(header.excess_blob_gas)
+                .map(|(params, excess)| params.calc_blob_fee(excess))
+                .unwrap_or_default(),
+        );
+        history.blob_gas_used_ratio.push(match (blob_params, header.blob_gas_used) {
+            (Some(params), Some(used)) if params.max_blob_gas_per_block() > 0 => {
+                used as f64 / params.max_blob_gas_per_block() as f64
+            }
+            _ => 0.0,
+        });
+        if let Some(percentiles) = &percentiles {
+            rewards.push(block_rewards(ctx, hash, &header, percentiles)?);
+        }
+        if number == newest.number {
+            history
+                .base_fee_per_gas
+                .push(u128::from(ctx.spec().next_block_base_fee(&header).unwrap_or_default()));
+            let next_blob =
+                ctx.spec().blob_params_at_timestamp(header.timestamp + 1).map(|params| {
+                    params.calc_blob_fee(params.next_block_excess_blob_gas_osaka(
+                        header.excess_blob_gas.unwrap_or_default(),
+                        header.blob_gas_used.unwrap_or_default(),
+                        header.base_fee_per_gas.unwrap_or_default(),
+                    ))
+                });
+            history.base_fee_per_blob_gas.push(next_blob.unwrap_or_default());
+        }
+    }
+    if percentiles.is_some() {
+        history.reward = Some(rewards);
+    }
+    Ok(history)
+}
+
+fn block_rewards(
+    ctx: &NodeContext,
+    hash: B256,
+    header: &phala_primitives::Header,
+    percentiles: &[f64],
+) -> RpcResult<Vec<u128>> {
+    let body = ctx.db().body(hash)?.unwrap_or_default();
+    let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
+    if body.transactions.is_empty() {
+        return Ok(vec![0; percentiles.len()]);
+    }
+    let mut previous = 0;
+    let mut tips: Vec<(u128, u64)> = body
+        .transactions
+        .iter()
+        .zip(&receipts)
+        .map(|(tx, receipt)| {
+            let used = receipt.cumulative_gas_used() - previous;
+            previous = receipt.cumulative_gas_used();
+            (
+                tx.effective_tip_per_gas(header.base_fee_per_gas.unwrap_or_default())
+                    .unwrap_or_default(),
+                used,
+            )
+        })
+        .collect();
+    tips.sort_by_key(|(tip, _)| *tip);
+    let total: u64 = tips.iter().map(|(_, used)| used).sum();
+    Ok(percentiles
+        .iter()
+        .map(|percentile| {
+            let threshold = (total as f64 * percentile / 100.0) as u64;
+            let mut cumulative = 0;
+            for (tip, used) in &tips {
+                cumulative += used;
+                if cumulative >= threshold {
+                    return *tip;
+                }
+            }
+            tips.last().map(|(tip, _)| *tip).unwrap_or_default()
+        })
+        .collect())
+}
+
+fn register_filters(module: &mut RpcModule<NodeContext>) {
+    method!(module, "eth_getLogs", |p, ctx| {
+        let filter: Filter = parse(&p)?.next()?;
+        filters::get_logs(&ctx, &filter)
+    });
+    method!(module, "eth_newFilter", |p, ctx| {
+        let filter: Filter = parse(&p)?.next()?;
+        filters::new_filter(&ctx, filter)
+    });
+    method!(module, "eth_newBlockFilter", |_p, ctx| filters::new_block_filter(&ctx));
+    method!(module, "eth_newPendingTransactionFilter", |_p, ctx| {
+        filters::new_pending_transaction_filter(&ctx)
+    });
+    method!(module, "eth_getFilterChanges", |p, ctx| {
+        let id: U256 = parse(&p)?.next()?;
+        filters::filter_changes(&ctx, id)
+    });
+    method!(module, "eth_getFilterLogs", |p, ctx| {
+        let id: U256 = parse(&p)?.next()?;
+        filters::filter_logs(&ctx, id)
+    });
+    method!(module, "eth_uninstallFilter", |p, ctx| {
+        let id: U256 = parse(&p)?.next()?;
+        Ok(filters::uninstall_filter(&ctx, id))
+    });
+}
+
+fn register_txpool(module: &mut RpcModule<NodeContext>) {
+    method!(module, "txpool_status", |_p, ctx| {
+        let (pending, queued) = ctx.pool().status();
+        Ok(json!({ "pending": U64::from(pending), "queued": U64::from(queued) }))
+    });
+    method!(module, "txpool_content", |_p, ctx| {
+        let pool = ctx.pool();
+        Ok(json!({
+            "pending": pool_group(pool.pending(), None),
+            "queued": pool_group(pool.queued(), None),
+        }))
+    });
+    method!(module, "txpool_contentFrom", |p, ctx| {
+        let address: Address = parse(&p)?.next()?;
+        let pool = ctx.pool();
+        Ok(json!({
+            "pending": pool_group(pool.pending(), Some(address)).remove(&address).unwrap_or_default(),
+            "queued": pool_group(pool.queued(), Some(address)).remove(&address).unwrap_or_default(),
+        }))
+    });
+    method!(module, "txpool_inspect", |_p, ctx| {
+        let pool = ctx.pool();
+        let summarize = |group: BTreeMap<
+            Address,
+            BTreeMap<u64, std::sync::Arc<phala_pool::PooledTransaction>>,
+        >| {
+            group
+                .into_iter()
+                .map(|(sender, txs)| {
+                    let txs: BTreeMap<String, String> = txs
+                        .into_iter()
+                        .map(|(nonce, pooled)| {
+                            let tx = &pooled.tx;
+                            let to = tx.to().map_or_else(
+                                || "contract creation".to_string(),
+                                |to| to.to_string(),
+                            );
+                            (
+                                nonce.to_string(),
+                                format!(
+                                    "{to}: {} wei + {} gas × {} wei",
+                                    tx.value(),
+                                    tx.gas_limit(),
+                                    tx.max_fee_per_gas()
+                                ),
+                            )
+                        })
+                        .collect();
+                    (sender, txs)
+                })
+                .collect::<BTreeMap<_, _>>()
+        };
+        Ok(json!({ "pending": summarize(pool.pending()), "queued": summarize(pool.queued()) }))
+    });
+}
+
+type PoolGroup = BTreeMap<Address, BTreeMap<String, alloy_rpc_types_eth::Transaction>>;
+
+fn pool_group(
+    group: BTreeMap<Address, BTreeMap<u64, std::sync::Arc<phala_pool::PooledTransaction>>>,
+    only: Option<Address>,
+) -> PoolGroup {
+    group
+        .into_iter()
+        .filter(|(sender, _)| only.is_none_or(|only| only == *sender))
+        .map(|(sender, txs)| {
+            let txs = txs
+                .into_iter()
+                .map(|(nonce, pooled)| {
+                    (
+                        nonce.to_string(),
+                        convert::rpc_transaction(pooled.tx.clone(), pooled.sender, None),
+                    )
+                })
+                .collect();
+            (sender, txs)
+        })
+        .collect()
+}

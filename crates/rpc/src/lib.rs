@@ -1,0 +1,31 @@
+//! JSON-RPC for phala-node.
+//!
+//! Key components:
+//! - [`NodeContext`]: what every handler shares (database, chain spec, pool, fork choice, event
+//!   channels, dev signers, limits).
+//! - [`eth`]: the `eth_`, `net_`, `web3_` and `txpool_` namespaces; [`call`]: `eth_call`,
+//!   `eth_estimateGas` and `eth_createAccessList` with overrides; [`filters`]: logs and the
+//!   polling filter API; [`simulate`]: `eth_simulateV1`; [`pubsub`]: `eth_subscribe`.
+//! - [`debug`]: raw data and geth-style tracing on revm-inspectors.
+//! - [`engine`]: the Engine API and `testing_buildBlockV1`, behind [`auth`]'s JWT check.
+//! - [`server`]: starting the public HTTP/WebSocket server and the authenticated server.
+//! - [`RpcError`]: errors with geth's JSON-RPC codes.
+
+pub mod auth;
+pub mod call;
+mod config;
+mod context;
+pub mod convert;
+pub mod debug;
+pub mod engine;
+mod error;
+pub mod eth;
+pub mod filters;
+mod params;
+pub mod pubsub;
+pub mod server;
+pub mod signing;
+pub mod simulate;
+
+pub use context::{ForkchoiceState, LatestAccounts, NewHead, NodeContext, RpcLimits};
+pub use error::{RpcError, RpcResult, codes};

@@ -1,0 +1,118 @@
+//! Dev signers: `eth_sendTransaction`, `eth_signTransaction`, `eth_sign` and
+//! `eth_signTypedData_v4` for the accounts the node holds keys for (only in `--dev`).
+
+use crate::{
+    call,
+    context::NodeContext,
+    error::{RpcError, RpcResult},
+};
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::{Address, Bytes};
+use alloy_rpc_types_eth::TransactionRequest;
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use phala_primitives::TxEnvelope;
+use phala_storage::KeyValueRead;
+use serde_json::Value;
+
+fn signer(ctx: &NodeContext, address: Address) -> RpcResult<&PrivateKeySigner> {
+    ctx.signers().get(&address).ok_or_else(|| RpcError::server("unknown account"))
+}
+
+/// Fills a request's missing fields the way geth's `eth_sendTransaction` does and signs it.
+pub fn sign_request(ctx: &NodeContext, mut request: TransactionRequest) -> RpcResult<TxEnvelope> {
+    let from = request.from.ok_or_else(|| {
+        RpcError::InvalidParams("missing value for required argument 0: from".into())
+    })?;
+    let signer = signer(ctx, from)?;
+    let validation = ctx.validation_context()?;
+    if request.nonce.is_none() {
+        let pending = ctx.pool().pending_nonce(&from);
+        let nonce = match pending {
+            Some(nonce) => nonce,
+            None => ctx.db().stored_account(from)?.map(|account| account.nonce).unwrap_or_default(),
+        };
+        request.nonce = Some(nonce);
+    }
+    request.chain_id.get_or_insert(ctx.spec().chain_id);
+    let has_fees = request.gas_price.is_some()
+        || request.max_fee_per_gas.is_some()
+        || request.max_priority_fee_per_gas.is_some();
+    if !has_fees {
+        let tip = ctx.suggested_tip();
+        if validation.fork.eip1559 {
+            request.max_priority_fee_per_gas = Some(tip);
+            request.max_fee_per_gas = Some(u128::from(validation.base_fee) * 2 + tip);
+        } else {
+            request.gas_price = Some(u128::from(validation.base_fee) + tip);
+        }
+    } else if request.max_fee_per_gas.is_some() && request.max_priority_fee_per_gas.is_none() {
+        request.max_priority_fee_per_gas =
+            Some(ctx.suggested_tip().min(request.max_fee_per_gas.unwrap_or_default()));
+    }
+    if request.gas.is_none() {
+        let estimate = call::estimate_gas(
+            ctx,
+            request.clone(),
+            BlockId::Number(BlockNumberOrTag::Latest),
+            None,
+        )?;
+        request.gas = Some(estimate);
+    }
+    let typed = request
+        .build_typed_tx()
+        .map_err(|_| RpcError::InvalidParams("transaction request is missing fields".into()))?;
+    let signature_hash = match &typed {
+        alloy_consensus::TypedTransaction::Legacy(tx) => {
+            alloy_consensus::SignableTransaction::signature_hash(tx)
+        }
+        alloy_consensus::TypedTransaction::Eip2930(tx) => {
+            alloy_consensus::SignableTransaction::signature_hash(tx)
+        }
+        alloy_consensus::TypedTransaction::Eip1559(tx) => {
+            alloy_consensus::SignableTransaction::signature_hash(tx)
+        }
+        alloy_consensus::TypedTransaction::Eip4844(tx) => {
+            alloy_consensus::SignableTransaction::signature_hash(tx)
+        }
+        alloy_consensus::TypedTransaction::Eip7702(tx) => {
+            alloy_consensus::SignableTransaction::signature_hash(tx)
+        }
+    };
+    let signature = signer
+        .sign_hash_sync(&signature_hash)
+        .map_err(|err| RpcError::Internal(err.to_string()))?;
+    let envelope = typed.into_envelope(signature);
+    Ok(match envelope {
+        alloy_consensus::EthereumTxEnvelope::Eip4844(signed) => {
+            let (tx, signature, _) = signed.into_parts();
+            TxEnvelope::Eip4844(alloy_consensus::Signed::new_unhashed(tx.into(), signature))
+        }
+        alloy_consensus::EthereumTxEnvelope::Legacy(tx) => TxEnvelope::Legacy(tx),
+        alloy_consensus::EthereumTxEnvelope::Eip2930(tx) => TxEnvelope::Eip2930(tx),
+        alloy_consensus::EthereumTxEnvelope::Eip1559(tx) => TxEnvelope::Eip1559(tx),
+        alloy_consensus::EthereumTxEnvelope::Eip7702(tx) => TxEnvelope::Eip7702(tx),
+    })
+}
+
+/// `eth_sign` / `personal_sign`: an EIP-191 signature over `message`.
+pub fn sign_message(ctx: &NodeContext, address: Address, message: &[u8]) -> RpcResult<Bytes> {
+    let signature = signer(ctx, address)?
+        .sign_message_sync(message)
+        .map_err(|err| RpcError::Internal(err.to_string()))?;
+    Ok(Bytes::from(signature.as_bytes().to_vec()))
+}
+
+/// `eth_signTypedData_v4`: an EIP-712 signature over typed data.
+pub fn sign_typed_data(ctx: &NodeContext, address: Address, data: Value) -> RpcResult<Bytes> {
+    let data = match data {
+        // Some wallets send the typed data as a JSON string.
+        Value::String(text) => serde_json::from_str(&text),
+        other => serde_json::from_value(other),
+    }
+    .map_err(|err| RpcError::InvalidParams(format!("invalid typed data: {err}")))?;
+    let signature = signer(ctx, address)?
+        .sign_dynamic_typed_data_sync(&data)
+        .map_err(|err| RpcError::InvalidParams(err.to_string()))?;
+    Ok(Bytes::from(signature.as_bytes().to_vec()))
+}
