@@ -2,7 +2,7 @@ use crate::{BlockError, ImportError, validation};
 use alloy_primitives::B256;
 use alloy_rlp::Decodable;
 use phala_evm::BlockExecutor;
-use phala_primitives::{Block, ChainSpec, Header};
+use phala_primitives::{Block, ChainSpec, Header, StateChanges, StateReadError};
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError, WriteSet};
 use std::sync::Arc;
 use tracing::debug;
@@ -144,7 +144,17 @@ impl<'db> BlockImporter<'db> {
     ) -> Result<(), BlockError> {
         let header = &block.header;
         let senders = self.executor.recover_senders(block)?;
-        let outcome = self.executor.execute(LatestState::new(&*writes), block, &senders)?;
+        let scratch_base = &*writes;
+        let mut root_after = |changes: &StateChanges| -> Result<B256, StateReadError> {
+            let mut scratch = scratch_base.clone();
+            Ok(StateWriter::new(&mut scratch).apply_state_changes(header.number, changes)?)
+        };
+        let outcome = self.executor.execute_with_roots(
+            LatestState::new(scratch_base),
+            block,
+            &senders,
+            Some(&mut root_after),
+        )?;
         validation::validate_execution(self.spec(), header, &outcome)?;
         let mut writer = StateWriter::new(writes);
         let state_root = writer.apply_state_changes(header.number, &outcome.changes)?;

@@ -244,16 +244,14 @@ pub fn validate_execution(
     if outcome.gas_used != header.gas_used {
         return Err(BlockError::GasUsed { header: header.gas_used, computed: outcome.gas_used });
     }
-    // Before Byzantium (EIP-658) a receipt carried the state root after its transaction; like
-    // reth, execution records the status instead, so the receipts root is checked from Byzantium.
-    if spec.is_byzantium_active_at_block(header.number) {
-        let receipts_root = calculate_receipt_root(&outcome.receipts);
-        if receipts_root != header.receipts_root {
-            return Err(BlockError::ReceiptsRoot {
-                header: header.receipts_root,
-                computed: receipts_root,
-            });
-        }
+    // Before Byzantium (EIP-658) receipts carry the state root after their transaction, which
+    // the importer fills in, so the root is checked for every fork.
+    let receipts_root = calculate_receipt_root(&outcome.receipts);
+    if receipts_root != header.receipts_root {
+        return Err(BlockError::ReceiptsRoot {
+            header: header.receipts_root,
+            computed: receipts_root,
+        });
     }
     let bloom = receipts_bloom(&outcome.receipts);
     if bloom != header.logs_bloom {

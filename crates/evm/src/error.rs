@@ -24,4 +24,7 @@ pub enum ExecutionError {
         /// The EIP-2718 type.
         tx_type: u8,
     },
+    /// Computing a pre-Byzantium receipt's state root failed.
+    #[error("intermediate state root: {0}")]
+    IntermediateRoot(phala_primitives::StateReadError),
 }

@@ -1,8 +1,8 @@
 use crate::{EvmSpec, ExecutionError, StateDatabase};
-use alloy_consensus::{Transaction, TxType, transaction::SignerRecoverable};
+use alloy_consensus::{Eip658Value, Transaction, TxType, transaction::SignerRecoverable};
 use alloy_eips::eip7685::Requests;
 use alloy_evm::{
-    EthEvmFactory, EvmEnv, EvmFactory,
+    EthEvmFactory, Evm as _, EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor as _, BlockValidationError},
     eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
@@ -108,9 +108,23 @@ impl BlockExecutor {
         block: &Block,
         senders: &[Address],
     ) -> Result<ExecutionOutcome, ExecutionError> {
+        self.execute_with_roots(state, block, senders, None)
+    }
+
+    /// Like [`Self::execute`]; before Byzantium, `intermediate_root` computes the state root
+    /// after each transaction from the block's changes so far, and each receipt carries it
+    /// (as receipts did before EIP-658).
+    pub fn execute_with_roots<R: StateReader>(
+        &self,
+        state: R,
+        block: &Block,
+        senders: &[Address],
+        intermediate_root: Option<IntermediateRoot<'_>>,
+    ) -> Result<ExecutionOutcome, ExecutionError> {
         let mut source = block.body.transactions.iter().cloned().zip(senders.iter().copied());
         let mut strict = StrictSource(&mut source);
-        self.execute_from(state, block, &mut strict).map(|(outcome, _)| outcome)
+        self.execute_from_with_roots(state, block, &mut strict, intermediate_root)
+            .map(|(outcome, _)| outcome)
     }
 
     /// Executes the transactions `source` yields on top of `block`'s header, ommers and
@@ -125,7 +139,21 @@ impl BlockExecutor {
         block: &Block,
         source: &mut dyn TransactionSource,
     ) -> Result<(ExecutionOutcome, Vec<(TxEnvelope, Address)>), ExecutionError> {
+        self.execute_from_with_roots(state, block, source, None)
+    }
+
+    fn execute_from_with_roots<R: StateReader>(
+        &self,
+        state: R,
+        block: &Block,
+        source: &mut dyn TransactionSource,
+        mut intermediate_root: Option<IntermediateRoot<'_>>,
+    ) -> Result<(ExecutionOutcome, Vec<(TxEnvelope, Address)>), ExecutionError> {
         let header = &block.header;
+        if self.spec.is_byzantium_active_at_block(header.number) {
+            intermediate_root = None;
+        }
+        let mut roots = Vec::new();
         let mut db =
             State::builder().with_database_ref(StateDatabase(state)).with_bundle_update().build();
         let evm = self.evm_factory.create_evm(&mut db, evm_env_for_header(&self.spec, header));
@@ -147,16 +175,29 @@ impl BlockExecutor {
                 alloy_consensus::transaction::Recovered::new_unchecked(&tx, sender),
             );
             match result {
-                Ok(_) => included.push((tx, sender)),
+                Ok(_) => {
+                    included.push((tx, sender));
+                    if let Some(root_of) = intermediate_root.as_mut() {
+                        let db = executor.evm_mut().db_mut();
+                        db.merge_transitions(BundleRetention::Reverts);
+                        let changes = state_changes(db.bundle_state.clone());
+                        roots.push(root_of(&changes).map_err(ExecutionError::IntermediateRoot)?);
+                    }
+                }
                 Err(BlockExecutionError::Validation(error)) => {
                     source.rejected(&tx, sender, error)?;
                 }
                 Err(error) => return Err(error.into()),
             }
         }
-        let (_, result) = executor.finish()?;
+        let (_, mut result) = executor.finish()?;
         db.merge_transitions(BundleRetention::Reverts);
         let changes = state_changes(db.take_bundle());
+        for (receipt, root) in result.receipts.iter_mut().zip(roots) {
+            if let ReceiptEnvelope::Legacy(receipt) = receipt {
+                receipt.receipt.status = Eip658Value::PostState(root);
+            }
+        }
         let outcome = ExecutionOutcome {
             receipts: result.receipts,
             gas_used: result.gas_used,
@@ -167,6 +208,10 @@ impl BlockExecutor {
         Ok((outcome, included))
     }
 }
+
+/// Computes the state root after a transaction from the block's state changes so far.
+pub type IntermediateRoot<'a> =
+    &'a mut dyn FnMut(&StateChanges) -> Result<B256, phala_primitives::StateReadError>;
 
 /// Transactions offered to [`BlockExecutor::execute_from`], one at a time.
 pub trait TransactionSource {

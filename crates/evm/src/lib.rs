@@ -18,8 +18,8 @@ pub use alloy_evm::block::BlockValidationError;
 pub use database::StateDatabase;
 pub use error::ExecutionError;
 pub use executor::{
-    BlockExecutor, ExecutionOutcome, StrictSource, TransactionSource, blob_gas_of,
-    evm_env_for_header,
+    BlockExecutor, ExecutionOutcome, IntermediateRoot, StrictSource, TransactionSource,
+    blob_gas_of, evm_env_for_header,
 };
 pub use spec::EvmSpec;
 

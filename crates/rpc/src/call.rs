@@ -94,7 +94,10 @@ pub fn tx_env(
         request.nonce = Some(nonce);
     }
     let requested_gas = request.gas;
-    request.gas = Some(requested_gas.unwrap_or(gas_cap).min(gas_cap));
+    // Without an explicit limit, the cap is the node's gas cap and the fork's per-tx cap
+    // (EIP-7825 from Osaka).
+    let fork_cap = revm::context::Cfg::tx_gas_limit_cap(&setup.evm_env.cfg_env);
+    request.gas = Some(requested_gas.unwrap_or(gas_cap.min(fork_cap)).min(gas_cap));
     let mut env = request
         .try_into_tx_env(&setup.evm_env)
         .map_err(|err| RpcError::InvalidParams(err.to_string()))?;
@@ -231,9 +234,7 @@ pub fn estimate_gas(
         _ => block_gas_limit.min(tx.gas_limit.max(21_000)),
     };
     hi = hi.min(tx.gas_limit.max(21_000)).min(ctx.limits().gas_cap);
-    if let Some(cap) = setup.evm_env.cfg_env.tx_gas_limit_cap {
-        hi = hi.min(cap);
-    }
+    hi = hi.min(revm::context::Cfg::tx_gas_limit_cap(&setup.evm_env.cfg_env));
 
     // A plain transfer to an account without code costs exactly 21000.
     if let TxKind::Call(to) = tx.kind
@@ -258,7 +259,7 @@ pub fn estimate_gas(
     tx.gas_limit = hi;
     let first = transact(&mut setup, tx.clone())?.result;
     let (used, refunded) = match &first {
-        ExecutionResult::Success { gas, .. } => (gas.spent(), gas.inner_refunded()),
+        ExecutionResult::Success { gas, .. } => (first.tx_gas_used(), gas.inner_refunded()),
         ExecutionResult::Revert { output, .. } => return Err(revert_error(output.clone())),
         ExecutionResult::Halt { reason, .. } => {
             return Err(RpcError::server(format!(
@@ -355,7 +356,7 @@ pub fn create_access_list(
             };
             return Ok(AccessListResult {
                 access_list: next,
-                gas_used: U256::from(result.result.gas_used()),
+                gas_used: U256::from(result.result.tx_gas_used()),
                 error,
             });
         }

@@ -146,14 +146,14 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
                 "proofs are only available for the latest block (historical trie nodes are not kept)",
             ));
         }
-        trie_proof(&ctx, address, keys.into_iter().map(|key| key.0).collect())
+        trie_proof(&ctx, address, keys)
     });
 }
 
 fn trie_proof(
     ctx: &NodeContext,
     address: Address,
-    keys: Vec<U256>,
+    keys: Vec<StorageKey>,
 ) -> RpcResult<alloy_rpc_types_eth::EIP1186AccountProofResponse> {
     use alloy_rpc_types_eth::EIP1186StorageProof;
     use alloy_serde::JsonStorageKey;
@@ -166,7 +166,7 @@ fn trie_proof(
     let stored = account.unwrap_or_default();
     let storage_proof = keys
         .into_iter()
-        .map(|key| {
+        .map(|StorageKey(key, full)| {
             let slot = B256::from(key);
             let proof = if account.is_some() {
                 trie::proof(db, trie::TrieId::Storage(keccak256(address)), keccak256(slot))?
@@ -177,7 +177,7 @@ fn trie_proof(
                 Vec::new()
             };
             Ok(EIP1186StorageProof {
-                key: JsonStorageKey::Hash(slot),
+                key: if full { JsonStorageKey::Hash(slot) } else { JsonStorageKey::Number(key) },
                 value: db.storage_value(address, key)?,
                 proof,
             })

@@ -7,23 +7,26 @@ use jsonrpsee::types::{Params, params::ParamsSequence};
 use serde::{Deserialize, Deserializer};
 
 /// The positional parameters of a request.
-pub fn parse<'a>(params: &'a Params<'a>) -> RpcResult<ParamsSequence<'a>> {
+pub(crate) fn parse<'a>(params: &'a Params<'a>) -> RpcResult<ParamsSequence<'a>> {
     Ok(params.sequence())
 }
 
 /// An optional trailing block parameter, `latest` when absent.
-pub fn block_id(seq: &mut ParamsSequence<'_>) -> RpcResult<BlockId> {
+pub(crate) fn block_id(seq: &mut ParamsSequence<'_>) -> RpcResult<BlockId> {
     Ok(seq.optional_next::<BlockId>()?.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)))
 }
 
-/// A storage slot key: `0x`-prefixed hex of at most 32 bytes, as geth accepts it.
+/// A storage slot key: `0x`-prefixed hex of at most 32 bytes, as geth accepts it. Remembers
+/// whether it was given as a full 32-byte hash, because `eth_getProof` echoes keys in the form
+/// they came in.
 #[derive(Debug, Clone, Copy)]
-pub struct StorageKey(pub U256);
+pub(crate) struct StorageKey(pub(crate) U256, pub(crate) bool);
 
 impl<'de> Deserialize<'de> for StorageKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_storage_key(&text).map(Self).map_err(serde::de::Error::custom)
+        let full = text.len() == 66;
+        parse_storage_key(&text).map(|key| Self(key, full)).map_err(serde::de::Error::custom)
     }
 }
 
@@ -43,7 +46,7 @@ fn parse_storage_key(text: &str) -> Result<U256, String> {
 
 /// A 32-byte hash that must carry its `0x` prefix.
 #[derive(Debug, Clone, Copy)]
-pub struct StrictHash(pub B256);
+pub(crate) struct StrictHash(pub(crate) B256);
 
 impl<'de> Deserialize<'de> for StrictHash {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

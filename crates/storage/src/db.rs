@@ -250,8 +250,9 @@ impl KeyValueRead for Database {
 }
 
 /// Writes pending over a [`Database`]: reads see them, nothing reaches the database until
-/// [`WriteSet::commit`] writes all of them in one atomic batch.
-#[derive(Debug)]
+/// [`WriteSet::commit`] writes all of them in one atomic batch. A clone is a scratch copy whose
+/// writes are never committed unless it is committed itself.
+#[derive(Debug, Clone)]
 pub struct WriteSet<'a> {
     db: &'a Database,
     /// `None` marks a deletion.
