@@ -40,7 +40,8 @@ enum Command {
     /// Run execution-apis JSON-RPC tests (a folder with genesis.json, chain.rlp, headfcu.json and
     /// method folders of `.io` files).
     Rpc {
-        /// The suite folder. Default: `<conformance dir>/rpc/prague-head`.
+        /// The suite: a folder, or the name of one under `<conformance dir>/rpc/` (such as
+        /// `osaka-head`). Default: `prague-head`.
         dir: Option<PathBuf>,
         /// Only run tests whose `method/test` name contains this text.
         #[arg(long)]
@@ -136,7 +137,11 @@ fn main() -> ExitCode {
                 Ok(expected) => expected,
                 Err(code) => return code,
             };
-            let dir = dir.unwrap_or_else(|| conformance_dir().join("rpc/prague-head"));
+            let dir = match dir {
+                Some(dir) if dir.is_dir() => dir,
+                Some(name) => conformance_dir().join("rpc").join(name),
+                None => conformance_dir().join("rpc/prague-head"),
+            };
             match rpc::run(&dir, filter.as_deref()) {
                 Ok(summary) => report(&summary, &expected),
                 Err(err) => {

@@ -113,7 +113,7 @@ fn active_time_fork(spec: &ChainSpec, time: u64) -> Option<u64> {
 }
 
 /// `eth_config`.
-pub fn eth_config(ctx: &NodeContext) -> RpcResult<EthConfig> {
+pub(crate) fn eth_config(ctx: &NodeContext) -> RpcResult<EthConfig> {
     let spec = ctx.spec();
     let (_, head) = ctx.head()?;
     let current = fork_config(spec, head.timestamp).ok_or_else(|| {

@@ -13,7 +13,6 @@ use phala_pool::{AccountInfoProvider, PoolError, TxPool, ValidationContext};
 use phala_primitives::{Block, ChainSpec, Header, TxEnvelope};
 use phala_storage::{Database, HistoricalState, KeyValueRead};
 use std::{
-    collections::BTreeMap,
     sync::{Arc, Mutex, MutexGuard, RwLock},
 };
 use tokio::sync::{Notify, broadcast};
@@ -68,7 +67,8 @@ pub struct NodeContext {
     pool: Mutex<TxPool>,
     write_lock: Mutex<()>,
     forkchoice: RwLock<ForkchoiceState>,
-    signers: BTreeMap<Address, PrivateKeySigner>,
+    /// Dev signers in mnemonic order (the order of `eth_accounts`).
+    signers: Vec<PrivateKeySigner>,
     limits: RpcLimits,
     heads: broadcast::Sender<NewHead>,
     pending_txs: broadcast::Sender<B256>,
@@ -93,7 +93,7 @@ impl NodeContext {
             pool: Mutex::new(pool),
             write_lock: Mutex::new(()),
             forkchoice: RwLock::new(ForkchoiceState::default()),
-            signers: signers.into_iter().map(|signer| (signer.address(), signer)).collect(),
+            signers,
             limits,
             heads,
             pending_txs,
@@ -117,9 +117,14 @@ impl NodeContext {
         &self.limits
     }
 
-    /// The dev signers (empty outside `--dev`).
-    pub const fn signers(&self) -> &BTreeMap<Address, PrivateKeySigner> {
+    /// The dev signers, in mnemonic order (empty outside `--dev`).
+    pub fn signers(&self) -> &[PrivateKeySigner] {
         &self.signers
+    }
+
+    /// The dev signer of `address`, if the node holds its key.
+    pub fn signer(&self, address: &Address) -> Option<&PrivateKeySigner> {
+        self.signers.iter().find(|signer| signer.address() == *address)
     }
 
     /// The transaction pool, locked.

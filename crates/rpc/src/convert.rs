@@ -5,7 +5,7 @@ use crate::{
     error::{RpcError, RpcResult},
 };
 use alloy_consensus::{
-    Transaction as _, TxReceipt,
+    Transaction as _,
     transaction::{Recovered, SignerRecoverable},
 };
 use alloy_eips::Encodable2718;

@@ -10,7 +10,7 @@ use crate::{
     eth::method,
     params::parse,
 };
-use alloy_consensus::{Transaction as _, TxReceipt as _};
+use alloy_consensus::Transaction as _;
 use alloy_eips::{Encodable2718, eip7685::Requests};
 use alloy_primitives::{B256, Bytes, U256};
 use alloy_rpc_types_engine::{
@@ -24,7 +24,7 @@ use jsonrpsee::RpcModule;
 use phala_chain::{BlockAttributes, BlockBuilder, BuiltBlock, ImportOutcome};
 use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
 use phala_pool::BestTransactions;
-use phala_primitives::{Block, EthereumHardforks, TxEnvelope};
+use phala_primitives::{Block, TxEnvelope};
 use phala_storage::KeyValueRead;
 use serde_json::json;
 use std::{

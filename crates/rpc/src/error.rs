@@ -111,7 +111,7 @@ impl From<jsonrpsee::types::ErrorObjectOwned> for RpcError {
 }
 
 /// `execution reverted`, with the Solidity reason or panic decoded when there is one.
-pub fn revert_error(output: Bytes) -> RpcError {
+pub(crate) fn revert_error(output: Bytes) -> RpcError {
     let reason = alloy_sol_reason(&output);
     let message = match reason {
         Some(reason) => format!("execution reverted: {reason}"),

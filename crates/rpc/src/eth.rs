@@ -9,7 +9,7 @@ use crate::{
     params::{StorageKey, parse},
     signing,
 };
-use alloy_consensus::{Transaction as _, TxReceipt as _};
+use alloy_consensus::Transaction as _;
 use alloy_eips::{BlockId, BlockNumberOrTag, Encodable2718};
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
 use alloy_rpc_types_eth::{
@@ -18,7 +18,7 @@ use alloy_rpc_types_eth::{
 use jsonrpsee::RpcModule;
 use phala_storage::{KeyValueRead, trie};
 use serde_json::{Value, json};
-use std::{collections::BTreeMap, sync::Arc};
+use std::collections::BTreeMap;
 
 /// Registers a blocking handler that returns an [`RpcResult`].
 macro_rules! method {
@@ -69,13 +69,11 @@ fn register_chain(module: &mut RpcModule<NodeContext>) {
         let data: Bytes = parse(&p)?.next()?;
         Ok(keccak256(&data))
     });
-    method!(module, "eth_accounts", |_p, ctx| Ok(ctx
-        .signers()
-        .keys()
-        .copied()
-        .collect::<Vec<_>>()));
+    method!(module, "eth_accounts", |_p, ctx| {
+        Ok(ctx.signers().iter().map(|signer| signer.address()).collect::<Vec<_>>())
+    });
     method!(module, "eth_coinbase", |_p, ctx| {
-        Ok(ctx.signers().keys().next().copied().unwrap_or_default())
+        Ok(ctx.signers().first().map(|signer| signer.address()).unwrap_or_default())
     });
     method!(module, "eth_capabilities", |_p, ctx| {
         let (hash, head) = ctx.head()?;

@@ -16,7 +16,7 @@ use phala_storage::KeyValueRead;
 use serde_json::Value;
 
 fn signer(ctx: &NodeContext, address: Address) -> RpcResult<&PrivateKeySigner> {
-    ctx.signers().get(&address).ok_or_else(|| RpcError::server("unknown account"))
+    ctx.signer(&address).ok_or_else(|| RpcError::server("unknown account"))
 }
 
 /// Fills a request's missing fields the way geth's `eth_sendTransaction` does and signs it.
