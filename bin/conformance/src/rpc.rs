@@ -23,13 +23,13 @@ use phala_primitives::ChainSpec;
 use phala_rpc::{
     NodeContext, RpcLimits,
     auth::{JwtSecret, unix_now},
+    client,
     server::{RpcServerConfig, start_auth, start_public},
 };
 use phala_storage::Database;
 use serde_json::Value;
 use std::{
-    io::{Read, Write},
-    net::{SocketAddr, TcpStream},
+    net::SocketAddr,
     path::{Path, PathBuf},
     sync::Arc,
     time::Duration,
@@ -100,44 +100,9 @@ fn collect_io_files(dir: &Path, out: &mut Vec<PathBuf>) -> eyre::Result<()> {
     Ok(())
 }
 
-/// POSTs `body` to `addr` and returns the response body (HTTP/1.1, one request per connection).
 fn post(addr: SocketAddr, body: &str, bearer: Option<&str>) -> eyre::Result<String> {
-    let timeout = Duration::from_secs(5);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    let auth = bearer.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8(raw).wrap_err("response is not UTF-8")?;
-    let (head, body) =
-        text.split_once("\r\n\r\n").ok_or_else(|| eyre!("malformed HTTP response"))?;
-    let status = head.lines().next().unwrap_or_default();
-    if !status.contains(" 200 ") {
-        bail!("HTTP status {status:?}: {body}");
-    }
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        return dechunk(body);
-    }
-    Ok(body.to_string())
-}
-
-fn dechunk(mut body: &str) -> eyre::Result<String> {
-    let mut out = String::new();
-    loop {
-        let (size, rest) = body.split_once("\r\n").ok_or_else(|| eyre!("bad chunk"))?;
-        let size = usize::from_str_radix(size.trim(), 16)?;
-        if size == 0 {
-            return Ok(out);
-        }
-        out.push_str(rest.get(..size).ok_or_else(|| eyre!("short chunk"))?);
-        body = rest.get(size + 2..).unwrap_or_default();
-    }
+    // hive's timeout per request.
+    Ok(client::post(addr, body, bearer, Duration::from_secs(5))?)
 }
 
 /// Drops `message` from every `error` object present on both sides at the same place.

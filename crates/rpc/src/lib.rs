@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod call;
+pub mod client;
 mod config;
 mod context;
 pub mod convert;
