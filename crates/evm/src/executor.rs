@@ -1,8 +1,8 @@
-use crate::{EvmSpec, ExecutionError, StateDatabase};
+use crate::{EvmSpec, ExecutionError, PhalaEvmFactory, StateDatabase};
 use alloy_consensus::{Eip658Value, Transaction, TxType, transaction::SignerRecoverable};
 use alloy_eips::eip7685::Requests;
 use alloy_evm::{
-    EthEvmFactory, Evm as _, EvmEnv, EvmFactory,
+    Evm as _, EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor as _, BlockValidationError},
     eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
@@ -45,13 +45,17 @@ pub fn evm_env_for_header(spec: &Arc<ChainSpec>, header: &Header) -> EvmEnv {
 pub struct BlockExecutor {
     spec: Arc<ChainSpec>,
     evm_spec: EvmSpec,
-    evm_factory: EthEvmFactory,
+    evm_factory: PhalaEvmFactory,
 }
 
 impl BlockExecutor {
     /// An executor for `spec`.
     pub fn new(spec: Arc<ChainSpec>) -> Self {
-        Self { evm_spec: EvmSpec(spec.clone()), spec, evm_factory: EthEvmFactory::default() }
+        Self {
+            evm_spec: EvmSpec(spec.clone()),
+            evm_factory: PhalaEvmFactory::new(spec.clone()),
+            spec,
+        }
     }
 
     /// The chain spec.

@@ -6,12 +6,15 @@
 //!   fork, withdrawals, EIP-6110/7002/7251 requests), built on alloy-evm and revm.
 //! - [`ExecutionOutcome`]: receipts, gas, requests and the [`StateChanges`] to persist.
 //! - [`EvmSpec`]: the chain spec as alloy-evm sees it.
+//! - [`PhalaEvmFactory`]: Ethereum's EVM plus the scheduled Phala precompiles (TDX attestation
+//!   verifier, P256VERIFY on OP chains).
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod database;
 mod error;
 mod executor;
+mod precompiles;
 mod spec;
 
 pub use alloy_evm::block::BlockValidationError;
@@ -21,6 +24,7 @@ pub use executor::{
     BlockExecutor, ExecutionOutcome, IntermediateRoot, StrictSource, TransactionSource,
     blob_gas_of, evm_env_for_header,
 };
+pub use precompiles::{PhalaEvmFactory, TDX_VERIFIER_ADDRESS, tdx_precompile};
 pub use spec::EvmSpec;
 
 pub use phala_primitives::{StateChanges, StateReader};

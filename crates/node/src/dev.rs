@@ -6,7 +6,7 @@ use alloy_eips::{eip2935, eip4788, eip7002, eip7251};
 use alloy_genesis::{ChainConfig, Genesis, GenesisAccount};
 use alloy_primitives::{Address, U256};
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner};
-use phala_primitives::ChainSpec;
+use phala_primitives::{ChainSpec, PhalaHardfork};
 use std::collections::BTreeMap;
 
 /// The well-known development mnemonic.
@@ -63,6 +63,12 @@ pub fn dev_genesis(accounts: &[Address]) -> Genesis {
         blob_schedule: default_blob_schedule(),
         ..Default::default()
     };
+    let mut config = config;
+    // Phala's hardforks: the TDX attestation precompile exists from genesis.
+    config
+        .extra_fields
+        .insert_value(PhalaHardfork::TdxAttestation.genesis_key().to_string(), 0u64)
+        .expect("a number serialises");
     let mut alloc: BTreeMap<Address, GenesisAccount> = accounts
         .iter()
         .map(|address| (*address, GenesisAccount::default().with_balance(dev_balance())))
@@ -144,6 +150,7 @@ mod tests {
         use phala_primitives::EthereumHardforks;
         assert!(again.is_osaka_active_at_timestamp(0));
         assert!(again.is_prague_active_at_timestamp(0));
+        assert!(again.is_tdx_attestation_active_at_timestamp(0));
     }
 
     #[test]

@@ -82,6 +82,28 @@ pub struct ChainSpec {
     pub deposit_contract_address: Option<Address>,
     /// EIP-1559 base fee parameters.
     pub base_fee_params: BaseFeeParams,
+    /// Phala's own hardforks (genesis config keys such as `tdxAttestationTime`).
+    phala_hardforks: Vec<(PhalaHardfork, ForkCondition)>,
+}
+
+/// Hardforks of the Phala L2 itself, scheduled by timestamp in the genesis config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PhalaHardfork {
+    /// The native TDX attestation (DCAP quote verification) precompile at `0x…544458`. Its
+    /// verifier version is pinned: changing it needs a new hardfork.
+    TdxAttestation,
+}
+
+impl PhalaHardfork {
+    /// Every Phala hardfork, in activation order.
+    pub const ALL: [Self; 1] = [Self::TdxAttestation];
+
+    /// The genesis `config` key holding the activation timestamp.
+    pub const fn genesis_key(self) -> &'static str {
+        match self {
+            Self::TdxAttestation => "tdxAttestationTime",
+        }
+    }
 }
 
 /// Ethereum forks that activate by block number, in order.
@@ -245,6 +267,17 @@ impl ChainSpec {
             }
         }
 
+        let mut phala_hardforks = Vec::new();
+        for fork in PhalaHardfork::ALL {
+            if let Some(value) = config.extra_fields.get(fork.genesis_key()) {
+                let time = value.as_u64().ok_or_else(|| ChainSpecError::InvalidField {
+                    field: fork.genesis_key(),
+                    message: format!("expected a unix timestamp, got {value}"),
+                })?;
+                phala_hardforks.push((fork, ForkCondition::Timestamp(time)));
+            }
+        }
+
         let mut blob_schedule = Vec::new();
         for fork in TIME_FORKS {
             let Some(key) = blob_schedule_key(fork) else { continue };
@@ -257,14 +290,16 @@ impl ChainSpec {
 
         let chain_id = config.chain_id;
         let deposit_contract_address = config.deposit_contract_address;
-        Ok(Self::assemble(
+        let mut spec = Self::assemble(
             chain_id,
             genesis,
             EthereumChainHardforks::new(forks),
             op_hardforks,
             blob_schedule,
             deposit_contract_address,
-        ))
+        );
+        spec.phala_hardforks = phala_hardforks;
+        Ok(spec)
     }
 
     /// A chain on which every Ethereum fork up to and including `network` is active from genesis
@@ -333,6 +368,7 @@ impl ChainSpec {
             blob_schedule,
             deposit_contract_address,
             base_fee_params: BaseFeeParams::ethereum(),
+            phala_hardforks: Vec::new(),
         };
         spec.genesis_header = genesis_header(&spec);
         spec
@@ -349,6 +385,19 @@ impl ChainSpec {
             .iter()
             .find_map(|(f, condition)| (*f == fork).then_some(*condition))
             .unwrap_or(ForkCondition::Never)
+    }
+
+    /// The activation condition of a Phala hardfork ([`ForkCondition::Never`] if unscheduled).
+    pub fn phala_fork_activation(&self, fork: PhalaHardfork) -> ForkCondition {
+        self.phala_hardforks
+            .iter()
+            .find_map(|(f, condition)| (*f == fork).then_some(*condition))
+            .unwrap_or(ForkCondition::Never)
+    }
+
+    /// Whether the TDX attestation precompile exists at `timestamp`.
+    pub fn is_tdx_attestation_active_at_timestamp(&self, timestamp: u64) -> bool {
+        self.phala_fork_activation(PhalaHardfork::TdxAttestation).active_at_timestamp(timestamp)
     }
 
     /// Whether this chain follows OP Stack rules (Bedrock is scheduled).

@@ -35,4 +35,12 @@ pub enum ChainSpecError {
         /// The fork scheduled too early.
         later: String,
     },
+    /// A genesis config field has a value of the wrong kind.
+    #[error("genesis config field {field}: {message}")]
+    InvalidField {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
 }

@@ -13,7 +13,7 @@ mod error;
 pub mod genesis;
 pub mod state;
 
-pub use chain_spec::{ChainSpec, OpHardfork};
+pub use chain_spec::{ChainSpec, OpHardfork, PhalaHardfork};
 pub use error::ChainSpecError;
 pub use state::{Account, AccountChange, StateChanges, StateReadError, StateReader};
 

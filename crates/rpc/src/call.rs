@@ -7,7 +7,7 @@ use crate::{
 };
 use alloy_eips::BlockId;
 use alloy_evm::{
-    EthEvmFactory, Evm, EvmEnv, EvmFactory,
+    Evm, EvmEnv, EvmFactory,
     overrides::{OverrideBlockHashes, apply_state_overrides},
     rpc::TryIntoTxEnv,
 };
@@ -15,7 +15,7 @@ use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::{
     AccessListResult, BlockOverrides, TransactionRequest, state::StateOverride,
 };
-use phala_evm::{StateDatabase, evm_env_for_header};
+use phala_evm::{PhalaEvmFactory, StateDatabase, evm_env_for_header};
 use phala_primitives::Header;
 use phala_storage::{Database, HistoricalState};
 use revm::{
@@ -40,6 +40,8 @@ pub struct CallSetup<'a> {
     pub db: CallDb<'a>,
     /// Fork rules and block fields.
     pub evm_env: EvmEnv,
+    /// Builds the EVM with the chain's precompiles.
+    pub factory: PhalaEvmFactory,
 }
 
 /// State and environment of block `id` with `overrides` applied, with the relaxations calls
@@ -64,7 +66,7 @@ pub fn setup<'a>(
         apply_state_overrides(overrides, &mut db)
             .map_err(|err| RpcError::InvalidParams(err.to_string()))?;
     }
-    Ok(CallSetup { header, db, evm_env })
+    Ok(CallSetup { header, db, evm_env, factory: PhalaEvmFactory::new(ctx.spec().clone()) })
 }
 
 /// Turns a request into the transaction environment: fees checked against the block, a missing
@@ -117,7 +119,7 @@ pub fn tx_env(
 
 /// Runs `tx` on the setup's state without committing.
 pub fn transact(setup: &mut CallSetup<'_>, tx: TxEnv) -> RpcResult<ResultAndState> {
-    let mut evm = EthEvmFactory::default().create_evm(&mut setup.db, setup.evm_env.clone());
+    let mut evm = setup.factory.create_evm(&mut setup.db, setup.evm_env.clone());
     let caller = tx.caller;
     evm.transact(tx).map_err(|err| evm_error(err, caller))
 }
@@ -331,7 +333,7 @@ pub fn create_access_list(
         let mut inspector = AccessListInspector::new(access_list.clone());
         tx.access_list = access_list.clone();
         let result = {
-            let mut evm = EthEvmFactory::default().create_evm_with_inspector(
+            let mut evm = setup.factory.create_evm_with_inspector(
                 &mut setup.db,
                 setup.evm_env.clone(),
                 &mut inspector,

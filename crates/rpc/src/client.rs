@@ -28,7 +28,12 @@ pub enum ClientError {
 
 /// POSTs `body` as JSON to `addr`, with an `Authorization: Bearer` header when `bearer` is set,
 /// and returns the response body.
-pub fn post(addr: SocketAddr, body: &str, bearer: Option<&str>, timeout: Duration) -> Result<String, ClientError> {
+pub fn post(
+    addr: SocketAddr,
+    body: &str,
+    bearer: Option<&str>,
+    timeout: Duration,
+) -> Result<String, ClientError> {
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
@@ -41,7 +46,9 @@ pub fn post(addr: SocketAddr, body: &str, bearer: Option<&str>, timeout: Duratio
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let text = String::from_utf8(raw).map_err(|_| ClientError::Malformed("not UTF-8".into()))?;
-    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| ClientError::Malformed("no header end".into()))?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| ClientError::Malformed("no header end".into()))?;
     let status = head
         .lines()
         .next()

@@ -12,9 +12,7 @@ use phala_chain::{BlockImporter, ImportOutcome};
 use phala_pool::{AccountInfoProvider, PoolError, TxPool, ValidationContext};
 use phala_primitives::{Block, ChainSpec, Header, TxEnvelope};
 use phala_storage::{Database, HistoricalState, KeyValueRead};
-use std::{
-    sync::{Arc, Mutex, MutexGuard, RwLock},
-};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::{Notify, broadcast};
 
 /// Limits of the RPC server that operators can set.

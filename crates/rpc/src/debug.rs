@@ -12,7 +12,7 @@ use crate::{
 use alloy_consensus::transaction::Recovered;
 use alloy_eips::{BlockId, BlockNumberOrTag, Encodable2718};
 use alloy_evm::{
-    EthEvmFactory, Evm, EvmFactory, FromRecoveredTx,
+    Evm, EvmFactory, FromRecoveredTx,
     block::{BlockExecutor as _, TxResult},
     eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
@@ -21,7 +21,7 @@ use alloy_rlp::Encodable;
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
 use jsonrpsee::RpcModule;
-use phala_evm::{EvmSpec, StateDatabase, evm_env_for_header};
+use phala_evm::{EvmSpec, PhalaEvmFactory, StateDatabase, evm_env_for_header};
 use phala_storage::{HistoricalState, KeyValueRead};
 use revm::{context::TxEnv, database::CacheDB};
 use revm_inspectors::tracing::{DebugInspector, TransactionContext};
@@ -147,7 +147,8 @@ fn trace_block(
     let inspector = DebugInspector::new(opts).map_err(inspector_error)?;
     let evm_env = evm_env_for_header(spec, header);
     let block_env = evm_env.block_env.clone();
-    let mut evm = EthEvmFactory::default().create_evm_with_inspector(db, evm_env, inspector);
+    let mut evm =
+        PhalaEvmFactory::new(spec.clone()).create_evm_with_inspector(db, evm_env, inspector);
     evm.set_inspector_enabled(false);
     let evm_spec = EvmSpec(spec.clone());
     let exec_ctx = EthBlockExecutionCtx {
@@ -209,7 +210,7 @@ fn trace_call(
     let mut inspector = DebugInspector::new(opts.tracing).map_err(inspector_error)?;
     let block_env = setup.evm_env.block_env.clone();
     let result = {
-        let mut evm = EthEvmFactory::default().create_evm_with_inspector(
+        let mut evm = setup.factory.create_evm_with_inspector(
             &mut setup.db,
             setup.evm_env.clone(),
             &mut inspector,

@@ -8,7 +8,7 @@ use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256};
 use phala_chain::init_genesis;
 use phala_pool::{PoolConfig, TxPool};
-use phala_primitives::{ChainSpec, EthereumHardfork, TxEnvelope};
+use phala_primitives::{ChainSpec, TxEnvelope};
 use phala_rpc::{
     NodeContext, RpcLimits,
     auth::{JwtSecret, unix_now},
@@ -18,6 +18,11 @@ use phala_rpc::{
 use phala_storage::Database;
 use serde_json::{Value, json};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+mod tdx;
+
+/// When the test chain's TDX attestation precompile activates.
+const TDX_FORK_TIME: u64 = 1_700_000_000;
 
 const KEY: B256 = b256!("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
 /// Reverts with the 32-byte word 0x2a.
@@ -40,36 +45,69 @@ fn sender() -> Address {
 impl TestNode {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut genesis = Genesis { gas_limit: 30_000_000, base_fee_per_gas: Some(1_000_000_000), ..Default::default() };
-        genesis.alloc.insert(sender(), GenesisAccount::default().with_balance(U256::from(10u128.pow(21))));
+        let mut genesis = Genesis {
+            gas_limit: 30_000_000,
+            base_fee_per_gas: Some(1_000_000_000),
+            ..Default::default()
+        };
+        genesis
+            .alloc
+            .insert(sender(), GenesisAccount::default().with_balance(U256::from(10u128.pow(21))));
         genesis.alloc.insert(
             REVERTER,
-            GenesisAccount::default().with_code(Some(Bytes::from_static(&[0x60, 0x2a, 0x60, 0, 0x52, 0x60, 0x20, 0x60, 0, 0xfd]))),
+            GenesisAccount::default().with_code(Some(Bytes::from_static(&[
+                0x60, 0x2a, 0x60, 0, 0x52, 0x60, 0x20, 0x60, 0, 0xfd,
+            ]))),
         );
-        let spec = Arc::new(ChainSpec::with_all_forks_up_to(EthereumHardfork::Prague, 1337, genesis, Vec::new(), None));
+        genesis.config = serde_json::from_value(json!({
+            "chainId": 1337, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
+            "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
+            "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
+            "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0,
+            "tdxAttestationTime": TDX_FORK_TIME,
+        }))
+        .unwrap();
+        let spec = Arc::new(ChainSpec::from_genesis(genesis).unwrap());
         let db = Database::open(dir.path()).unwrap();
         init_genesis(&db, &spec).unwrap();
-        let ctx = Arc::new(NodeContext::new(Arc::new(db), spec, TxPool::new(PoolConfig::default()), Vec::new(), RpcLimits::default()));
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let ctx = Arc::new(NodeContext::new(
+            Arc::new(db),
+            spec,
+            TxPool::new(PoolConfig::default()),
+            Vec::new(),
+            RpcLimits::default(),
+        ));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let secret = JwtSecret::from_bytes([9; 32]);
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
         let config = RpcServerConfig { max_batch_size: 3, ..RpcServerConfig::new(local) };
         let ((http, h1), (auth, h2)) = runtime.block_on(async {
-            (start_public(ctx.clone(), &config).await.unwrap(), start_auth(ctx.clone(), local, secret.clone()).await.unwrap())
+            (
+                start_public(ctx.clone(), &config).await.unwrap(),
+                start_auth(ctx.clone(), local, secret.clone()).await.unwrap(),
+            )
         });
         Self { _dir: dir, runtime, ctx, http, auth, secret, handles: vec![h1, h2] }
     }
 
     fn raw(&self, body: &str) -> Value {
-        serde_json::from_str(&client::post(self.http, body, None, Duration::from_secs(10)).unwrap()).unwrap()
+        serde_json::from_str(&client::post(self.http, body, None, Duration::from_secs(10)).unwrap())
+            .unwrap()
     }
 
     fn call(&self, method: &str, params: Value) -> Value {
-        self.raw(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string())
+        self.raw(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string(),
+        )
     }
 
     fn engine(&self, method: &str, params: Value) -> Value {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let body =
+            json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
         let token = self.secret.token(unix_now());
         let reply = client::post(self.auth, &body, Some(&token), Duration::from_secs(10)).unwrap();
         serde_json::from_str(&reply).unwrap()
@@ -110,8 +148,14 @@ fn error_codes_follow_json_rpc_and_geth() {
     assert_eq!(node.raw("{not json")["error"]["code"], json!(-32700));
     assert_eq!(node.call("eth_noSuchMethod", json!([]))["error"]["code"], json!(-32601));
     assert_eq!(node.call("eth_getBalance", json!(["0x1234"]))["error"]["code"], json!(-32602));
-    assert_eq!(node.call("eth_getBlockByNumber", json!(["2", false]))["error"]["code"], json!(-32602));
-    assert_eq!(node.call("eth_getBalance", json!([sender(), "0x99"]))["error"], json!({"code": -32000, "message": "header not found"}));
+    assert_eq!(
+        node.call("eth_getBlockByNumber", json!(["2", false]))["error"]["code"],
+        json!(-32602)
+    );
+    assert_eq!(
+        node.call("eth_getBalance", json!([sender(), "0x99"]))["error"],
+        json!({"code": -32000, "message": "header not found"})
+    );
     let reverted = node.call("eth_call", json!([{"to": REVERTER}, "latest"]));
     assert_eq!(reverted["error"]["code"], json!(3));
     assert_eq!(reverted["error"]["message"], json!("execution reverted"));
@@ -138,7 +182,8 @@ fn batches_are_answered_in_full_and_limited() {
     assert_eq!(replies.len(), 2);
     assert!(replies.iter().any(|r| r["id"] == json!(1) && r["result"] == json!("0x539")));
     assert!(replies.iter().any(|r| r["id"] == json!(2) && r["result"] == json!("0x0")));
-    let too_big: Vec<Value> = (0..4).map(|id| json!({"jsonrpc":"2.0","id":id,"method":"eth_chainId"})).collect();
+    let too_big: Vec<Value> =
+        (0..4).map(|id| json!({"jsonrpc":"2.0","id":id,"method":"eth_chainId"})).collect();
     let refused = node.raw(&Value::Array(too_big).to_string());
     assert!(refused["error"]["code"].is_i64(), "an over-limit batch is refused: {refused}");
 }
@@ -146,7 +191,10 @@ fn batches_are_answered_in_full_and_limited() {
 #[test]
 fn pool_errors_carry_geths_messages() {
     let node = TestNode::start();
-    let low_gas = node.call("eth_sendRawTransaction", json!([raw_tx(&signed_transfer(0, 20_000, 2_000_000_000))]));
+    let low_gas = node.call(
+        "eth_sendRawTransaction",
+        json!([raw_tx(&signed_transfer(0, 20_000, 2_000_000_000))]),
+    );
     assert_eq!(low_gas["error"]["code"], json!(-32000));
     assert!(low_gas["error"]["message"].as_str().unwrap().starts_with("intrinsic gas too low"));
     let tx = signed_transfer(0, 21_000, 2_000_000_000);
@@ -159,8 +207,14 @@ fn pool_errors_carry_geths_messages() {
     assert_eq!(underpriced["error"]["message"], json!("replacement transaction underpriced"));
     let garbage = node.call("eth_sendRawTransaction", json!(["0xdeadbeef"]));
     assert_eq!(garbage["error"]["code"], json!(-32602));
-    assert_eq!(node.call("txpool_status", json!([]))["result"], json!({"pending": "0x1", "queued": "0x0"}));
-    assert_eq!(node.call("eth_getTransactionByHash", json!([tx.tx_hash()]))["result"]["blockHash"], Value::Null);
+    assert_eq!(
+        node.call("txpool_status", json!([]))["result"],
+        json!({"pending": "0x1", "queued": "0x0"})
+    );
+    assert_eq!(
+        node.call("eth_getTransactionByHash", json!([tx.tx_hash()]))["result"]["blockHash"],
+        Value::Null
+    );
 }
 
 #[test]
@@ -173,13 +227,22 @@ fn the_engine_api_requires_a_valid_jwt() {
         other => panic!("no token must be refused, got {other:?}"),
     }
     let wrong = JwtSecret::from_bytes([1; 32]).token(unix_now());
-    assert!(matches!(client::post(node.auth, body, Some(&wrong), timeout), Err(ClientError::Status { status: 401, .. })));
+    assert!(matches!(
+        client::post(node.auth, body, Some(&wrong), timeout),
+        Err(ClientError::Status { status: 401, .. })
+    ));
     let stale = node.secret.token(unix_now() - 3_600);
-    assert!(matches!(client::post(node.auth, body, Some(&stale), timeout), Err(ClientError::Status { status: 401, .. })));
+    assert!(matches!(
+        client::post(node.auth, body, Some(&stale), timeout),
+        Err(ClientError::Status { status: 401, .. })
+    ));
     let reply = node.engine("engine_exchangeCapabilities", json!([[]]));
     assert!(reply["result"].as_array().unwrap().contains(&json!("engine_newPayloadV4")));
     // The public port does not serve the Engine API.
-    assert_eq!(node.call("engine_exchangeCapabilities", json!([[]]))["error"]["code"], json!(-32601));
+    assert_eq!(
+        node.call("engine_exchangeCapabilities", json!([[]]))["error"]["code"],
+        json!(-32601)
+    );
 }
 
 #[test]
@@ -201,14 +264,24 @@ fn a_payload_round_trips_through_the_engine_api() {
     let envelope = node.engine("engine_getPayloadV4", json!([id]))["result"].clone();
     let payload = envelope["executionPayload"].clone();
     assert_eq!(payload["transactions"], json!([raw_tx(&tx)]));
-    assert_eq!(node.call("eth_blockNumber", json!([]))["result"], json!("0x0"), "building writes nothing");
+    assert_eq!(
+        node.call("eth_blockNumber", json!([]))["result"],
+        json!("0x0"),
+        "building writes nothing"
+    );
 
     let mut tampered = payload.clone();
     tampered["gasUsed"] = json!("0x1");
-    let invalid = node.engine("engine_newPayloadV4", json!([tampered, [], B256::ZERO, envelope["executionRequests"]]));
+    let invalid = node.engine(
+        "engine_newPayloadV4",
+        json!([tampered, [], B256::ZERO, envelope["executionRequests"]]),
+    );
     assert_eq!(invalid["result"]["status"], json!("INVALID"), "{invalid}");
 
-    let valid = node.engine("engine_newPayloadV4", json!([payload, [], B256::ZERO, envelope["executionRequests"]]));
+    let valid = node.engine(
+        "engine_newPayloadV4",
+        json!([payload, [], B256::ZERO, envelope["executionRequests"]]),
+    );
     assert_eq!(valid["result"]["status"], json!("VALID"), "{valid}");
     assert_eq!(valid["result"]["latestValidHash"], payload["blockHash"]);
     assert_eq!(node.call("eth_blockNumber", json!([]))["result"], json!("0x1"));
