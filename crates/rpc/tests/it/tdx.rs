@@ -312,3 +312,39 @@ fn absent_before_the_hardfork() {
     assert!(output.is_empty());
     assert_eq!(gas, 2_500);
 }
+
+/// The Solidity library (`contracts/src/tdx/TdxVerifier.sol`) through a harness contract: its
+/// encoder, the precompile call and its decoder agree with the precompile on fixture #1.
+#[test]
+fn solidity_library_decodes_the_verdict() {
+    let node = TestNode::start();
+    let artifact: Value = serde_json::from_slice(
+        &std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../contracts/out/TdxVerifierHarness.json")).unwrap(),
+    )
+    .unwrap();
+    let code = artifact["runtimeBytecode"].as_str().unwrap();
+    let selector = &alloy_primitives::keccak256(
+        "check(bytes,(string,bytes,bytes,string,string,bytes,string,string,bytes,string),uint32)",
+    )[..4];
+    let input = input(TDX_V4, TDX_V4_COLL, 0);
+    let calldata = [selector, &input].concat();
+    let harness = Address::repeat_byte(0x78);
+    let reply = node.call(
+        "eth_call",
+        json!([
+            {"to": harness, "input": format!("0x{}", hex::encode(&calldata)), "gas": "0x1000000"},
+            "latest",
+            {harness.to_string(): {"code": code}},
+            {"time": "0x68632500"}
+        ]),
+    );
+    let out = hex::decode(reply["result"].as_str().unwrap_or_else(|| panic!("{reply}"))).unwrap();
+    let expected = VerificationOutcome::abi_decode(&probe(&node, &input, 1_751_328_000).2).unwrap();
+    assert_eq!(out[31], Status::Ok as u8);
+    assert_eq!(out[63], TcbStatus::UpToDate as u8);
+    assert_eq!(&out[64..96], expected.workload_id.as_slice());
+    let mrtd_offset = usize::from_be_bytes(out[96 + 24..128].try_into().unwrap());
+    assert_eq!(&out[mrtd_offset + 32..mrtd_offset + 32 + 48], &expected.report_body[136..184]);
+    // Report data starts 9a9d48e7…: its first 20 bytes as an address.
+    assert_eq!(hex::encode(&out[128 + 12..160]), "9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd");
+}

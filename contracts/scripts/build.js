@@ -1,0 +1,46 @@
+// Compiles the contracts with the pinned solc (standard JSON, optimizer on, 200 runs) and writes
+// each contract's ABI and runtime bytecode to out/<Name>.json. Usage: node scripts/build.js
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const solc = require('solc');
+
+const root = path.resolve(__dirname, '..');
+const sources = {};
+for (const dir of ['src', 'test']) {
+  const walk = (rel) => {
+    for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.name.endsWith('.sol')) sources[child] = { content: fs.readFileSync(path.join(root, child), 'utf8') };
+    }
+  };
+  if (fs.existsSync(path.join(root, dir))) walk(dir);
+}
+const input = {
+  language: 'Solidity',
+  sources,
+  settings: {
+    optimizer: { enabled: true, runs: 200 },
+    evmVersion: 'prague',
+    outputSelection: { '*': { '*': ['abi', 'evm.deployedBytecode.object'] } },
+  },
+};
+const findImports = (p) => {
+  const file = path.join(root, p);
+  return fs.existsSync(file) ? { contents: fs.readFileSync(file, 'utf8') } : { error: `not found: ${p}` };
+};
+const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+const errors = (output.errors || []).filter((e) => e.severity === 'error');
+for (const e of output.errors || []) console.error(e.formattedMessage);
+if (errors.length > 0) process.exit(1);
+fs.mkdirSync(path.join(root, 'out'), { recursive: true });
+for (const [file, contracts] of Object.entries(output.contracts)) {
+  for (const [name, contract] of Object.entries(contracts)) {
+    const code = contract.evm.deployedBytecode.object;
+    if (!code) continue; // interfaces and libraries with internal functions only
+    const artifact = { contract: name, source: file, compiler: solc.version(), abi: contract.abi, runtimeBytecode: '0x' + code };
+    fs.writeFileSync(path.join(root, 'out', `${name}.json`), JSON.stringify(artifact, null, 2) + '\n');
+    console.log(`out/${name}.json (${code.length / 2} bytes)`);
+  }
+}
