@@ -7,10 +7,10 @@
 use alloy_consensus::crypto::secp256k1::sign_message;
 use alloy_primitives::{B256, hex, keccak256};
 use criterion::Criterion;
-use std::hint::black_box;
 use p256::ecdsa::{SigningKey, signature::hazmat::PrehashSigner};
 use phala_tdx::{Collateral, Flags, encode_input, gas_cost, verify_precompile_input};
 use revm::precompile::{secp256k1::ECRECOVER, secp256r1::P256VERIFY_OSAKA};
+use std::hint::black_box;
 use std::{path::PathBuf, time::Instant};
 
 fn fixtures_dir() -> PathBuf {
@@ -34,7 +34,9 @@ fn quote(rel: &str) -> Vec<u8> {
     } else {
         48 + 584
     };
-    let len = body_end + 4 + u32::from_le_bytes(q[body_end..body_end + 4].try_into().expect("4 bytes")) as usize;
+    let len = body_end
+        + 4
+        + u32::from_le_bytes(q[body_end..body_end + 4].try_into().expect("4 bytes")) as usize;
     q.truncate(len);
     q
 }
@@ -103,27 +105,87 @@ fn cases() -> Vec<(String, u64, Run)> {
     let ecrecover = ecrecover_input();
     let ec_gas = 3_000;
     assert!(!ECRECOVER.execute(&ecrecover, ec_gas, 0).expect("runs").bytes.is_empty());
-    cases.push(("ECRECOVER".into(), ec_gas, Box::new(move || ECRECOVER.execute(&ecrecover, ec_gas, 0).is_ok())));
+    cases.push((
+        "ECRECOVER".into(),
+        ec_gas,
+        Box::new(move || ECRECOVER.execute(&ecrecover, ec_gas, 0).is_ok()),
+    ));
     let p256 = p256_input();
     let p_gas = 6_900;
     assert_eq!(P256VERIFY_OSAKA.execute(&p256, p_gas, 0).expect("runs").bytes.last(), Some(&1));
-    cases.push(("P256VERIFY (EIP-7951)".into(), p_gas, Box::new(move || P256VERIFY_OSAKA.execute(&p256, p_gas, 0).is_ok())));
+    cases.push((
+        "P256VERIFY (EIP-7951)".into(),
+        p_gas,
+        Box::new(move || P256VERIFY_OSAKA.execute(&p256, p_gas, 0).is_ok()),
+    ));
     let rows: [(&str, &str, &str, u32, u64); 9] = [
         ("TDX #1 v4", "dcap-qvl/tdx_quote", "dcap-qvl/tdx_quote_collateral.json", 0, 1_751_328_000),
-        ("TDX #2 v5 td15ex", "dcap-qvl/tdx_quote_td15ex", "dcap-qvl/tdx_quote_td15ex_collateral.json", 0, 1_792_800_000),
-        ("TDX #3 tcb no match", "dcap-qvl/tdx_quote_outdated", "dcap-qvl/tdx_quote_outdated_collateral.json", 0, 1_772_323_200),
-        ("SGX #4 (flag 1)", "dcap-qvl/sgx_quote", "dcap-qvl/sgx_quote_collateral.json", Flags::ALLOW_SGX, 1_751_328_000),
-        ("TDX #5 automata 06", "automata/raw/sol_quote_tdx.bin", "automata/collateral_00806f050000_2025-06.json", 0, 1_749_945_600),
-        ("TDX #6 automata 07", "automata/raw/sol_quote_tdx.bin", "automata/collateral_00806f050000_2025-07.json", 0, 1_752_537_600),
-        ("TDX #7 automata 10", "automata/raw/sol_quote_tdx.bin", "automata/collateral_00806f050000_2025-10.json", 0, 1_761_955_200),
-        ("TDX #8 alibaba (flag 0)", "automata/raw/evm_alibaba_quote_5.dat", "automata/collateral_90C06F000000_2025-06.json", Flags::ALLOW_SERVICE_TD, 1_749_945_600),
-        ("TDX #9 alibaba 2026", "automata/raw/evm_alibaba_quote_5.dat", "dcap-qvl/tdx_quote_outdated_collateral.json", Flags::ALLOW_SERVICE_TD, 1_772_323_200),
+        (
+            "TDX #2 v5 td15ex",
+            "dcap-qvl/tdx_quote_td15ex",
+            "dcap-qvl/tdx_quote_td15ex_collateral.json",
+            0,
+            1_792_800_000,
+        ),
+        (
+            "TDX #3 tcb no match",
+            "dcap-qvl/tdx_quote_outdated",
+            "dcap-qvl/tdx_quote_outdated_collateral.json",
+            0,
+            1_772_323_200,
+        ),
+        (
+            "SGX #4 (flag 1)",
+            "dcap-qvl/sgx_quote",
+            "dcap-qvl/sgx_quote_collateral.json",
+            Flags::ALLOW_SGX,
+            1_751_328_000,
+        ),
+        (
+            "TDX #5 automata 06",
+            "automata/raw/sol_quote_tdx.bin",
+            "automata/collateral_00806f050000_2025-06.json",
+            0,
+            1_749_945_600,
+        ),
+        (
+            "TDX #6 automata 07",
+            "automata/raw/sol_quote_tdx.bin",
+            "automata/collateral_00806f050000_2025-07.json",
+            0,
+            1_752_537_600,
+        ),
+        (
+            "TDX #7 automata 10",
+            "automata/raw/sol_quote_tdx.bin",
+            "automata/collateral_00806f050000_2025-10.json",
+            0,
+            1_761_955_200,
+        ),
+        (
+            "TDX #8 alibaba (flag 0)",
+            "automata/raw/evm_alibaba_quote_5.dat",
+            "automata/collateral_90C06F000000_2025-06.json",
+            Flags::ALLOW_SERVICE_TD,
+            1_749_945_600,
+        ),
+        (
+            "TDX #9 alibaba 2026",
+            "automata/raw/evm_alibaba_quote_5.dat",
+            "dcap-qvl/tdx_quote_outdated_collateral.json",
+            Flags::ALLOW_SERVICE_TD,
+            1_772_323_200,
+        ),
     ];
     for (name, q, coll, flags, now) in rows {
         let input = tdx_input(q, coll, flags);
         let gas = gas_cost(input.len());
         verify_precompile_input(&input, now).expect("well-formed input");
-        cases.push((name.into(), gas, Box::new(move || verify_precompile_input(black_box(&input), now).is_ok())));
+        cases.push((
+            name.into(),
+            gas,
+            Box::new(move || verify_precompile_input(black_box(&input), now).is_ok()),
+        ));
     }
     cases
 }

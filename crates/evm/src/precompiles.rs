@@ -107,3 +107,87 @@ impl EvmFactory for PhalaEvmFactory {
         evm
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evm_env_for_header;
+    use alloy_evm::Evm;
+    use alloy_primitives::{TxKind, U256};
+    use phala_primitives::Header;
+    use revm::database::{CacheDB, EmptyDB};
+
+    fn spec(extra: serde_json::Value) -> Arc<ChainSpec> {
+        let mut config = serde_json::json!({
+            "chainId": 1, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
+            "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
+            "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
+            "shanghaiTime": 0, "cancunTime": 0,
+        });
+        config.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let genesis = serde_json::json!({ "config": config, "gasLimit": "0x1c9c380", "difficulty": "0x0", "alloc": {} });
+        Arc::new(ChainSpec::from_genesis(serde_json::from_value(genesis).unwrap()).unwrap())
+    }
+
+    fn has(spec: &Arc<ChainSpec>, timestamp: u64, address: Address) -> bool {
+        let header = Header { number: 1, timestamp, gas_limit: 30_000_000, ..Default::default() };
+        let evm = PhalaEvmFactory::new(spec.clone())
+            .create_evm(CacheDB::new(EmptyDB::default()), evm_env_for_header(spec, &header));
+        evm.precompiles().addresses().any(|a| *a == address)
+    }
+
+    #[test]
+    fn tdx_precompile_follows_its_hardfork() {
+        let spec = spec(serde_json::json!({ "tdxAttestationTime": 100 }));
+        assert!(!has(&spec, 99, TDX_VERIFIER_ADDRESS));
+        assert!(has(&spec, 100, TDX_VERIFIER_ADDRESS));
+        let unscheduled = self::spec(serde_json::json!({}));
+        assert!(!has(&unscheduled, u64::MAX / 2, TDX_VERIFIER_ADDRESS));
+    }
+
+    #[test]
+    fn p256verify_from_fjord_with_rip7212_gas() {
+        let p256 = *secp256r1::P256VERIFY.address();
+        let spec = spec(serde_json::json!({
+            "bedrockBlock": 0, "regolithTime": 0, "canyonTime": 0, "deltaTime": 0, "ecotoneTime": 0,
+            "fjordTime": 100,
+        }));
+        assert!(!has(&spec, 99, p256));
+        assert!(has(&spec, 100, p256));
+
+        // A real P-256 signature: hash ‖ r ‖ s ‖ x ‖ y.
+        use p256::ecdsa::{SigningKey, signature::hazmat::PrehashSigner};
+        let key = SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
+        let hash = alloy_primitives::keccak256(b"phala");
+        let signature: p256::ecdsa::Signature = key.sign_prehash(hash.as_slice()).unwrap();
+        let point = key.verifying_key().to_encoded_point(false);
+        let input =
+            [hash.as_slice(), &signature.to_bytes(), point.x().unwrap(), point.y().unwrap()]
+                .concat();
+        let header = Header {
+            number: 1,
+            timestamp: 100,
+            gas_limit: 30_000_000,
+            excess_blob_gas: Some(0),
+            ..Default::default()
+        };
+        let mut env = evm_env_for_header(&spec, &header);
+        env.cfg_env.disable_nonce_check = true;
+        let mut evm =
+            PhalaEvmFactory::new(spec.clone()).create_evm(CacheDB::new(EmptyDB::default()), env);
+        let tx = TxEnv {
+            kind: TxKind::Call(p256),
+            data: input.to_vec().into(),
+            gas_limit: 100_000,
+            chain_id: Some(1),
+            ..Default::default()
+        };
+        let result = evm.transact_raw(tx).unwrap().result;
+        assert_eq!(result.output().map(|o| o.to_vec()), Some(U256::from(1).to_be_bytes_vec()));
+        let calldata_gas: u64 = input.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum();
+        assert_eq!(
+            result.tx_gas_used(),
+            21_000 + calldata_gas + secp256r1::P256VERIFY_BASE_GAS_FEE
+        );
+    }
+}

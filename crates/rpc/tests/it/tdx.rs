@@ -319,7 +319,11 @@ fn absent_before_the_hardfork() {
 fn solidity_library_decodes_the_verdict() {
     let node = TestNode::start();
     let artifact: Value = serde_json::from_slice(
-        &std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../contracts/out/TdxVerifierHarness.json")).unwrap(),
+        &std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../contracts/out/TdxVerifierHarness.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let code = artifact["runtimeBytecode"].as_str().unwrap();
