@@ -26,6 +26,8 @@ pub struct RpcLimits {
     pub max_logs: usize,
     /// Most blocks one `eth_simulateV1` may simulate.
     pub max_simulate_blocks: u64,
+    /// How far back proofs and state roots of past blocks are rebuilt (by unwinding the trie).
+    pub max_state_history: u64,
 }
 
 impl Default for RpcLimits {
@@ -35,6 +37,7 @@ impl Default for RpcLimits {
             max_logs_block_range: 100_000,
             max_logs: 20_000,
             max_simulate_blocks: 256,
+            max_state_history: 8_192,
         }
     }
 }
@@ -72,6 +75,7 @@ pub struct NodeContext {
     pending_txs: broadcast::Sender<B256>,
     tx_arrived: Notify,
     pub(crate) filters: FilterStore,
+    pub(crate) payloads: crate::engine::PayloadStore,
 }
 
 impl NodeContext {
@@ -97,6 +101,7 @@ impl NodeContext {
             pending_txs,
             tx_arrived: Notify::new(),
             filters: FilterStore::default(),
+            payloads: Default::default(),
         }
     }
 
@@ -209,6 +214,19 @@ impl NodeContext {
         let (hash, header) = self.require_header(id)?;
         let state = HistoricalState::new(&*self.db, header.number);
         Ok((hash, header, state))
+    }
+
+    /// Plain state and trie as they were after block `number`, in a write set that is never
+    /// committed; an error beyond [`RpcLimits::max_state_history`] blocks back.
+    pub fn unwound_state(&self, number: u64) -> RpcResult<phala_storage::WriteSet<'_>> {
+        let (_, head) = self.head()?;
+        if head.number.saturating_sub(number) > self.limits.max_state_history {
+            return Err(RpcError::server(format!(
+                "historical state of block {number} is not available (at most {} blocks back)",
+                self.limits.max_state_history
+            )));
+        }
+        Ok(phala_storage::unwound_state(&self.db, number)?)
     }
 
     /// Whole block by hash.

@@ -11,7 +11,7 @@ use crate::{
     params::parse,
 };
 use alloy_consensus::Transaction as _;
-use alloy_eips::{Encodable2718, eip7685::Requests};
+use alloy_eips::eip7685::Requests;
 use alloy_primitives::{B256, Bytes, U256};
 use alloy_rpc_types_engine::{
     BlobsBundleV1, CancunPayloadFields, ExecutionPayload, ExecutionPayloadEnvelopeV2,
@@ -27,10 +27,7 @@ use phala_pool::BestTransactions;
 use phala_primitives::{Block, TxEnvelope};
 use phala_storage::KeyValueRead;
 use serde_json::json;
-use std::{
-    collections::BTreeMap,
-    sync::{Mutex, OnceLock},
-};
+use std::{collections::VecDeque, sync::Mutex};
 
 /// The gas limit the builder steers towards, as geth's default `--miner.gaslimit`.
 pub const DESIRED_GAS_LIMIT: u64 = 60_000_000;
@@ -62,10 +59,32 @@ pub struct BuiltPayload {
     pub requests: Requests,
 }
 
-fn payloads() -> &'static Mutex<BTreeMap<alloy_primitives::B64, BuiltPayload>> {
-    static PAYLOADS: OnceLock<Mutex<BTreeMap<alloy_primitives::B64, BuiltPayload>>> =
-        OnceLock::new();
-    PAYLOADS.get_or_init(Default::default)
+/// How many built payloads are kept for `engine_getPayload` (the oldest are dropped).
+const MAX_KEPT_PAYLOADS: usize = 16;
+
+/// Payloads built by forkchoice updates, by id, oldest first.
+#[derive(Debug, Default)]
+pub struct PayloadStore {
+    payloads: Mutex<VecDeque<(PayloadId, BuiltPayload)>>,
+}
+
+impl PayloadStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(PayloadId, BuiltPayload)>> {
+        self.payloads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn insert(&self, id: PayloadId, payload: BuiltPayload) {
+        let mut payloads = self.lock();
+        payloads.retain(|(known, _)| *known != id);
+        if payloads.len() == MAX_KEPT_PAYLOADS {
+            payloads.pop_front();
+        }
+        payloads.push_back((id, payload));
+    }
+
+    fn get(&self, id: PayloadId) -> Option<BuiltPayload> {
+        self.lock().iter().find(|(known, _)| *known == id).map(|(_, payload)| payload.clone())
+    }
 }
 
 /// Pool transactions for the builder: skips what the EVM rejects, and that sender's later ones.
@@ -134,15 +153,16 @@ pub fn build_payload(
     Ok(BuiltPayload { block, hash, value, requests })
 }
 
+/// The message of a failed build: for a rejected transaction, the EVM's own reason (as
+/// `testing_buildBlockV1` callers expect), otherwise the block error.
 fn build_error_message(error: &phala_chain::BlockError) -> String {
     use alloy_evm::block::BlockExecutionError;
-    if let phala_chain::BlockError::Execution(ExecutionError::Block(
-        BlockExecutionError::Validation(BlockValidationError::InvalidTx { error, .. }),
-    )) = error
-    {
-        return error.to_string();
+    match error {
+        phala_chain::BlockError::Execution(ExecutionError::Block(
+            BlockExecutionError::Validation(BlockValidationError::InvalidTx { error, .. }),
+        )) => error.to_string(),
+        other => other.to_string(),
     }
-    error.to_string()
 }
 
 fn payload_status(status: PayloadStatusEnum, latest_valid: Option<B256>) -> PayloadStatus {
@@ -237,7 +257,7 @@ fn forkchoice_updated(
     };
     let payload = build_payload(ctx, &block_attributes, None)?;
     let id = payload_id(head_hash, &attributes);
-    payloads().lock().unwrap_or_else(|p| p.into_inner()).insert(id.0, payload);
+    ctx.payloads.insert(id, payload);
     Ok(ForkchoiceUpdated::new(status).with_payload_id(id))
 }
 
@@ -254,19 +274,13 @@ fn payload_id(parent: B256, attributes: &PayloadAttributes) -> PayloadId {
     PayloadId::new(hash[..8].try_into().expect("8 bytes"))
 }
 
-fn take_payload(id: PayloadId) -> RpcResult<BuiltPayload> {
-    payloads()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&id.0)
-        .cloned()
-        .ok_or(RpcError::Custom { code: -38001, message: "Unknown payload".into() })
+fn take_payload(ctx: &NodeContext, id: PayloadId) -> RpcResult<BuiltPayload> {
+    ctx.payloads.get(id).ok_or(RpcError::Custom { code: -38001, message: "Unknown payload".into() })
 }
 
-fn empty_blobs_bundle(block: &Block) -> BlobsBundleV1 {
-    // Blob sidecars are not kept by the pool; blocks built here carry no blob transactions'
-    // sidecars, so the bundle lists none.
-    let _ = block;
+/// The pool keeps no blob sidecars, so built payloads list none (a blob transaction's sidecar
+/// travels with the transaction to the L1 batcher, not through this node).
+fn empty_blobs_bundle() -> BlobsBundleV1 {
     BlobsBundleV1 { commitments: Vec::new(), proofs: Vec::new(), blobs: Vec::new() }
 }
 
@@ -279,7 +293,7 @@ fn envelope_v4(payload: &BuiltPayload) -> ExecutionPayloadEnvelopeV4 {
                 &payload.block,
             ),
             block_value: payload.value,
-            blobs_bundle: empty_blobs_bundle(&payload.block),
+            blobs_bundle: empty_blobs_bundle(),
             should_override_builder: false,
         },
         execution_requests: payload.requests.clone(),
@@ -333,14 +347,14 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
         );
         new_payload(&ctx, ExecutionPayload::V3(payload), sidecar)
     });
-    method!(module, "engine_getPayloadV1", |p, _ctx| {
+    method!(module, "engine_getPayloadV1", |p, ctx| {
         let id: PayloadId = parse(&p)?.next()?;
-        let payload = take_payload(id)?;
+        let payload = take_payload(&ctx, id)?;
         Ok(ExecutionPayloadV1::from_block_unchecked(payload.hash, &payload.block))
     });
-    method!(module, "engine_getPayloadV2", |p, _ctx| {
+    method!(module, "engine_getPayloadV2", |p, ctx| {
         let id: PayloadId = parse(&p)?.next()?;
-        let payload = take_payload(id)?;
+        let payload = take_payload(&ctx, id)?;
         Ok(ExecutionPayloadEnvelopeV2 {
             execution_payload: ExecutionPayloadFieldV2::from_block_unchecked(
                 payload.hash,
@@ -349,13 +363,13 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
             block_value: payload.value,
         })
     });
-    method!(module, "engine_getPayloadV3", |p, _ctx| {
+    method!(module, "engine_getPayloadV3", |p, ctx| {
         let id: PayloadId = parse(&p)?.next()?;
-        Ok(envelope_v4(&take_payload(id)?).envelope_inner)
+        Ok(envelope_v4(&take_payload(&ctx, id)?).envelope_inner)
     });
-    method!(module, "engine_getPayloadV4", |p, _ctx| {
+    method!(module, "engine_getPayloadV4", |p, ctx| {
         let id: PayloadId = parse(&p)?.next()?;
-        Ok(envelope_v4(&take_payload(id)?))
+        Ok(envelope_v4(&take_payload(&ctx, id)?))
     });
 }
 
@@ -408,10 +422,4 @@ pub fn register_testing(module: &mut RpcModule<NodeContext>) {
         let payload = build_payload(&ctx, &block_attributes, transactions)?;
         Ok(json!(envelope_v4(&payload)))
     });
-}
-
-/// Raw 2718 bytes of a block's transactions (for payload bodies).
-#[allow(dead_code)]
-fn raw_transactions(block: &Block) -> Vec<Bytes> {
-    block.body.transactions.iter().map(|tx| Bytes::from(tx.encoded_2718())).collect()
 }

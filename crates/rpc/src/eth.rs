@@ -137,25 +137,23 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         let address: Address = seq.next()?;
         let keys: Vec<StorageKey> = seq.next()?;
         let id = params::block_id(&mut seq)?;
-        let (_, header) = ctx.require_header(id)?;
-        let (head_hash, _) = ctx.head()?;
-        if ctx.db().canonical_hash(header.number)? != Some(head_hash) {
-            return Err(RpcError::server(
-                "proofs are only available for the latest block (historical trie nodes are not kept)",
-            ));
+        let (hash, header) = ctx.require_header(id)?;
+        if ctx.db().canonical_hash(header.number)? != Some(hash) {
+            return Err(RpcError::server(format!("block {hash} is not canonical")));
         }
-        trie_proof(&ctx, address, keys)
+        let state = ctx.unwound_state(header.number)?;
+        trie_proof(&state, address, keys)
     });
 }
 
+/// An EIP-1186 proof from `db`'s state and trie (the latest, or an unwound past state).
 fn trie_proof(
-    ctx: &NodeContext,
+    db: &impl KeyValueRead,
     address: Address,
     keys: Vec<StorageKey>,
 ) -> RpcResult<alloy_rpc_types_eth::EIP1186AccountProofResponse> {
     use alloy_rpc_types_eth::EIP1186StorageProof;
     use alloy_serde::JsonStorageKey;
-    let db = ctx.db();
     let account = db.stored_account(address)?;
     let account_proof = trie::proof(db, trie::TrieId::Account, keccak256(address))?
         .into_iter()

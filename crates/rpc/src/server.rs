@@ -88,12 +88,45 @@ pub fn public_module(
     Ok(all)
 }
 
+/// Subscription ids as geth writes them: `0x` and 32 hex digits, unpredictable to other clients.
+#[derive(Debug)]
+struct HexIdProvider {
+    seed: [u8; 16],
+    counter: std::sync::atomic::AtomicU64,
+}
+
+impl HexIdProvider {
+    fn new() -> Self {
+        let mut seed = [0u8; 16];
+        // Falls back to a process-local seed if the OS source is unavailable; ids only need to be
+        // hard to guess, not secret.
+        if std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
+            .is_err()
+        {
+            seed[..8].copy_from_slice(&(std::process::id() as u64).to_be_bytes());
+        }
+        Self { seed, counter: Default::default() }
+    }
+}
+
+impl jsonrpsee::core::traits::IdProvider for HexIdProvider {
+    fn next_id(&self) -> jsonrpsee::types::SubscriptionId<'static> {
+        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let hash = alloy_primitives::keccak256([&self.seed[..], &n.to_be_bytes()].concat());
+        jsonrpsee::types::SubscriptionId::Str(
+            format!("0x{}", alloy_primitives::hex::encode(&hash[..16])).into(),
+        )
+    }
+}
+
 fn server_config(config: &RpcServerConfig) -> ServerConfig {
     ServerConfig::builder()
         .max_request_body_size(config.max_request_size)
         .max_response_body_size(config.max_response_size)
         .max_connections(config.max_connections)
         .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_size))
+        .set_id_provider(HexIdProvider::new())
         .build()
 }
 

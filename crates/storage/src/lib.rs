@@ -23,7 +23,7 @@ pub mod trie;
 pub use db::{Database, KeyValueRead, WriteSet};
 pub use error::StorageError;
 pub use models::{StoredAccount, TxLocation};
-pub use state::{HistoricalState, LatestState, StateWriter};
+pub use state::{HistoricalState, LatestState, StateWriter, unwound_state};
 pub use tables::Table;
 
 /// Result of a storage operation.

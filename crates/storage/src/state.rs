@@ -215,6 +215,19 @@ impl<'w, 'db> StateWriter<'w, 'db> {
     }
 }
 
+/// A write set over `db` in which the state — plain state and trie — is unwound to what it was
+/// after block `number`, for reads (state roots and proofs at past blocks). It must never be
+/// committed. The work is proportional to the changes made after `number`.
+pub fn unwound_state(db: &crate::Database, number: u64) -> StorageResult<WriteSet<'_>> {
+    let head = db.head_header()?.number;
+    let mut writes = db.write_set();
+    let mut writer = StateWriter::new(&mut writes);
+    for block in (number.saturating_add(1)..=head).rev() {
+        writer.unwind_state(block)?;
+    }
+    Ok(writes)
+}
+
 /// The latest state as seen through a reader (the committed database or a pending write set),
 /// for execution.
 #[derive(Debug)]

@@ -17,23 +17,34 @@ fn free_port() -> u16 {
 struct Node {
     child: Child,
     http: SocketAddr,
+    ws: SocketAddr,
+    metrics: SocketAddr,
 }
 
 impl Node {
     fn start(datadir: &Path, block_time: u64) -> Self {
         let http_port = free_port();
+        let ws_port = free_port();
+        let metrics_port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_phala-node"))
             .args(["node", "--dev", "--datadir"])
             .arg(datadir)
             .args(["--http.port", &http_port.to_string()])
-            .args(["--ws.port", &free_port().to_string()])
+            .args(["--ws.port", &ws_port.to_string()])
+            .args(["--metrics", &format!("127.0.0.1:{metrics_port}")])
             .args(["--authrpc.port", &free_port().to_string()])
             .args(["--dev.block-time", &block_time.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("phala-node starts");
-        let node = Self { child, http: SocketAddr::from(([127, 0, 0, 1], http_port)) };
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        let node = Self {
+            child,
+            http: local(http_port),
+            ws: local(ws_port),
+            metrics: local(metrics_port),
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         while node.try_call("eth_chainId", json!([])).is_err() {
             assert!(Instant::now() < deadline, "node did not serve RPC within 60 s");
@@ -108,6 +119,69 @@ impl Drop for Node {
     }
 }
 
+/// A WebSocket client just big enough for JSON-RPC text frames (RFC 6455, client frames masked).
+struct WebSocket(TcpStream);
+
+impl WebSocket {
+    fn connect(addr: SocketAddr) -> Self {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            stream,
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        assert!(String::from_utf8_lossy(&head).starts_with("HTTP/1.1 101"), "upgrade refused");
+        Self(stream)
+    }
+
+    fn send(&mut self, text: &str) {
+        let payload = text.as_bytes();
+        let mut frame = vec![0x81];
+        if payload.len() < 126 {
+            frame.push(0x80 | payload.len() as u8);
+        } else {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        }
+        let mask = [1u8, 2, 3, 4];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.0.write_all(&frame).unwrap();
+    }
+
+    fn receive(&mut self) -> Value {
+        loop {
+            let mut head = [0u8; 2];
+            self.0.read_exact(&mut head).unwrap();
+            let len = match head[1] & 0x7f {
+                126 => {
+                    let mut ext = [0u8; 2];
+                    self.0.read_exact(&mut ext).unwrap();
+                    u16::from_be_bytes(ext) as usize
+                }
+                127 => {
+                    let mut ext = [0u8; 8];
+                    self.0.read_exact(&mut ext).unwrap();
+                    u64::from_be_bytes(ext) as usize
+                }
+                short => short as usize,
+            };
+            let mut payload = vec![0u8; len];
+            self.0.read_exact(&mut payload).unwrap();
+            if head[0] & 0x0f == 0x1 {
+                return serde_json::from_slice(&payload).unwrap();
+            }
+        }
+    }
+}
+
 const ALICE: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const BOB: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
@@ -122,11 +196,35 @@ fn serial_dev_node_transfers_and_survives_a_restart() {
     let before = node.call("eth_getBalance", json!([BOB, "latest"]));
     assert_eq!(before, json!("0x21e19e0c9bab2400000"), "10,000 ETH");
 
+    let mut ws = WebSocket::connect(node.ws);
+    ws.send(
+        &json!({"jsonrpc": "2.0", "id": 7, "method": "eth_subscribe", "params": ["newHeads"]})
+            .to_string(),
+    );
+    let subscription = ws.receive()["result"].clone();
+    assert!(subscription.is_string(), "a subscription id");
+
     let hash = node.call(
         "eth_sendTransaction",
         json!([{"from": ALICE, "to": BOB, "value": "0xde0b6b3a7640000"}]),
     );
     let receipt = node.wait_receipt(&hash);
+    // Heads arrive over the WebSocket as blocks are sealed, up to the transaction's block.
+    loop {
+        let notification = ws.receive();
+        assert_eq!(notification["method"], json!("eth_subscription"));
+        assert_eq!(notification["params"]["subscription"], subscription);
+        if notification["params"]["result"]["number"] == receipt["blockNumber"] {
+            assert_eq!(notification["params"]["result"]["hash"], receipt["blockHash"]);
+            break;
+        }
+    }
+    // Prometheus metrics report the head.
+    let mut metrics = TcpStream::connect(node.metrics).unwrap();
+    write!(metrics, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut text = String::new();
+    metrics.read_to_string(&mut text).unwrap();
+    assert!(text.contains("phala_chain_head_number"), "{text}");
     assert_eq!(receipt["status"], json!("0x1"));
     assert_eq!(receipt["gasUsed"], json!("0x5208"));
     let block_number = receipt["blockNumber"].clone();

@@ -288,4 +288,31 @@ fn a_payload_round_trips_through_the_engine_api() {
     let receipt = node.call("eth_getTransactionReceipt", json!([tx.tx_hash()]))["result"].clone();
     assert_eq!(receipt["status"], json!("0x1"));
     assert_eq!(node.ctx.pool().status(), (0, 0), "the included transaction left the pool");
+
+    // Proofs at the head and at genesis (rebuilt by unwinding the trie) both verify against
+    // their block's state root.
+    for (tag, balance) in [("latest", None), ("0x0", Some(U256::from(10u128.pow(21))))] {
+        let block = node.call("eth_getBlockByNumber", json!([tag, false]))["result"].clone();
+        let root: B256 = serde_json::from_value(block["stateRoot"].clone()).unwrap();
+        let proof: alloy_rpc_types_eth::EIP1186AccountProofResponse = serde_json::from_value(
+            node.call("eth_getProof", json!([sender(), [], tag]))["result"].clone(),
+        )
+        .unwrap();
+        if let Some(balance) = balance {
+            assert_eq!(proof.balance, balance);
+        }
+        let account = alloy_trie::TrieAccount {
+            nonce: proof.nonce,
+            balance: proof.balance,
+            storage_root: proof.storage_hash,
+            code_hash: proof.code_hash,
+        };
+        alloy_trie::proof::verify_proof(
+            root,
+            alloy_trie::Nibbles::unpack(alloy_primitives::keccak256(sender())),
+            Some(alloy_rlp::encode(account)),
+            &proof.account_proof,
+        )
+        .unwrap_or_else(|err| panic!("proof at {tag}: {err:?}"));
+    }
 }
