@@ -173,8 +173,7 @@ mod tests {
         };
         let mut env = evm_env_for_header(&spec, &header);
         env.cfg_env.disable_nonce_check = true;
-        let mut evm =
-            PhalaEvmFactory::new(spec.clone()).create_evm(CacheDB::new(EmptyDB::default()), env);
+        let mut evm = PhalaEvmFactory::new(spec).create_evm(CacheDB::new(EmptyDB::default()), env);
         let tx = TxEnv {
             kind: TxKind::Call(p256),
             data: input.to_vec().into(),

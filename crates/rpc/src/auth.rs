@@ -241,7 +241,7 @@ mod tests {
         let other = JwtSecret::from_bytes([8; 32]);
         assert_eq!(other.validate(&token, 1_000), Err(JwtError::Signature));
         assert_eq!(secret.validate("a.b", 1_000), Err(JwtError::Malformed));
-        let mut tampered = token.clone();
+        let mut tampered = token;
         tampered.push('A');
         assert!(secret.validate(&tampered, 1_000).is_err());
     }

@@ -417,7 +417,7 @@ pub fn register_testing(module: &mut RpcModule<NodeContext>) {
             prev_randao: attributes.prev_randao,
             parent_beacon_block_root: attributes.parent_beacon_block_root,
             extra_data: extra_data.unwrap_or_default(),
-            withdrawals: attributes.withdrawals.clone().unwrap_or_default(),
+            withdrawals: attributes.withdrawals.unwrap_or_default(),
         };
         let payload = build_payload(&ctx, &block_attributes, transactions)?;
         Ok(json!(envelope_v4(&payload)))

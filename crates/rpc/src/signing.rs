@@ -86,7 +86,7 @@ pub fn sign_request(ctx: &NodeContext, mut request: TransactionRequest) -> RpcRe
     Ok(match envelope {
         alloy_consensus::EthereumTxEnvelope::Eip4844(signed) => {
             let (tx, signature, _) = signed.into_parts();
-            TxEnvelope::Eip4844(alloy_consensus::Signed::new_unhashed(tx.into(), signature))
+            TxEnvelope::Eip4844(alloy_consensus::Signed::new_unhashed(tx, signature))
         }
         alloy_consensus::EthereumTxEnvelope::Legacy(tx) => TxEnvelope::Legacy(tx),
         alloy_consensus::EthereumTxEnvelope::Eip2930(tx) => TxEnvelope::Eip2930(tx),
