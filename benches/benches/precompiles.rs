@@ -5,10 +5,10 @@
 //! bench binary with `--table` for the summary table only.
 
 use alloy_consensus::crypto::secp256k1::sign_message;
-use alloy_primitives::{B256, hex, keccak256};
+use alloy_primitives::{B256, keccak256};
 use criterion::Criterion;
 use p256::ecdsa::{SigningKey, signature::hazmat::PrehashSigner};
-use phala_tdx::{Collateral, Flags, encode_input, gas_cost, verify_precompile_input};
+use phala_tdx::{Flags, OwnedCollateral, declared_quote_len, gas_cost, verify_precompile_input};
 use revm::precompile::{secp256k1::ECRECOVER, secp256r1::P256VERIFY_OSAKA};
 use std::hint::black_box;
 use std::{path::PathBuf, time::Instant};
@@ -24,52 +24,12 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(fixtures_dir().join(rel)).unwrap_or_else(|err| panic!("{rel}: {err}"))
 }
 
-/// A fixture quote without its zero padding (length from its own header and signature fields).
-fn quote(rel: &str) -> Vec<u8> {
-    let mut q = read(rel);
-    let body_end = if q[0] == 5 {
-        54 + u32::from_le_bytes(q[50..54].try_into().expect("4 bytes")) as usize
-    } else if q[4] == 0 {
-        48 + 384
-    } else {
-        48 + 584
-    };
-    let len = body_end
-        + 4
-        + u32::from_le_bytes(q[body_end..body_end + 4].try_into().expect("4 bytes")) as usize;
-    q.truncate(len);
-    q
-}
-
 fn tdx_input(quote_rel: &str, collateral_rel: &str, flags: u32) -> Vec<u8> {
-    let json: serde_json::Value = serde_json::from_slice(&read(collateral_rel)).expect("JSON");
-    let text = |k: &str| json[k].as_str().unwrap_or_default().as_bytes().to_vec();
-    let bin = |k: &str| hex::decode(json[k].as_str().expect(k)).expect("hex");
-    let f = [
-        text("pck_crl_issuer_chain"),
-        bin("root_ca_crl"),
-        bin("pck_crl"),
-        text("tcb_info_issuer_chain"),
-        text("tcb_info"),
-        bin("tcb_info_signature"),
-        text("qe_identity_issuer_chain"),
-        text("qe_identity"),
-        bin("qe_identity_signature"),
-        text("pck_certificate_chain"),
-    ];
-    let collateral = Collateral {
-        pck_crl_issuer_chain: &f[0],
-        root_ca_crl: &f[1],
-        pck_crl: &f[2],
-        tcb_info_issuer_chain: &f[3],
-        tcb_info: &f[4],
-        tcb_info_signature: &f[5],
-        qe_identity_issuer_chain: &f[6],
-        qe_identity: &f[7],
-        qe_identity_signature: &f[8],
-        pck_certificate_chain: &f[9],
-    };
-    encode_input(&quote(quote_rel), &collateral, Flags::from_bits(flags).expect("flags"))
+    let mut quote = read(quote_rel);
+    quote.truncate(declared_quote_len(&quote).expect("quote length fields"));
+    let collateral =
+        OwnedCollateral::from_dcap_json(&read(collateral_rel)).expect("collateral JSON");
+    collateral.encode_input(&quote, Flags::from_bits(flags).expect("flags"))
 }
 
 /// ECRECOVER input: a real secp256k1 signature over a message hash.

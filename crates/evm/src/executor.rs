@@ -161,15 +161,7 @@ impl BlockExecutor {
         let mut db =
             State::builder().with_database_ref(StateDatabase(state)).with_bundle_update().build();
         let evm = self.evm_factory.create_evm(&mut db, evm_env_for_header(&self.spec, header));
-        let ctx = EthBlockExecutionCtx {
-            parent_hash: header.parent_hash,
-            parent_beacon_block_root: header.parent_beacon_block_root,
-            ommers: &block.body.ommers,
-            withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
-            extra_data: header.extra_data.clone(),
-            tx_count_hint: Some(block.body.transactions.len()),
-            slot_number: None,
-        };
+        let ctx = execution_ctx(block);
         let mut executor =
             EthBlockExecutor::new(evm, ctx, &self.evm_spec, AlloyReceiptBuilder::default());
         executor.apply_pre_execution_changes()?;
@@ -213,6 +205,20 @@ impl BlockExecutor {
     }
 }
 
+/// alloy-evm's execution context of `block` (parent, beacon root, ommers, withdrawals).
+pub fn execution_ctx(block: &Block) -> EthBlockExecutionCtx<'_> {
+    let header = &block.header;
+    EthBlockExecutionCtx {
+        parent_hash: header.parent_hash,
+        parent_beacon_block_root: header.parent_beacon_block_root,
+        ommers: &block.body.ommers,
+        withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
+        extra_data: header.extra_data.clone(),
+        tx_count_hint: Some(block.body.transactions.len()),
+        slot_number: None,
+    }
+}
+
 /// Computes the state root after a transaction from the block's state changes so far.
 pub type IntermediateRoot<'a> =
     &'a mut dyn FnMut(&StateChanges) -> Result<B256, phala_primitives::StateReadError>;
@@ -252,7 +258,7 @@ impl<I: Iterator<Item = (TxEnvelope, Address)>> TransactionSource for StrictSour
 }
 
 /// Converts revm's bundle into the ordered, storage-facing [`StateChanges`].
-fn state_changes(bundle: BundleState) -> StateChanges {
+pub fn state_changes(bundle: BundleState) -> StateChanges {
     let mut changes = StateChanges::default();
     for (address, account) in bundle.state {
         let storage_wiped = account.was_destroyed();

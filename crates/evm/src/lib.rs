@@ -22,7 +22,7 @@ pub use database::StateDatabase;
 pub use error::ExecutionError;
 pub use executor::{
     BlockExecutor, ExecutionOutcome, IntermediateRoot, StrictSource, TransactionSource,
-    blob_gas_of, evm_env_for_header,
+    blob_gas_of, evm_env_for_header, execution_ctx, state_changes,
 };
 pub use precompiles::{PhalaEvmFactory, TDX_VERIFIER_ADDRESS, tdx_precompile};
 pub use spec::EvmSpec;

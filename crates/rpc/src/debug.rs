@@ -14,7 +14,7 @@ use alloy_eips::{BlockId, BlockNumberOrTag, Encodable2718};
 use alloy_evm::{
     Evm, EvmFactory, FromRecoveredTx,
     block::{BlockExecutor as _, TxResult},
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
+    eth::{EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Encodable;
@@ -26,7 +26,6 @@ use phala_storage::{HistoricalState, KeyValueRead};
 use revm::{context::TxEnv, database::CacheDB};
 use revm_inspectors::tracing::{DebugInspector, TransactionContext};
 use serde::Deserialize;
-use std::{borrow::Cow, sync::Arc};
 
 /// Adds the `debug_` methods to `module`.
 pub fn register(module: &mut RpcModule<NodeContext>) {
@@ -151,15 +150,7 @@ fn trace_block(
         PhalaEvmFactory::new(spec.clone()).create_evm_with_inspector(db, evm_env, inspector);
     evm.set_inspector_enabled(false);
     let evm_spec = EvmSpec(spec.clone());
-    let exec_ctx = EthBlockExecutionCtx {
-        parent_hash: header.parent_hash,
-        parent_beacon_block_root: header.parent_beacon_block_root,
-        ommers: &block.body.ommers,
-        withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
-        extra_data: header.extra_data.clone(),
-        tx_count_hint: Some(block.body.transactions.len()),
-        slot_number: None,
-    };
+    let exec_ctx = phala_evm::execution_ctx(&block);
     let mut executor =
         EthBlockExecutor::new(evm, exec_ctx, &evm_spec, AlloyReceiptBuilder::default());
     executor.apply_pre_execution_changes().map_err(|err| RpcError::Internal(err.to_string()))?;
@@ -218,9 +209,4 @@ fn trace_call(
         evm.transact(tx.clone()).map_err(|err| RpcError::server(err.to_string()))?
     };
     inspector.get_result(None, &tx, &block_env, &result, &mut setup.db).map_err(inspector_error)
-}
-
-#[allow(dead_code)]
-fn _assert_send(ctx: Arc<NodeContext>) -> Arc<NodeContext> {
-    ctx
 }

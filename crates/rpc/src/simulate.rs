@@ -35,10 +35,8 @@ use alloy_rpc_types_eth::{
     simulate::{SimBlock, SimCallResult, SimulatePayload, SimulatedBlock},
     state::StateOverride,
 };
-use phala_evm::{EvmSpec, StateDatabase, evm_env_for_header};
-use phala_primitives::{
-    Account, AccountChange, Block, BlockBody, EthereumHardforks, Header, StateChanges, TxEnvelope,
-};
+use phala_evm::{EvmSpec, StateDatabase, evm_env_for_header, state_changes};
+use phala_primitives::{Block, BlockBody, EthereumHardforks, Header, TxEnvelope};
 use phala_storage::{HistoricalState, StateWriter};
 use revm::{
     Database as _, Inspector,
@@ -47,7 +45,7 @@ use revm::{
         result::{ExecutionResult, InvalidTransaction},
     },
     context_interface::{ContextTr, block::BlobExcessGasAndPrice},
-    database::{BundleState, State, WrapDatabaseRef, states::bundle_state::BundleRetention},
+    database::{State, WrapDatabaseRef, states::bundle_state::BundleRetention},
     interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome},
 };
 use std::{borrow::Cow, collections::BTreeMap};
@@ -864,32 +862,6 @@ fn sim_rpc_block(hash: B256, block: Block, senders: &[Address], full: bool) -> R
         transactions,
         withdrawals: body.withdrawals,
     }
-}
-
-/// One block's changes from revm's bundle, in the storage layer's shape.
-fn state_changes(bundle: BundleState) -> StateChanges {
-    let mut changes = StateChanges::default();
-    for (address, account) in bundle.state {
-        let storage_wiped = account.was_destroyed();
-        let storage = account
-            .storage
-            .into_iter()
-            .filter(|(_, slot)| storage_wiped || slot.is_changed())
-            .map(|(key, slot)| (key, slot.present_value))
-            .collect();
-        let account = account.info.map(|info| Account {
-            nonce: info.nonce,
-            balance: info.balance,
-            code_hash: info.code_hash,
-        });
-        changes.accounts.insert(address, AccountChange { account, storage_wiped, storage });
-    }
-    for (code_hash, code) in bundle.contracts {
-        if code_hash != B256::ZERO && code_hash != revm::primitives::KECCAK_EMPTY {
-            changes.bytecodes.insert(code_hash, code.original_bytes());
-        }
-    }
-    changes
 }
 
 /// Collects the logs of one call as geth's simulate tracer does: logs of frames that fail are

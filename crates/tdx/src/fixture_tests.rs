@@ -23,67 +23,41 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// Collateral fields owned, in ABI order.
+/// Fixture collateral: the crate's [`crate::OwnedCollateral`] plus field access for tampering.
 #[derive(Clone)]
-struct OwnedCollateral([Vec<u8>; 10]);
+struct FixtureCollateral(crate::OwnedCollateral);
 
-impl OwnedCollateral {
+impl FixtureCollateral {
     fn load(rel: &str) -> Self {
-        let json: serde_json::Value = serde_json::from_slice(&read(rel)).expect("collateral JSON");
-        let text = |k: &str| json[k].as_str().unwrap_or_default().as_bytes().to_vec();
-        let bin = |k: &str| hex::decode(json[k].as_str().expect(k)).expect("hex field");
-        Self([
-            text("pck_crl_issuer_chain"),
-            bin("root_ca_crl"),
-            bin("pck_crl"),
-            text("tcb_info_issuer_chain"),
-            text("tcb_info"),
-            bin("tcb_info_signature"),
-            text("qe_identity_issuer_chain"),
-            text("qe_identity"),
-            bin("qe_identity_signature"),
-            text("pck_certificate_chain"),
-        ])
+        Self(crate::OwnedCollateral::from_dcap_json(&read(rel)).expect("collateral JSON"))
     }
 
     fn get(&self) -> Collateral<'_> {
-        let f = &self.0;
-        Collateral {
-            pck_crl_issuer_chain: &f[0],
-            root_ca_crl: &f[1],
-            pck_crl: &f[2],
-            tcb_info_issuer_chain: &f[3],
-            tcb_info: &f[4],
-            tcb_info_signature: &f[5],
-            qe_identity_issuer_chain: &f[6],
-            qe_identity: &f[7],
-            qe_identity_signature: &f[8],
-            pck_certificate_chain: &f[9],
-        }
+        self.0.as_collateral()
     }
 
     fn root_ca_crl(&mut self) -> &mut Vec<u8> {
-        &mut self.0[1]
+        &mut self.0.fields[1]
     }
     fn pck_crl(&mut self) -> &mut Vec<u8> {
-        &mut self.0[2]
+        &mut self.0.fields[2]
     }
     fn tcb_info(&mut self) -> &mut Vec<u8> {
-        &mut self.0[4]
+        &mut self.0.fields[4]
     }
     fn tcb_info_signature(&mut self) -> &mut Vec<u8> {
-        &mut self.0[5]
+        &mut self.0.fields[5]
     }
     fn qe_identity(&mut self) -> &mut Vec<u8> {
-        &mut self.0[7]
+        &mut self.0.fields[7]
     }
     fn pck_certificate_chain(&mut self) -> &mut Vec<u8> {
-        &mut self.0[9]
+        &mut self.0.fields[9]
     }
 
     fn to_dcap(&self) -> dcap_qvl::QuoteCollateralV3 {
         let s = |b: &Vec<u8>| String::from_utf8(b.clone()).expect("utf-8");
-        let f = &self.0;
+        let f = &self.0.fields;
         dcap_qvl::QuoteCollateralV3 {
             pck_crl_issuer_chain: s(&f[0]),
             root_ca_crl: f[1].clone(),
@@ -112,8 +86,7 @@ fn body_end(quote: &[u8]) -> usize {
 
 /// Length of a quote by its own header and signature data length field.
 fn declared_len(quote: &[u8]) -> usize {
-    let end = body_end(quote);
-    end + 4 + u32::from_le_bytes(quote[end..end + 4].try_into().expect("4 bytes")) as usize
+    crate::declared_quote_len(quote).expect("quote length fields")
 }
 
 /// A quote fixture with the trailing zero padding removed.
@@ -125,7 +98,7 @@ fn load_quote(rel: &str) -> Vec<u8> {
     q
 }
 
-fn run(quote: &[u8], collateral: &OwnedCollateral, flags: u32, now: u64) -> VerificationOutcome {
+fn run(quote: &[u8], collateral: &FixtureCollateral, flags: u32, now: u64) -> VerificationOutcome {
     let flags = Flags::from_bits(flags).expect("known flags");
     let input = encode_input(quote, &collateral.get(), flags);
     let out = verify_input(&input, now).expect("well-formed input");
@@ -489,7 +462,7 @@ fn sha256(data: &[u8]) -> [u8; 32] {
 
 fn check_case(case: &Case) -> VerificationOutcome {
     let quote = load_quote(case.quote);
-    let coll = OwnedCollateral::load(case.collateral);
+    let coll = FixtureCollateral::load(case.collateral);
     let out = run(&quote, &coll, case.flags, case.now);
     let c = coll.get();
     let hash = keccak256([c.tcb_info, c.qe_identity, c.pck_crl, c.root_ca_crl].concat());
@@ -524,7 +497,7 @@ fn padded_quotes_are_bad_quote() {
     ] {
         let raw = read(quote);
         assert!(raw.len() > declared_len(&raw), "{quote} is padded");
-        let out = run(&raw, &OwnedCollateral::load(collateral), 0, now);
+        let out = run(&raw, &FixtureCollateral::load(collateral), 0, now);
         assert_eq!(out.status, Status::BadQuote, "{quote}");
         assert!(out.report_body.is_empty());
     }
@@ -533,7 +506,7 @@ fn padded_quotes_are_bad_quote() {
 /// dcap-qvl's full verifier on the same inputs, for comparison.
 fn dcap_verify(
     quote: &[u8],
-    coll: &OwnedCollateral,
+    coll: &FixtureCollateral,
     now: u64,
     flags: u32,
 ) -> Option<dcap_qvl::QuoteClaims> {
@@ -545,7 +518,13 @@ fn dcap_verify(
 
 /// Our verdict agrees with dcap-qvl's `QuoteVerifier` (where both apply: our extra shape
 /// rules, SGX gating and time checks are stricter by design).
-fn assert_agrees_with_dcap(name: &str, quote: &[u8], coll: &OwnedCollateral, now: u64, flags: u32) {
+fn assert_agrees_with_dcap(
+    name: &str,
+    quote: &[u8],
+    coll: &FixtureCollateral,
+    now: u64,
+    flags: u32,
+) {
     let ours = run(quote, coll, flags, now);
     let theirs = dcap_verify(quote, coll, now, flags);
     match theirs {
@@ -567,7 +546,7 @@ fn assert_agrees_with_dcap(name: &str, quote: &[u8], coll: &OwnedCollateral, now
 fn agrees_with_dcap_qvl_on_fixtures_and_tampering() {
     for case in cases() {
         let quote = load_quote(case.quote);
-        let coll = OwnedCollateral::load(case.collateral);
+        let coll = FixtureCollateral::load(case.collateral);
         let flags = case.flags | Flags::ALLOW_SGX;
         assert_agrees_with_dcap(case.name, &quote, &coll, case.now, flags);
         for now in [case.now - 40 * DAY, case.now + 40 * DAY] {
@@ -600,7 +579,10 @@ fn replace_once(text: &[u8], from: &str, to: &str) -> Vec<u8> {
 
 /// The tamper variants of the fixture README that keep the time, with their expected
 /// status for a TDX quote.
-fn tampered(quote: &[u8], coll: &OwnedCollateral) -> Vec<(&'static str, Vec<u8>, OwnedCollateral)> {
+fn tampered(
+    quote: &[u8],
+    coll: &FixtureCollateral,
+) -> Vec<(&'static str, Vec<u8>, FixtureCollateral)> {
     let body = body_start(quote);
     let signed = body_end(quote);
     let mut v = vec![
@@ -651,7 +633,7 @@ fn tampering_and_time() {
             continue;
         }
         let quote = load_quote(case.quote);
-        let coll = OwnedCollateral::load(case.collateral);
+        let coll = FixtureCollateral::load(case.collateral);
         for (what, q, c) in tampered(&quote, &coll) {
             let out = run(&q, &c, case.flags, case.now);
             assert_eq!(out.status, tamper_expectation(what), "{} / {what}", case.name);
@@ -675,16 +657,16 @@ fn tampering_and_time() {
 
 #[test]
 fn tdx_quote_with_sgx_collateral_is_qe() {
-    let out = run(&load_quote(TDX_V4), &OwnedCollateral::load(SGX_COLL), 0, 1_751_328_000);
+    let out = run(&load_quote(TDX_V4), &FixtureCollateral::load(SGX_COLL), 0, 1_751_328_000);
     assert_eq!(out.status, Status::Qe);
 }
 
 #[test]
 fn collateral_shape_errors() {
     let quote = load_quote(TDX_V4);
-    let coll = OwnedCollateral::load(TDX_V4_COLL);
+    let coll = FixtureCollateral::load(TDX_V4_COLL);
     let now = 1_751_328_000;
-    let status = |c: &OwnedCollateral| run(&quote, c, 0, now).status;
+    let status = |c: &FixtureCollateral| run(&quote, c, 0, now).status;
 
     // Signature of the wrong length; JSON that is not UTF-8 or not JSON.
     let mut c = coll.clone();
@@ -702,7 +684,7 @@ fn collateral_shape_errors() {
 
     // CRLs swapped: the root CA CRL is not signed by the root.
     let mut c = coll.clone();
-    c.0.swap(1, 2);
+    c.0.fields.swap(1, 2);
     assert_eq!(status(&c), Status::CertChain);
 
     // PCK chain in the collateral: the quote's own chain works, a short one does not.
@@ -728,7 +710,7 @@ fn collateral_shape_errors() {
     assert_eq!(status(&c), Status::CertChain);
 
     // TD 1.5ex fixture without its collateral PCK chain uses the chain in the quote.
-    let mut c = OwnedCollateral::load(TD15EX_COLL);
+    let mut c = FixtureCollateral::load(TD15EX_COLL);
     c.pck_certificate_chain().clear();
     assert_eq!(run(&load_quote(TD15EX), &c, 0, 1_792_800_000).status, Status::Ok);
 }
@@ -747,7 +729,7 @@ fn root_ca_matches_fixture_and_dcap_qvl() {
 #[test]
 fn deterministic() {
     let quote = load_quote(ALIBABA);
-    let coll = OwnedCollateral::load(COLL_90C0_0625);
+    let coll = FixtureCollateral::load(COLL_90C0_0625);
     let input = encode_input(&quote, &coll.get(), Flags::from_bits(1).expect("known"));
     let a = verify_precompile_input(&input, 1_749_945_600);
     let b = verify_precompile_input(&input, 1_749_945_600);
@@ -775,7 +757,7 @@ impl Rng {
 #[test]
 fn mutated_inputs_never_panic() {
     let quote = load_quote(TDX_V4);
-    let coll = OwnedCollateral::load(TDX_V4_COLL);
+    let coll = FixtureCollateral::load(TDX_V4_COLL);
     let base = encode_input(&quote, &coll.get(), Flags::default());
     let now = 1_751_328_000;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -867,7 +849,7 @@ fn collateral_from_dcap_qvl_json() {
     for rel in [TDX_V4_COLL, TD15EX_COLL, SGX_COLL, COLL_90C0_0625] {
         let dcap: dcap_qvl::QuoteCollateralV3 =
             serde_json::from_slice(&read(rel)).expect("collateral JSON");
-        let ours = OwnedCollateral::load(rel);
+        let ours = FixtureCollateral::load(rel);
         assert_eq!(Collateral::from(&dcap), ours.get(), "{rel}");
     }
 }

@@ -66,6 +66,7 @@ pub mod abi;
 mod collateral;
 mod error;
 mod outcome;
+pub mod pcs;
 mod quote;
 mod tcb;
 mod verify;
@@ -76,6 +77,7 @@ mod fixture_tests;
 pub use abi::{Collateral, Flags, PrecompileInput, decode_input, encode_input};
 pub use error::TdxInputError;
 pub use outcome::{Status, TcbStatus, VerificationOutcome};
+pub use pcs::{CollateralJsonError, OwnedCollateral, declared_quote_len};
 pub use verify::{INTEL_ROOT_CA_DER, verify};
 
 /// Address of the TDX verifier precompile, `0x…544458` ("TDX").

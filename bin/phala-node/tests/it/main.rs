@@ -22,10 +22,24 @@ struct Node {
 }
 
 impl Node {
+    /// Starts a node; retried on fresh ports if another process took one of them first
+    /// (ports are picked free, then released, then bound by the node).
     fn start(datadir: &Path, block_time: u64) -> Self {
+        for _ in 0..5 {
+            match Self::try_start(datadir, block_time) {
+                Ok(node) => return node,
+                Err(log) if log.contains("failed to listen") => continue,
+                Err(log) => panic!("node did not start:\n{log}"),
+            }
+        }
+        panic!("no free ports after 5 attempts");
+    }
+
+    fn try_start(datadir: &Path, block_time: u64) -> Result<Self, String> {
         let http_port = free_port();
         let ws_port = free_port();
         let metrics_port = free_port();
+        let log_path = datadir.with_extension("log");
         let child = Command::new(env!("CARGO_BIN_EXE_phala-node"))
             .args(["node", "--dev", "--datadir"])
             .arg(datadir)
@@ -35,22 +49,31 @@ impl Node {
             .args(["--authrpc.port", &free_port().to_string()])
             .args(["--dev.block-time", &block_time.to_string()])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
             .spawn()
             .expect("phala-node starts");
         let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
-        let node = Self {
+        let mut node = Self {
             child,
             http: local(http_port),
             ws: local(ws_port),
             metrics: local(metrics_port),
         };
+        let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
         let deadline = Instant::now() + Duration::from_secs(60);
-        while node.try_call("eth_chainId", json!([])).is_err() {
-            assert!(Instant::now() < deadline, "node did not serve RPC within 60 s");
+        loop {
+            // Our node, not another process that happens to hold the port: alive and on 1337.
+            if let Some(status) = node.child.try_wait().unwrap() {
+                return Err(format!("exited with {status}\n{}", log()));
+            }
+            if node.try_call("eth_chainId", json!([])) == Ok(json!("0x539")) {
+                return Ok(node);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no RPC within 60 s\n{}", log()));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
-        node
     }
 
     fn try_call(&self, method: &str, params: Value) -> Result<Value, String> {
@@ -188,7 +211,7 @@ const BOB: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 #[test]
 fn serial_dev_node_transfers_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Node::start(dir.path(), 1);
+    let node = Node::start(&dir.path().join("data"), 1);
     assert_eq!(node.call("eth_chainId", json!([])), json!("0x539"));
     let accounts = node.call("eth_accounts", json!([]));
     assert_eq!(accounts.as_array().unwrap().len(), 20);
@@ -233,7 +256,7 @@ fn serial_dev_node_transfers_and_survives_a_restart() {
     assert_eq!(node.call("eth_getBalance", json!([BOB, "latest"])), json!("0x21e27c1806e59a40000"));
     node.interrupt();
 
-    let node = Node::start(dir.path(), 1);
+    let node = Node::start(&dir.path().join("data"), 1);
     let again = node.call("eth_getBlockByNumber", json!([block_number, false]));
     assert_eq!(again["hash"], block["hash"], "the same chain after a restart");
     assert_eq!(node.call("eth_getTransactionReceipt", json!([hash]))["blockHash"], block["hash"]);
@@ -251,7 +274,7 @@ fn serial_dev_node_transfers_and_survives_a_restart() {
 fn serial_kill_dash_nine_leaves_a_consistent_database() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0..3u64 {
-        let node = Node::start(dir.path(), 0);
+        let node = Node::start(&dir.path().join("data"), 0);
         // A burst of transactions, one block each, killed while blocks are being sealed.
         let nonce = u64::from_str_radix(
             node.call("eth_getTransactionCount", json!([ALICE, "latest"]))
@@ -271,7 +294,7 @@ fn serial_kill_dash_nine_leaves_a_consistent_database() {
         node.kill();
 
         // After the crash every canonical block is whole and the chain still extends.
-        let node = Node::start(dir.path(), 0);
+        let node = Node::start(&dir.path().join("data"), 0);
         let head = node.call("eth_blockNumber", json!([]));
         let head =
             u64::from_str_radix(head.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();

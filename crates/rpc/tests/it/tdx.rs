@@ -5,7 +5,7 @@
 use super::{TDX_FORK_TIME, TestNode};
 use alloy_primitives::{Address, hex};
 use phala_tdx::{
-    Collateral, Flags, Status, TcbStatus, VerificationOutcome, encode_input, gas_cost,
+    Flags, OwnedCollateral, Status, TcbStatus, VerificationOutcome, declared_quote_len, gas_cost,
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -29,19 +29,10 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(fixtures_dir().join(rel)).unwrap_or_else(|err| panic!("{rel}: {err}"))
 }
 
-/// A fixture quote without its trailing zero padding (its length by its own length fields).
+/// A fixture quote without its trailing zero padding.
 fn quote(rel: &str) -> Vec<u8> {
     let mut q = read(rel);
-    let body_end = if q[0] == 5 {
-        54 + u32::from_le_bytes(q[50..54].try_into().unwrap()) as usize
-    } else if q[4] == 0 {
-        48 + 384
-    } else {
-        48 + 584
-    };
-    let len =
-        body_end + 4 + u32::from_le_bytes(q[body_end..body_end + 4].try_into().unwrap()) as usize;
-    q.truncate(len);
+    q.truncate(declared_quote_len(&q).unwrap());
     q
 }
 
@@ -50,34 +41,8 @@ fn input(quote_rel: &str, collateral_rel: &str, flags: u32) -> Vec<u8> {
 }
 
 fn input_with_quote(quote: &[u8], collateral_rel: &str, flags: u32) -> Vec<u8> {
-    let json: Value = serde_json::from_slice(&read(collateral_rel)).unwrap();
-    let text = |k: &str| json[k].as_str().unwrap_or_default().as_bytes().to_vec();
-    let bin = |k: &str| hex::decode(json[k].as_str().unwrap()).unwrap();
-    let fields = [
-        text("pck_crl_issuer_chain"),
-        bin("root_ca_crl"),
-        bin("pck_crl"),
-        text("tcb_info_issuer_chain"),
-        text("tcb_info"),
-        bin("tcb_info_signature"),
-        text("qe_identity_issuer_chain"),
-        text("qe_identity"),
-        bin("qe_identity_signature"),
-        text("pck_certificate_chain"),
-    ];
-    let collateral = Collateral {
-        pck_crl_issuer_chain: &fields[0],
-        root_ca_crl: &fields[1],
-        pck_crl: &fields[2],
-        tcb_info_issuer_chain: &fields[3],
-        tcb_info: &fields[4],
-        tcb_info_signature: &fields[5],
-        qe_identity_issuer_chain: &fields[6],
-        qe_identity: &fields[7],
-        qe_identity_signature: &fields[8],
-        pck_certificate_chain: &fields[9],
-    };
-    encode_input(quote, &collateral, Flags::from_bits(flags).unwrap())
+    let collateral = OwnedCollateral::from_dcap_json(&read(collateral_rel)).unwrap();
+    collateral.encode_input(quote, Flags::from_bits(flags).unwrap())
 }
 
 /// Calls the probe at block time `now`; returns (precompile gas, success, output).
