@@ -16,6 +16,7 @@ mod error;
 mod executor;
 mod precompiles;
 mod spec;
+pub mod substrate;
 
 pub use alloy_evm::block::BlockValidationError;
 pub use database::StateDatabase;

@@ -1,15 +1,17 @@
 //! The EVM of phala-node: Ethereum's, plus the precompiles the chain spec schedules on top —
-//! the TDX attestation verifier at `0x…544458` (Phala's `TdxAttestation` hardfork) and
+//! the TDX attestation verifier at `0x…544458` (Phala's `TdxAttestation` hardfork), the
+//! ed25519/sr25519 verifiers of [`crate::substrate`] (`SubstrateSignatures`) and
 //! P256VERIFY at `0x100` on OP chains from Fjord (RIP-7212 gas; from Osaka revm's own EIP-7951
 //! version is already part of Ethereum's set).
 
+use crate::substrate;
 use alloy_evm::{
     Database, EthEvm, EthEvmFactory, EvmEnv, EvmFactory,
     eth::EthEvmContext,
     precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap},
 };
 use alloy_primitives::{Address, Bytes};
-use phala_primitives::{ChainSpec, OpHardfork};
+use phala_primitives::{ChainSpec, OpHardfork, PhalaHardfork};
 use revm::{
     Inspector,
     context::{
@@ -63,6 +65,13 @@ impl PhalaEvmFactory {
         let timestamp = env.block_env.timestamp.saturating_to::<u64>();
         if self.spec.is_tdx_attestation_active_at_timestamp(timestamp) {
             precompiles.extend_precompiles([(TDX_VERIFIER_ADDRESS, tdx_precompile())]);
+        }
+        let substrate = self.spec.phala_fork_activation(PhalaHardfork::SubstrateSignatures);
+        if substrate.active_at_timestamp(timestamp) {
+            precompiles.extend_precompiles([
+                (substrate::ED25519_VERIFY_ADDRESS, substrate::ed25519_precompile()),
+                (substrate::SR25519_VERIFY_ADDRESS, substrate::sr25519_precompile()),
+            ]);
         }
         let osaka = env.cfg_env.spec().is_enabled_in(SpecId::OSAKA);
         if !osaka && self.spec.op_fork_activation(OpHardfork::Fjord).active_at_timestamp(timestamp)
@@ -134,6 +143,15 @@ mod tests {
         let evm = PhalaEvmFactory::new(spec.clone())
             .create_evm(CacheDB::new(EmptyDB::default()), evm_env_for_header(spec, &header));
         evm.precompiles().addresses().any(|a| *a == address)
+    }
+
+    #[test]
+    fn substrate_signature_precompiles_follow_their_hardfork() {
+        let spec = spec(serde_json::json!({ "substrateSignaturesTime": 50 }));
+        for address in [substrate::ED25519_VERIFY_ADDRESS, substrate::SR25519_VERIFY_ADDRESS] {
+            assert!(!has(&spec, 49, address));
+            assert!(has(&spec, 50, address));
+        }
     }
 
     #[test]

@@ -64,11 +64,13 @@ pub fn dev_genesis(accounts: &[Address]) -> Genesis {
         ..Default::default()
     };
     let mut config = config;
-    // Phala's hardforks: the TDX attestation precompile exists from genesis.
-    config
-        .extra_fields
-        .insert_value(PhalaHardfork::TdxAttestation.genesis_key().to_string(), 0u64)
-        .expect("a number serialises");
+    // Every Phala hardfork (TDX attestation, Substrate signatures) from genesis.
+    for fork in PhalaHardfork::ALL {
+        config
+            .extra_fields
+            .insert_value(fork.genesis_key().to_string(), 0u64)
+            .expect("a number serialises");
+    }
     let mut alloc: BTreeMap<Address, GenesisAccount> = accounts
         .iter()
         .map(|address| (*address, GenesisAccount::default().with_balance(dev_balance())))

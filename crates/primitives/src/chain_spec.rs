@@ -92,16 +92,20 @@ pub enum PhalaHardfork {
     /// The native TDX attestation (DCAP quote verification) precompile at `0x…544458`. Its
     /// verifier version is pinned: changing it needs a new hardfork.
     TdxAttestation,
+    /// The ed25519 and sr25519 signature-verification precompiles at `0x…544459` and
+    /// `0x…54445a`, for Substrate (parachain) account keys.
+    SubstrateSignatures,
 }
 
 impl PhalaHardfork {
     /// Every Phala hardfork, in activation order.
-    pub const ALL: [Self; 1] = [Self::TdxAttestation];
+    pub const ALL: [Self; 2] = [Self::TdxAttestation, Self::SubstrateSignatures];
 
     /// The genesis `config` key holding the activation timestamp.
     pub const fn genesis_key(self) -> &'static str {
         match self {
             Self::TdxAttestation => "tdxAttestationTime",
+            Self::SubstrateSignatures => "substrateSignaturesTime",
         }
     }
 }
