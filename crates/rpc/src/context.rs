@@ -263,13 +263,7 @@ impl NodeContext {
 
     /// Decodes, recovers and adds a raw (EIP-2718) transaction to the pool.
     pub fn submit_raw_transaction(&self, raw: &[u8]) -> RpcResult<B256> {
-        let mut slice = raw;
-        let tx = TxEnvelope::decode_2718(&mut slice)
-            .map_err(|_| RpcError::InvalidParams("failed to decode signed transaction".into()))?;
-        if !slice.is_empty() {
-            return Err(RpcError::InvalidParams("failed to decode signed transaction".into()));
-        }
-        self.submit_transaction(tx)
+        self.submit_transaction(decode_raw_transaction(raw)?)
     }
 
     /// Recovers the sender of `tx` and adds it to the pool.
@@ -305,6 +299,17 @@ impl NodeContext {
         // A sequenced L2 has no tip auction; a small tip keeps wallets' transactions moving.
         1_000_000
     }
+}
+
+/// Decodes an EIP-2718 transaction; trailing bytes are an error.
+pub(crate) fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
+    let mut slice = raw;
+    let tx = TxEnvelope::decode_2718(&mut slice)
+        .map_err(|_| RpcError::InvalidParams("failed to decode signed transaction".into()))?;
+    if !slice.is_empty() {
+        return Err(RpcError::InvalidParams("failed to decode signed transaction".into()));
+    }
+    Ok(tx)
 }
 
 /// Latest nonces and balances from the database, as the pool sees them.

@@ -19,34 +19,39 @@ use phala_storage::KeyValueRead;
 
 /// The JSON-RPC block, with full transactions or only their hashes.
 pub fn rpc_block(hash: B256, block: Block, full: bool) -> RpcResult<RpcBlock> {
+    let senders = if full {
+        block.body.transactions.iter().map(recover).collect::<RpcResult<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(rpc_block_with_senders(hash, block, &senders, full))
+}
+
+/// The JSON-RPC block with the transactions' senders already known (one per transaction, read
+/// only when `full`): simulated blocks carry unsigned transactions whose sender is the call's.
+pub fn rpc_block_with_senders(
+    hash: B256,
+    block: Block,
+    senders: &[Address],
+    full: bool,
+) -> RpcBlock {
     let size = block.length();
     let Block { header, body } = block;
     let transactions = if full {
-        let base_fee = header.base_fee_per_gas;
         let txs = body
             .transactions
             .into_iter()
+            .zip(senders)
             .enumerate()
-            .map(|(index, tx)| {
-                let sender = recover(&tx)?;
-                Ok(rpc_transaction(
-                    tx,
-                    sender,
-                    Some(TxBlockInfo {
-                        hash,
-                        number: header.number,
-                        timestamp: header.timestamp,
-                        index: index as u64,
-                        base_fee,
-                    }),
-                ))
+            .map(|(index, (tx, sender))| {
+                rpc_transaction(tx, *sender, Some(TxBlockInfo::new(hash, &header, index as u64)))
             })
-            .collect::<RpcResult<Vec<_>>>()?;
+            .collect();
         BlockTransactions::Full(txs)
     } else {
         BlockTransactions::Hashes(body.transactions.iter().map(|tx| *tx.tx_hash()).collect())
     };
-    Ok(RpcBlock {
+    RpcBlock {
         header: RpcHeader {
             hash,
             inner: header,
@@ -56,7 +61,7 @@ pub fn rpc_block(hash: B256, block: Block, full: bool) -> RpcResult<RpcBlock> {
         uncles: body.ommers.iter().map(Header::hash_slow).collect(),
         transactions,
         withdrawals: body.withdrawals,
-    })
+    }
 }
 
 /// Where a mined transaction sits.
@@ -72,6 +77,29 @@ pub struct TxBlockInfo {
     pub index: u64,
     /// Base fee of the block.
     pub base_fee: Option<u64>,
+}
+
+impl TxBlockInfo {
+    /// Transaction `index` of the block `hash` with `header`.
+    pub const fn new(hash: B256, header: &Header, index: u64) -> Self {
+        Self {
+            hash,
+            number: header.number,
+            timestamp: header.timestamp,
+            index,
+            base_fee: header.base_fee_per_gas,
+        }
+    }
+}
+
+/// The gas each transaction of a block used, from the receipts' cumulative gas.
+pub fn gas_used_per_tx(receipts: &[ReceiptEnvelope]) -> impl Iterator<Item = u64> + '_ {
+    let mut previous = 0;
+    receipts.iter().map(move |receipt| {
+        let used = receipt.cumulative_gas_used() - previous;
+        previous = receipt.cumulative_gas_used();
+        used
+    })
 }
 
 /// The JSON-RPC transaction; `block` is `None` for a pooled transaction.
@@ -109,30 +137,15 @@ pub fn rpc_block_receipts(
         .blob_params_at_timestamp(header.timestamp)
         .zip(header.excess_blob_gas)
         .map(|(params, excess)| params.calc_blob_fee(excess));
-    let mut cumulative_prev = 0u64;
+    let gas_used: Vec<u64> = gas_used_per_tx(&receipts).collect();
     let mut log_index = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
-    for (index, (tx, receipt)) in block.body.transactions.iter().zip(receipts).enumerate() {
+    for (index, ((tx, receipt), gas_used)) in
+        block.body.transactions.iter().zip(receipts).zip(gas_used).enumerate()
+    {
         let sender = recover(tx)?;
-        let gas_used = receipt.cumulative_gas_used() - cumulative_prev;
-        cumulative_prev = receipt.cumulative_gas_used();
         let tx_hash = *tx.tx_hash();
-        let logs_start = log_index;
-        let receipt = receipt.map_logs(|inner| {
-            let log = Log {
-                inner,
-                block_hash: Some(hash),
-                block_number: Some(header.number),
-                block_timestamp: Some(header.timestamp),
-                transaction_hash: Some(tx_hash),
-                transaction_index: Some(index as u64),
-                log_index: Some(log_index),
-                removed: false,
-            };
-            log_index += 1;
-            log
-        });
-        let _ = logs_start;
+        let receipt = rpc_logs(receipt, hash, header, tx_hash, index as u64, &mut log_index);
         let contract_address = tx.kind().is_create().then(|| sender.create(tx.nonce()));
         out.push(TransactionReceipt {
             inner: receipt,
@@ -150,6 +163,48 @@ pub fn rpc_block_receipts(
         });
     }
     Ok(out)
+}
+
+/// `receipt` with its logs placed in the block: block, transaction and block-wide log index
+/// (`log_index` is the next one and moves past this receipt's logs).
+fn rpc_logs(
+    receipt: ReceiptEnvelope,
+    hash: B256,
+    header: &Header,
+    tx_hash: B256,
+    tx_index: u64,
+    log_index: &mut u64,
+) -> ReceiptEnvelope<Log> {
+    receipt.map_logs(|inner| {
+        let log = Log {
+            inner,
+            block_hash: Some(hash),
+            block_number: Some(header.number),
+            block_timestamp: Some(header.timestamp),
+            transaction_hash: Some(tx_hash),
+            transaction_index: Some(tx_index),
+            log_index: Some(*log_index),
+            removed: false,
+        };
+        *log_index += 1;
+        log
+    })
+}
+
+/// Every log of the stored block `hash`, in its JSON-RPC shape. Unlike
+/// [`block_receipts`] this recovers no senders, which logs do not carry.
+pub fn block_logs(ctx: &NodeContext, hash: B256) -> RpcResult<Vec<Log>> {
+    let (Some(header), Some(body)) = (ctx.db().header(hash)?, ctx.db().body(hash)?) else {
+        return Ok(Vec::new());
+    };
+    let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
+    let mut log_index = 0u64;
+    let mut logs = Vec::new();
+    for (index, (tx, receipt)) in body.transactions.iter().zip(receipts).enumerate() {
+        let receipt = rpc_logs(receipt, hash, &header, *tx.tx_hash(), index as u64, &mut log_index);
+        logs.extend(receipt.logs().iter().cloned());
+    }
+    Ok(logs)
 }
 
 /// The receipts of the canonical block `hash`, converted.

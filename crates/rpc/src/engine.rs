@@ -5,7 +5,7 @@
 //! forkchoice update carries attributes, and kept until fetched.
 
 use crate::{
-    context::{ForkchoiceState, NodeContext},
+    context::{ForkchoiceState, NodeContext, decode_raw_transaction},
     error::{RpcError, RpcResult},
     eth::method,
     params::parse,
@@ -24,7 +24,7 @@ use jsonrpsee::RpcModule;
 use phala_chain::{BlockAttributes, BlockBuilder, BuiltBlock, ImportOutcome};
 use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
 use phala_pool::BestTransactions;
-use phala_primitives::{Block, TxEnvelope};
+use phala_primitives::{Block, Header, TxEnvelope};
 use phala_storage::KeyValueRead;
 use serde_json::json;
 use std::{collections::VecDeque, sync::Mutex};
@@ -138,15 +138,12 @@ pub fn build_payload(
     let BuiltBlock { block, receipts, requests } = built;
     let hash = block.header.hash_slow();
     let base_fee = block.header.base_fee_per_gas.unwrap_or_default();
-    let mut previous = 0;
     let value = block
         .body
         .transactions
         .iter()
-        .zip(&receipts)
-        .map(|(tx, receipt)| {
-            let used = receipt.cumulative_gas_used() - previous;
-            previous = receipt.cumulative_gas_used();
+        .zip(crate::convert::gas_used_per_tx(&receipts))
+        .map(|(tx, used)| {
             U256::from(tx.effective_tip_per_gas(base_fee).unwrap_or_default()) * U256::from(used)
         })
         .sum();
@@ -246,19 +243,28 @@ fn forkchoice_updated(
             message: "Invalid payload attributes".into(),
         });
     }
-    let block_attributes = BlockAttributes {
+    let block_attributes = block_attributes(&head, &attributes, Bytes::new());
+    let payload = build_payload(ctx, &block_attributes, None)?;
+    let id = payload_id(head_hash, &attributes);
+    ctx.payloads.insert(id, payload);
+    Ok(ForkchoiceUpdated::new(status).with_payload_id(id))
+}
+
+/// The attributes of a block built on `head` for the consensus client's `attributes`.
+fn block_attributes(
+    head: &Header,
+    attributes: &PayloadAttributes,
+    extra_data: Bytes,
+) -> BlockAttributes {
+    BlockAttributes {
         timestamp: attributes.timestamp,
         beneficiary: attributes.suggested_fee_recipient,
         gas_limit: Some(next_gas_limit(head.gas_limit, DESIRED_GAS_LIMIT)),
         prev_randao: attributes.prev_randao,
         parent_beacon_block_root: attributes.parent_beacon_block_root,
-        extra_data: Bytes::new(),
+        extra_data,
         withdrawals: attributes.withdrawals.clone().unwrap_or_default(),
-    };
-    let payload = build_payload(ctx, &block_attributes, None)?;
-    let id = payload_id(head_hash, &attributes);
-    ctx.payloads.insert(id, payload);
-    Ok(ForkchoiceUpdated::new(status).with_payload_id(id))
+    }
 }
 
 /// A payload id derived from the parent and attributes, as geth does (so retries agree).
@@ -401,24 +407,10 @@ pub fn register_testing(module: &mut RpcModule<NodeContext>) {
         }
         let transactions = transactions
             .map(|raw| {
-                raw.iter()
-                    .map(|bytes| {
-                        let mut slice = bytes.as_ref();
-                        <TxEnvelope as alloy_eips::Decodable2718>::decode_2718(&mut slice)
-                            .map_err(|_| RpcError::InvalidParams("invalid transaction".into()))
-                    })
-                    .collect::<RpcResult<Vec<_>>>()
+                raw.iter().map(|bytes| decode_raw_transaction(bytes)).collect::<RpcResult<Vec<_>>>()
             })
             .transpose()?;
-        let block_attributes = BlockAttributes {
-            timestamp: attributes.timestamp,
-            beneficiary: attributes.suggested_fee_recipient,
-            gas_limit: Some(next_gas_limit(head.gas_limit, DESIRED_GAS_LIMIT)),
-            prev_randao: attributes.prev_randao,
-            parent_beacon_block_root: attributes.parent_beacon_block_root,
-            extra_data: extra_data.unwrap_or_default(),
-            withdrawals: attributes.withdrawals.unwrap_or_default(),
-        };
+        let block_attributes = block_attributes(&head, &attributes, extra_data.unwrap_or_default());
         let payload = build_payload(&ctx, &block_attributes, transactions)?;
         Ok(json!(envelope_v4(&payload)))
     });

@@ -280,14 +280,7 @@ fn transaction_at(
     else {
         return Ok(None);
     };
-    let info = TxBlockInfo {
-        hash: block_hash,
-        number: header.number,
-        timestamp: header.timestamp,
-        index,
-        base_fee: header.base_fee_per_gas,
-    };
-    Ok(Some((tx, info)))
+    Ok(Some((tx, TxBlockInfo::new(block_hash, &header, index))))
 }
 
 fn register_transactions(module: &mut RpcModule<NodeContext>) {
@@ -511,14 +504,11 @@ fn block_rewards(
     if body.transactions.is_empty() {
         return Ok(vec![0; percentiles.len()]);
     }
-    let mut previous = 0;
     let mut tips: Vec<(u128, u64)> = body
         .transactions
         .iter()
-        .zip(&receipts)
-        .map(|(tx, receipt)| {
-            let used = receipt.cumulative_gas_used() - previous;
-            previous = receipt.cumulative_gas_used();
+        .zip(convert::gas_used_per_tx(&receipts))
+        .map(|(tx, used)| {
             (
                 tx.effective_tip_per_gas(header.base_fee_per_gas.unwrap_or_default())
                     .unwrap_or_default(),

@@ -79,9 +79,11 @@ impl FilterStore {
 pub fn get_logs(ctx: &NodeContext, filter: &Filter) -> RpcResult<Vec<Log>> {
     match filter.block_option {
         FilterBlockOption::AtBlockHash(hash) => {
-            let header = ctx.db().header(hash)?.ok_or_else(|| RpcError::server("unknown block"))?;
+            if ctx.db().header(hash)?.is_none() {
+                return Err(RpcError::server("unknown block"));
+            }
             let mut logs = Vec::new();
-            block_logs(ctx, filter, hash, header.number, &mut logs)?;
+            block_logs(ctx, filter, hash, &mut logs)?;
             Ok(logs)
         }
         FilterBlockOption::Range { from_block, to_block } => {
@@ -125,7 +127,7 @@ fn logs_in_range(ctx: &NodeContext, filter: &Filter, from: u64, to: u64) -> RpcR
         if !filter.matches_bloom(header.logs_bloom) {
             continue;
         }
-        block_logs(ctx, filter, hash, number, &mut logs)?;
+        block_logs(ctx, filter, hash, &mut logs)?;
         if logs.len() > limits.max_logs {
             return Err(RpcError::server(format!(
                 "query returned more than {} results",
@@ -136,21 +138,8 @@ fn logs_in_range(ctx: &NodeContext, filter: &Filter, from: u64, to: u64) -> RpcR
     Ok(logs)
 }
 
-fn block_logs(
-    ctx: &NodeContext,
-    filter: &Filter,
-    hash: B256,
-    _number: u64,
-    out: &mut Vec<Log>,
-) -> RpcResult<()> {
-    let Some(receipts) = convert::block_receipts(ctx, hash)? else { return Ok(()) };
-    for receipt in receipts {
-        for log in receipt.inner.logs() {
-            if filter.rpc_matches(log) {
-                out.push(log.clone());
-            }
-        }
-    }
+fn block_logs(ctx: &NodeContext, filter: &Filter, hash: B256, out: &mut Vec<Log>) -> RpcResult<()> {
+    out.extend(convert::block_logs(ctx, hash)?.into_iter().filter(|log| filter.rpc_matches(log)));
     Ok(())
 }
 

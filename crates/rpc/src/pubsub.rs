@@ -83,13 +83,9 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
                         let sink = pending.accept().await?;
                         let ctx = ctx.clone();
                         forward(sink, rx, move |head| {
-                            let receipts = convert::block_receipts(&ctx, head.hash)
-                                .ok()
-                                .flatten()
-                                .unwrap_or_default();
-                            receipts
+                            convert::block_logs(&ctx, head.hash)
+                                .unwrap_or_default()
                                 .into_iter()
-                                .flat_map(|receipt| receipt.inner.logs().to_vec())
                                 .filter(|log| filter.rpc_matches(log))
                                 .collect()
                         })

@@ -11,7 +11,7 @@
 use crate::call::{halt_message, invalid_tx_message};
 use crate::{
     context::NodeContext,
-    convert::{TxBlockInfo, rpc_transaction},
+    convert::rpc_block_with_senders,
     error::{RpcError, RpcResult, codes, revert_error},
 };
 use alloy_consensus::{
@@ -28,10 +28,8 @@ use alloy_evm::{
     precompiles::{DynPrecompile, PrecompilesMap},
 };
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, Signature, TxKind, U256};
-use alloy_rlp::Encodable;
 use alloy_rpc_types_eth::{
-    Block as RpcBlock, BlockOverrides, BlockTransactions, Header as RpcHeader, Log as RpcLog,
-    TransactionRequest,
+    Block as RpcBlock, BlockOverrides, Log as RpcLog, TransactionRequest,
     simulate::{SimBlock, SimCallResult, SimulatePayload, SimulatedBlock},
     state::StateOverride,
 };
@@ -324,7 +322,7 @@ pub fn simulate(
         parent_hash = hash;
         parent = block.header.clone();
         out.push(SimulatedBlock {
-            inner: sim_rpc_block(hash, block, &senders, return_full_transactions),
+            inner: rpc_block_with_senders(hash, block, &senders, return_full_transactions),
             calls,
         });
     }
@@ -820,48 +818,6 @@ fn execution_error(error: BlockExecutionError, caller: Address, gas: u64) -> Rpc
 
 fn internal(error: impl std::fmt::Display) -> RpcError {
     RpcError::Internal(error.to_string())
-}
-
-/// The JSON-RPC shape of a simulated block; transactions carry the senders the calls named.
-fn sim_rpc_block(hash: B256, block: Block, senders: &[Address], full: bool) -> RpcBlock {
-    let size = block.length();
-    let Block { header, body } = block;
-    let transactions = if full {
-        let base_fee = header.base_fee_per_gas;
-        BlockTransactions::Full(
-            body.transactions
-                .into_iter()
-                .zip(senders)
-                .enumerate()
-                .map(|(index, (tx, sender))| {
-                    rpc_transaction(
-                        tx,
-                        *sender,
-                        Some(TxBlockInfo {
-                            hash,
-                            number: header.number,
-                            timestamp: header.timestamp,
-                            index: index as u64,
-                            base_fee,
-                        }),
-                    )
-                })
-                .collect(),
-        )
-    } else {
-        BlockTransactions::Hashes(body.transactions.iter().map(|tx| *tx.tx_hash()).collect())
-    };
-    RpcBlock {
-        header: RpcHeader {
-            hash,
-            inner: header,
-            total_difficulty: None,
-            size: Some(U256::from(size)),
-        },
-        uncles: Vec::new(),
-        transactions,
-        withdrawals: body.withdrawals,
-    }
 }
 
 /// Collects the logs of one call as geth's simulate tracer does: logs of frames that fail are

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `phala-node` binary: a `--dev` node is started as a real process,
 //! driven over HTTP JSON-RPC, stopped (Ctrl-C or kill -9) and restarted on the same datadir.
 
+use phala_rpc::client;
 use serde_json::{Value, json};
 use std::{
     io::{Read, Write},
@@ -79,18 +80,9 @@ impl Node {
     fn try_call(&self, method: &str, params: Value) -> Result<Value, String> {
         let body =
             json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-        let mut stream = TcpStream::connect(self.http).map_err(|e| e.to_string())?;
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write!(
-            stream,
-            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .map_err(|e| e.to_string())?;
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).map_err(|e| e.to_string())?;
-        let (_, body) = raw.split_once("\r\n\r\n").ok_or("no body")?;
-        let reply: Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+        let reply = client::post(self.http, &body, None, Duration::from_secs(10))
+            .map_err(|e| e.to_string())?;
+        let reply: Value = serde_json::from_str(&reply).map_err(|e| e.to_string())?;
         match reply.get("error") {
             Some(error) => Err(error.to_string()),
             None => Ok(reply["result"].clone()),
