@@ -1,5 +1,6 @@
 // Compiles the contracts with the pinned solc (standard JSON, optimizer on, 200 runs) and writes
-// each contract's ABI and runtime bytecode to out/<Name>.json. Usage: node scripts/build.js
+// each of our contracts' ABI, creation bytecode and runtime bytecode to out/<Name>.json.
+// Imports resolve against this folder, then node_modules (OpenZeppelin). Usage: node scripts/build.js
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -23,12 +24,15 @@ const input = {
   settings: {
     optimizer: { enabled: true, runs: 200 },
     evmVersion: 'prague',
-    outputSelection: { '*': { '*': ['abi', 'evm.deployedBytecode.object'] } },
+    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
   },
 };
 const findImports = (p) => {
-  const file = path.join(root, p);
-  return fs.existsSync(file) ? { contents: fs.readFileSync(file, 'utf8') } : { error: `not found: ${p}` };
+  for (const base of [root, path.join(root, 'node_modules')]) {
+    const file = path.join(base, p);
+    if (fs.existsSync(file)) return { contents: fs.readFileSync(file, 'utf8') };
+  }
+  return { error: `not found: ${p}` };
 };
 const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
 const errors = (output.errors || []).filter((e) => e.severity === 'error');
@@ -36,10 +40,18 @@ for (const e of output.errors || []) console.error(e.formattedMessage);
 if (errors.length > 0) process.exit(1);
 fs.mkdirSync(path.join(root, 'out'), { recursive: true });
 for (const [file, contracts] of Object.entries(output.contracts)) {
+  if (!(file in sources)) continue; // imported library code (OpenZeppelin) gets no artifact of its own
   for (const [name, contract] of Object.entries(contracts)) {
     const code = contract.evm.deployedBytecode.object;
-    if (!code) continue; // interfaces and libraries with internal functions only
-    const artifact = { contract: name, source: file, compiler: solc.version(), abi: contract.abi, runtimeBytecode: '0x' + code };
+    if (!code) continue; // interfaces and abstract contracts
+    const artifact = {
+      contract: name,
+      source: file,
+      compiler: solc.version(),
+      abi: contract.abi,
+      bytecode: '0x' + contract.evm.bytecode.object,
+      runtimeBytecode: '0x' + code,
+    };
     fs.writeFileSync(path.join(root, 'out', `${name}.json`), JSON.stringify(artifact, null, 2) + '\n');
     console.log(`out/${name}.json (${code.length / 2} bytes)`);
   }

@@ -31,6 +31,19 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print the full genesis of a chain (geth-style JSON, with the code and storage of every
+    /// genesis contract).
+    DumpGenesis {
+        /// Chain spec: `dev` or a path to a chain spec / genesis JSON file.
+        #[arg(long, value_name = "CHAIN_OR_PATH", default_value = "dev")]
+        chain: String,
+    },
+    /// Parachain migration tools: the snapshot's Merkle root and each holder's proof.
+    Migration {
+        /// The migration command.
+        #[command(subcommand)]
+        command: MigrationCommand,
+    },
     /// Database tools.
     Db {
         /// The database command.
@@ -44,6 +57,34 @@ pub enum Command {
 pub enum DbCommand {
     /// Size and key count of every table, and the head block.
     Stats(ChainArgs),
+}
+
+/// `phala-node migration` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MigrationCommand {
+    /// Print the snapshot's totals (18 decimals) and Merkle root.
+    Root {
+        /// The snapshot JSON (parachain accounts with 12-decimal balances).
+        #[arg(long, value_name = "FILE")]
+        snapshot: PathBuf,
+    },
+    /// Print an account's claim as JSON: scaled balances, Merkle proof and, given a recipient,
+    /// the exact text to sign with the parachain key (polkadot.js `signRaw` wraps it in
+    /// `<Bytes>…</Bytes>`).
+    Proof {
+        /// The snapshot JSON.
+        #[arg(long, value_name = "FILE")]
+        snapshot: PathBuf,
+        /// The parachain account's 32-byte public key (hex).
+        #[arg(long, value_name = "PUBKEY")]
+        account: alloy_primitives::B256,
+        /// The L2 address to claim to.
+        #[arg(long, value_name = "ADDRESS")]
+        recipient: Option<alloy_primitives::Address>,
+        /// The L2 chain id (for the text to sign).
+        #[arg(long, value_name = "ID", default_value_t = crate::dev::DEV_CHAIN_ID)]
+        chain_id: u64,
+    },
 }
 
 /// Where the chain comes from and where it is stored.
@@ -88,6 +129,13 @@ impl Cli {
                     println!("{}: {stats}", file.display());
                 }
             }
+            Command::DumpGenesis { chain } => {
+                let (spec, _) = crate::node::resolve_chain(&chain, crate::dev::DEFAULT_MNEMONIC)?;
+                let json = serde_json::to_string_pretty(&spec.genesis)
+                    .expect("a genesis always serialises");
+                println!("{json}");
+            }
+            Command::Migration { command } => println!("{}", migration(command)?),
             Command::Db { command: DbCommand::Stats(chain) } => {
                 let (db, _) = open_chain(&chain.datadir())?;
                 let head = phala_storage::KeyValueRead::head_header(&db)?;
@@ -100,4 +148,43 @@ impl Cli {
         }
         Ok(())
     }
+}
+
+/// The output of a `phala-node migration` command.
+fn migration(command: MigrationCommand) -> Result<String, NodeError> {
+    use phala_genesis::migration::{Snapshot, claim_text};
+    use phala_primitives::predeploys::MIGRATION_CLAIMS;
+    let json = match command {
+        MigrationCommand::Root { snapshot } => {
+            let snapshot = Snapshot::read(&snapshot)?;
+            serde_json::json!({
+                "accounts": snapshot.entries.len(),
+                "totalFree": snapshot.total_free().to_string(),
+                "totalStaked": snapshot.total_staked().to_string(),
+                "merkleRoot": snapshot.tree().root(),
+            })
+        }
+        MigrationCommand::Proof { snapshot: path, account, recipient, chain_id } => {
+            let snapshot = Snapshot::read(&path)?;
+            let entry = snapshot.entry(account).ok_or_else(|| NodeError::Flag {
+                flag: "--account",
+                message: format!("{account} is not in {}", path.display()),
+            })?;
+            let mut json = serde_json::json!({
+                "account": entry.account,
+                "free": entry.free.to_string(),
+                "staked": entry.staked.to_string(),
+                "proof": snapshot.tree().proof(entry.leaf()).expect("the entry is in the tree"),
+                "merkleRoot": snapshot.tree().root(),
+                "claimsContract": MIGRATION_CLAIMS,
+            });
+            if let Some(recipient) = recipient {
+                json["recipient"] = serde_json::json!(recipient);
+                json["textToSign"] =
+                    serde_json::json!(claim_text(recipient, chain_id, MIGRATION_CLAIMS));
+            }
+            json
+        }
+    };
+    Ok(serde_json::to_string_pretty(&json).expect("JSON values serialise"))
 }

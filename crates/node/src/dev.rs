@@ -1,11 +1,16 @@
-//! The `--dev` chain: chain id 1337, every supported fork from genesis, and accounts derived from
+//! The `--dev` chain: chain id 1337, every supported fork from genesis, accounts derived from
 //! a mnemonic (by default the "test test … junk" one of anvil and reth) prefunded with
-//! 10,000 ETH each.
+//! 10,000 ETH, 1,000,000 PHA and 1,000,000 vPHA each, and every genesis contract (the migration
+//! claims hold the sample snapshot of `genesis/migration`).
 
+use crate::NodeError;
 use alloy_eips::{eip2935, eip4788, eip7002, eip7251};
 use alloy_genesis::{ChainConfig, Genesis, GenesisAccount};
 use alloy_primitives::{Address, U256};
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner};
+use phala_genesis::{
+    GenesisContractsConfig, GenesisError, build_genesis, migration::sample_snapshot,
+};
 use phala_primitives::{ChainSpec, PhalaHardfork};
 use std::collections::BTreeMap;
 
@@ -35,9 +40,9 @@ pub fn dev_signers(mnemonic: &str) -> Result<Vec<PrivateKeySigner>, String> {
         .collect()
 }
 
-/// The dev genesis: all forks at 0, 30M gas limit, 1 gwei initial base fee, the system contracts
-/// of Cancun and Prague, and `accounts` funded.
-pub fn dev_genesis(accounts: &[Address]) -> Genesis {
+/// The dev genesis before the genesis contracts: all forks at 0, 30M gas limit, 1 gwei initial
+/// base fee, the system contracts of Cancun and Prague, and `accounts` funded with ETH.
+pub fn dev_base_genesis(accounts: &[Address]) -> Genesis {
     let config = ChainConfig {
         chain_id: DEV_CHAIN_ID,
         homestead_block: Some(0),
@@ -120,11 +125,22 @@ fn default_blob_schedule() -> BTreeMap<String, alloy_eips::eip7840::BlobParams> 
     ])
 }
 
+/// The full dev genesis: [`dev_base_genesis`] with the genesis contracts, `accounts` holding
+/// PHA and vPHA, and the sample migration snapshot.
+pub fn dev_genesis(accounts: &[Address]) -> Result<Genesis, GenesisError> {
+    build_genesis(
+        dev_base_genesis(accounts),
+        &GenesisContractsConfig::dev(accounts),
+        &sample_snapshot(),
+    )
+}
+
 /// The dev chain spec for `mnemonic`, with its signers.
-pub fn dev_chain(mnemonic: &str) -> Result<(ChainSpec, Vec<PrivateKeySigner>), String> {
-    let signers = dev_signers(mnemonic)?;
+pub fn dev_chain(mnemonic: &str) -> Result<(ChainSpec, Vec<PrivateKeySigner>), NodeError> {
+    let signers = dev_signers(mnemonic)
+        .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
     let addresses: Vec<Address> = signers.iter().map(|signer| signer.address()).collect();
-    let spec = ChainSpec::from_genesis(dev_genesis(&addresses)).map_err(|err| err.to_string())?;
+    let spec = ChainSpec::from_genesis(dev_genesis(&addresses)?)?;
     Ok((spec, signers))
 }
 
@@ -157,6 +173,7 @@ mod tests {
 
     #[test]
     fn bad_mnemonic_is_an_error() {
-        assert!(dev_signers("not a mnemonic").unwrap_err().contains("--dev.mnemonic"));
+        assert!(dev_signers("not a mnemonic").unwrap_err().contains("invalid --dev.mnemonic"));
+        assert!(dev_chain("not a mnemonic").unwrap_err().to_string().starts_with("--dev.mnemonic"));
     }
 }

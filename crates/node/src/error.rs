@@ -6,6 +6,9 @@ pub enum NodeError {
     /// The chain spec could not be loaded.
     #[error("--chain: {0}")]
     ChainSpec(#[from] phala_primitives::ChainSpecError),
+    /// The genesis contracts could not be built.
+    #[error("--chain: {0}")]
+    Genesis(#[from] phala_genesis::GenesisError),
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] phala_storage::StorageError),

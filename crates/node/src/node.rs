@@ -151,11 +151,20 @@ pub fn resolve_chain(
     mnemonic: &str,
 ) -> Result<(Arc<ChainSpec>, Vec<PrivateKeySigner>), NodeError> {
     if chain == "dev" {
-        let (spec, signers) = dev_chain(mnemonic)
-            .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
+        let (spec, signers) = dev_chain(mnemonic)?;
         return Ok((Arc::new(spec), signers));
     }
-    Ok((ChainSpec::from_name_or_path(chain)?, Vec::new()))
+    Ok((Arc::new(load_chain_spec(chain)?), Vec::new()))
+}
+
+/// A chain spec file: a geth-style genesis, with the genesis contracts built when it has a
+/// `genesisContracts` key.
+pub fn load_chain_spec(chain: &str) -> Result<ChainSpec, NodeError> {
+    let path = std::path::Path::new(chain);
+    if !path.is_file() {
+        return Err(phala_primitives::ChainSpecError::UnknownChain(chain.to_string()).into());
+    }
+    Ok(ChainSpec::from_genesis(phala_genesis::load_chain_spec_file(path)?)?)
 }
 
 /// Opens the chain in `datadir`, initialising it with `spec` if the directory is new. A datadir

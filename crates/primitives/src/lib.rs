@@ -3,6 +3,7 @@
 //! Key components:
 //! - [`ChainSpec`]: chain id, Ethereum hardforks by block number / total difficulty / timestamp, the
 //!   OP hardforks of the L2, blob schedule, base fee parameters and the genesis allocation.
+//! - [`predeploys`]: the fixed addresses of the genesis contracts.
 //! - [`genesis`]: loading a geth-style `genesis.json` and building the genesis header.
 //! - Re-exports of the alloy block, transaction and receipt types used across the workspace.
 
@@ -11,6 +12,7 @@
 mod chain_spec;
 mod error;
 pub mod genesis;
+pub mod predeploys;
 pub mod state;
 
 pub use chain_spec::{ChainSpec, OpHardfork, PhalaHardfork};

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+
+/// @title Claims of PHA balances migrated from the Phala parachain.
+/// @notice A genesis predeploy at `0x5048410000000000000000000000000000000007`, holding the PHA of
+/// every parachain account in the snapshot. The genesis builder scales the parachain's 12-decimal
+/// balances by 10^6 and stores the Merkle root of the leaves
+/// `keccak256(bytes.concat(keccak256(abi.encode(account, free, staked))))` (sorted-pair hashing).
+/// A holder claims by proving its leaf and signing the recipient with its parachain key (sr25519
+/// or ed25519), as the polkadot.js extension's `signRaw` does: the signed bytes are
+/// `<Bytes>` ‖ `claimText(recipient)` ‖ `</Bytes>`. Free balance arrives as PHA, staked balance
+/// as vPHA. No trusted signer is involved.
+contract MigrationClaims {
+    using SafeERC20 for IERC20;
+
+    /// Signature scheme of a parachain key: schnorrkel/sr25519 (the Substrate default).
+    uint8 public constant SCHEME_SR25519 = 0;
+    /// Signature scheme of a parachain key: ed25519.
+    uint8 public constant SCHEME_ED25519 = 1;
+    /// The ed25519 verification precompile.
+    address public constant ED25519_VERIFY = address(0x544459);
+    /// The sr25519 verification precompile.
+    address public constant SR25519_VERIFY = address(0x54445a);
+
+    /// The PHA token.
+    IERC20 public immutable pha;
+    /// The vPHA vault staked balances are deposited into.
+    IERC4626 public immutable vault;
+    /// Root of the snapshot's Merkle tree.
+    bytes32 public immutable merkleRoot;
+
+    /// Whether a parachain account (its 32-byte public key) has claimed.
+    mapping(bytes32 account => bool) public claimed;
+
+    /// `account` claimed `free` PHA and `staked` PHA (as `shares` vPHA) to `recipient`.
+    event Claimed(bytes32 indexed account, address indexed recipient, uint256 free, uint256 staked, uint256 shares);
+
+    /// The account has already claimed.
+    error AlreadyClaimed(bytes32 account);
+    /// The proof does not lead from the leaf to `merkleRoot`.
+    error InvalidProof();
+    /// The signature is not the account's over the claim message.
+    error InvalidSignature();
+    /// Only `SCHEME_SR25519` and `SCHEME_ED25519` exist.
+    error UnknownScheme(uint8 scheme);
+    /// The recipient may not be the zero address.
+    error ZeroRecipient();
+
+    /// Claims of the snapshot with root `merkleRoot_`, paid in `pha_` and `vault_` shares.
+    constructor(IERC20 pha_, IERC4626 vault_, bytes32 merkleRoot_) {
+        pha = pha_;
+        vault = vault_;
+        merkleRoot = merkleRoot_;
+    }
+
+    /// Pays `account`'s snapshot balances to `recipient`: `free` as PHA, `staked` deposited into
+    /// the vault for `recipient`. `signature` is the account's `scheme` signature over
+    /// `signedMessage(recipient)`; `proof` is the leaf's Merkle proof.
+    function claim(
+        bytes32 account,
+        uint256 free,
+        uint256 staked,
+        bytes32[] calldata proof,
+        address recipient,
+        uint8 scheme,
+        bytes calldata signature
+    ) external returns (uint256 shares) {
+        if (recipient == address(0)) revert ZeroRecipient();
+        if (claimed[account]) revert AlreadyClaimed(account);
+        if (!MerkleProof.verifyCalldata(proof, merkleRoot, leaf(account, free, staked))) revert InvalidProof();
+        if (!verifySignature(scheme, account, signature, signedMessage(recipient))) revert InvalidSignature();
+        claimed[account] = true;
+        if (free > 0) pha.safeTransfer(recipient, free);
+        if (staked > 0) {
+            pha.forceApprove(address(vault), staked);
+            shares = vault.deposit(staked, recipient);
+        }
+        emit Claimed(account, recipient, free, staked, shares);
+    }
+
+    /// The Merkle leaf of a snapshot entry (balances already in 18 decimals).
+    function leaf(bytes32 account, uint256 free, uint256 staked) public pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(account, free, staked))));
+    }
+
+    /// The text a holder signs to claim to `recipient`, naming the chain and this contract so the
+    /// signature cannot be replayed elsewhere.
+    function claimText(address recipient) public view returns (string memory) {
+        return string.concat(
+            "Claim my Phala parachain PHA to ",
+            Strings.toHexString(recipient),
+            " on chain ",
+            Strings.toString(block.chainid),
+            " via ",
+            Strings.toHexString(address(this))
+        );
+    }
+
+    /// The bytes the parachain key signs: `claimText` wrapped as polkadot.js `signRaw` wraps data.
+    function signedMessage(address recipient) public view returns (bytes memory) {
+        return bytes.concat("<Bytes>", bytes(claimText(recipient)), "</Bytes>");
+    }
+
+    /// Whether `signature` is `account`'s `scheme` signature over `message`, by the chain's
+    /// signature precompiles (input `publicKey ‖ signature ‖ message`, output the word 1 if valid).
+    function verifySignature(uint8 scheme, bytes32 account, bytes calldata signature, bytes memory message)
+        public
+        view
+        returns (bool)
+    {
+        address precompile;
+        if (scheme == SCHEME_SR25519) precompile = SR25519_VERIFY;
+        else if (scheme == SCHEME_ED25519) precompile = ED25519_VERIFY;
+        else revert UnknownScheme(scheme);
+        if (signature.length != 64) return false;
+        (bool ok, bytes memory output) = precompile.staticcall(bytes.concat(account, signature, message));
+        return ok && output.length == 32 && abi.decode(output, (uint256)) == 1;
+    }
+}
