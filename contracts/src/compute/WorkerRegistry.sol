@@ -28,6 +28,9 @@ contract WorkerRegistry is ERC721, Ownable {
         uint32 tcbEvalDataNumber;
         /// The sha256 of the latest accepted quote.
         bytes32 quoteHash;
+        /// keccak256 of the latest accepted quote's TD report body: what identifies an
+        /// attestation (see `tokenOfReport`).
+        bytes32 reportHash;
         /// When the token was minted.
         uint64 registeredAt;
         /// When the latest attestation stops counting; the worker is inactive from then on.
@@ -59,7 +62,7 @@ contract WorkerRegistry is ERC721, Ownable {
 
     mapping(uint256 tokenId => Worker) private _workers;
     mapping(address workerKey => uint256 tokenId) private _tokenOfWorkerKey;
-    mapping(bytes32 quoteHash => uint256 tokenId) private _tokenOfQuote;
+    mapping(bytes32 reportHash => uint256 tokenId) private _tokenOfReport;
 
     /// A worker registered: token `tokenId` was minted to `operator`.
     event WorkerRegistered(
@@ -103,8 +106,8 @@ contract WorkerRegistry is ERC721, Ownable {
     error TcbEvalDataNumberTooLow(uint32 tcbEvalDataNumber, uint32 minTcbEvalDataNumber);
     /// The quote's workload measurement is not allowed.
     error WorkloadNotAllowed(bytes32 workloadId);
-    /// This quote was already used (by any registration or reattestation, ever).
-    error QuoteAlreadyUsed(bytes32 quoteHash);
+    /// This quote's TD report was already used (by any registration or reattestation, ever).
+    error ReportAlreadyUsed(bytes32 reportHash);
     /// The report data does not start with the worker key.
     error ReportDataKeyMismatch(address expected, address found);
     /// The report data's bytes 20..52 are not `keccak256(abi.encode(chainid, registry, nonce))`.
@@ -177,12 +180,13 @@ contract WorkerRegistry is ERC721, Ownable {
             tcbStatus: result.tcbStatus,
             tcbEvalDataNumber: result.tcbEvalDataNumber,
             quoteHash: result.quoteHash,
+            reportHash: keccak256(result.reportBody),
             registeredAt: uint64(block.timestamp),
             expiresAt: expiresAt,
             revoked: false
         });
         _tokenOfWorkerKey[workerKey] = tokenId;
-        _tokenOfQuote[result.quoteHash] = tokenId;
+        _tokenOfReport[keccak256(result.reportBody)] = tokenId;
         // `_mint`, not `_safeMint`: no callback into the operator while registering.
         _mint(msg.sender, tokenId);
 
@@ -219,8 +223,9 @@ contract WorkerRegistry is ERC721, Ownable {
         w.tcbStatus = result.tcbStatus;
         w.tcbEvalDataNumber = result.tcbEvalDataNumber;
         w.quoteHash = result.quoteHash;
+        w.reportHash = keccak256(result.reportBody);
         w.expiresAt = expiresAt;
-        _tokenOfQuote[result.quoteHash] = tokenId;
+        _tokenOfReport[w.reportHash] = tokenId;
 
         emit WorkerReattested(
             tokenId,
@@ -265,10 +270,13 @@ contract WorkerRegistry is ERC721, Ownable {
         return _tokenOfWorkerKey[workerKey];
     }
 
-    /// The token whose registration or reattestation used a quote, or 0 if the quote is unused.
-    /// @param quoteHash The sha256 of the quote.
-    function tokenOfQuote(bytes32 quoteHash) external view returns (uint256) {
-        return _tokenOfQuote[quoteHash];
+    /// The token whose registration or reattestation used a TD report, or 0 if it is unused.
+    /// A quote is single-use by its report body, not by its bytes: the quote's ECDSA signatures
+    /// are malleable (`s` and `n - s` both verify) and its certificates can be re-encoded, so
+    /// one attestation has several valid quote encodings with different sha256 hashes.
+    /// @param reportHash keccak256 of the quote's TD report body (`Result.reportBody`).
+    function tokenOfReport(bytes32 reportHash) external view returns (uint256) {
+        return _tokenOfReport[reportHash];
     }
 
     /// The 52 bytes a worker puts at the start of its report data when binding is required:
@@ -349,7 +357,8 @@ contract WorkerRegistry is ERC721, Ownable {
         uint32 minEval = minTcbEvalDataNumber;
         if (result.tcbEvalDataNumber < minEval) revert TcbEvalDataNumberTooLow(result.tcbEvalDataNumber, minEval);
         if (!allowedWorkloads[result.workloadId]) revert WorkloadNotAllowed(result.workloadId);
-        if (_tokenOfQuote[result.quoteHash] != 0) revert QuoteAlreadyUsed(result.quoteHash);
+        bytes32 reportHash = keccak256(result.reportBody);
+        if (_tokenOfReport[reportHash] != 0) revert ReportAlreadyUsed(reportHash);
         if (requireReportDataBinding) {
             (address key, bytes32 hash) = _splitReportData(TdxVerifier.reportData(result));
             if (key != workerKey) revert ReportDataKeyMismatch(workerKey, key);

@@ -40,7 +40,9 @@ interface ITdxVerifier {
         uint64 tcbDate;
         uint64 collateralNotBefore;
         uint64 collateralNotAfter;
-        /// sha256 of the quote.
+        /// sha256 of the quote. Not an attestation's identity: the quote's ECDSA signatures are
+        /// malleable, so one TD report has several valid encodings. To make a quote single-use,
+        /// key on keccak256(reportBody).
         bytes32 quoteHash;
         /// keccak256 over tcbInfo, qeIdentity, pckCrl and rootCaCrl.
         bytes32 collateralHash;

@@ -153,6 +153,7 @@ sol! {
             uint8 tcbStatus;
             uint32 tcbEvalDataNumber;
             bytes32 quoteHash;
+            bytes32 reportHash;
             uint64 registeredAt;
             uint64 expiresAt;
             bool revoked;
@@ -164,7 +165,7 @@ sol! {
         function worker(uint256 tokenId) external view returns (Worker);
         function isActive(uint256 tokenId) external view returns (bool);
         function tokenOfWorkerKey(address workerKey) external view returns (uint256);
-        function tokenOfQuote(bytes32 quoteHash) external view returns (uint256);
+        function tokenOfReport(bytes32 reportHash) external view returns (uint256);
         function reportDataBinding(address workerKey, uint256 nonce) external view returns (bytes);
         function checkReportDataBinding(bytes reportData, address workerKey, uint256 nonce) external view returns (bool);
         function setWorkloadAllowed(bytes32 workloadId, bool allowed) external;
@@ -192,7 +193,7 @@ sol! {
         error TcbStatusNotAllowed(uint8 tcbStatus, uint16 allowed);
         error TcbEvalDataNumberTooLow(uint32 found, uint32 min);
         error WorkloadNotAllowed(bytes32 workloadId);
-        error QuoteAlreadyUsed(bytes32 quoteHash);
+        error ReportAlreadyUsed(bytes32 reportHash);
         error ReportDataKeyMismatch(address expected, address found);
         error ReportDataNonceMismatch(bytes32 expected, bytes32 found);
         error ZeroWorkerKey();

@@ -310,3 +310,38 @@ fn serial_kill_dash_nine_leaves_a_consistent_database() {
         node.interrupt();
     }
 }
+
+/// `--dev` has the genesis contracts: the dev accounts hold PHA and vPHA, and staking works
+/// through plain `eth_sendTransaction` (gas estimated by the node).
+#[test]
+fn serial_dev_node_serves_the_genesis_contracts() {
+    use alloy_primitives::{Address, U256};
+    use alloy_sol_types::SolCall;
+    use phala_genesis::bindings::{PhalaToken, StakedPhala};
+    const PHA: &str = "0x5048410000000000000000000000000000000001";
+    const VPHA: &str = "0x5048410000000000000000000000000000000002";
+    let hex = |data: Vec<u8>| format!("0x{}", alloy_primitives::hex::encode(data));
+    let alice: Address = ALICE.parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start(&dir.path().join("data"), 0);
+    let balance = |token: &str| {
+        let data = hex(PhalaToken::balanceOfCall { account: alice }.abi_encode());
+        let out = node.call("eth_call", json!([{"to": token, "input": data}, "latest"]));
+        out.as_str().unwrap().parse::<U256>().unwrap()
+    };
+    let million = U256::from(10u64).pow(U256::from(24u64));
+    assert_eq!(balance(PHA), million, "1,000,000 PHA");
+    assert_eq!(balance(VPHA), million, "1,000,000 vPHA");
+
+    let amount = U256::from(10u64).pow(U256::from(21u64));
+    let approve = PhalaToken::approveCall { spender: VPHA.parse().unwrap(), value: amount };
+    let deposit = StakedPhala::depositCall { assets: amount, receiver: alice };
+    for (to, data) in [(PHA, approve.abi_encode()), (VPHA, deposit.abi_encode())] {
+        let hash = node
+            .call("eth_sendTransaction", json!([{"from": ALICE, "to": to, "input": hex(data)}]));
+        assert_eq!(node.wait_receipt(&hash)["status"], json!("0x1"));
+    }
+    assert_eq!(balance(PHA), million - amount);
+    assert!(balance(VPHA) > million, "shares for the deposit");
+    node.interrupt();
+}

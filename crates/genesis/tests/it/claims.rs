@@ -258,3 +258,50 @@ fn forged_signatures_and_wrong_proofs_fail() {
     chain.ok(0, MIGRATION_CLAIMS, claim_call(&bob_entry, proof(&bob_entry), recipient, 0, good));
     assert_eq!(pha_balance(&chain, recipient), bob_entry.free);
 }
+
+/// Signatures made by polkadot.js itself (`data/polkadot-js-sign.mjs`, the extension's
+/// `signRaw` wrapping) over our claim text are accepted on chain: the wrapping, the sr25519
+/// signing context and ed25519 all match.
+#[test]
+fn polkadot_js_signatures_claim() {
+    #[derive(serde::Deserialize)]
+    struct Vectors {
+        recipient: Address,
+        #[serde(rename = "chainId")]
+        chain_id: u64,
+        vectors: Vec<Vector>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Vector {
+        scheme: String,
+        public_key: B256,
+        message: Bytes,
+        signature: Bytes,
+    }
+    let vectors: Vectors =
+        serde_json::from_str(include_str!("data/polkadot-js-claims.json")).unwrap();
+    assert_eq!(vectors.chain_id, CHAIN_ID);
+    let mut chain = Chain::new(1, |_| {});
+    assert_eq!(vectors.vectors.len(), 2);
+    for vector in vectors.vectors {
+        assert_eq!(
+            vector.message,
+            Bytes::from(signed_message(vectors.recipient, CHAIN_ID, MIGRATION_CLAIMS)),
+            "polkadot.js wrapped the same bytes"
+        );
+        let scheme = match vector.scheme.as_str() {
+            "sr25519" => 0,
+            "ed25519" => 1,
+            other => panic!("unknown scheme {other}"),
+        };
+        let entry = entry(vector.public_key);
+        let before = pha_balance(&chain, vectors.recipient);
+        chain.ok(
+            0,
+            MIGRATION_CLAIMS,
+            claim_call(&entry, proof(&entry), vectors.recipient, scheme, vector.signature),
+        );
+        assert_eq!(pha_balance(&chain, vectors.recipient) - before, entry.free);
+    }
+}
