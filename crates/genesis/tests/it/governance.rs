@@ -1,11 +1,13 @@
 //! Governance: propose → vote with vPHA → queue in the timelock → execute a proposal that
 //! changes the worker registry's policy.
 
-use crate::harness::Chain;
-use alloy_primitives::{B256, Bytes, U256, keccak256};
+use crate::harness::{Chain, pha};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
-use phala_genesis::bindings::{PhalaGovernor, PhalaTimelock, StakedPhala, WorkerRegistry};
-use phala_primitives::predeploys::{GOVERNOR, STAKED_PHA, TIMELOCK, WORKER_REGISTRY};
+use phala_genesis::bindings::{
+    PhalaGovernor, PhalaTimelock, PhalaToken, StakedPhala, WorkerRegistry,
+};
+use phala_primitives::predeploys::{GOVERNOR, PHA_TOKEN, STAKED_PHA, TIMELOCK, WORKER_REGISTRY};
 
 /// OpenZeppelin's `IGovernor.ProposalState`.
 const PENDING: u8 = 0;
@@ -46,15 +48,23 @@ fn proposal_changes_the_registry_policy() {
     );
     assert!(chain.view(WORKER_REGISTRY, WorkerRegistry::requireReportDataBindingCall {}));
 
-    let targets = vec![WORKER_REGISTRY, WORKER_REGISTRY];
-    let values = vec![U256::ZERO, U256::ZERO];
+    // Registry policy, the vault's reward rate and a treasury payment, in one proposal.
+    let grantee = Address::repeat_byte(0x9a);
+    let treasury_before = chain.view(PHA_TOKEN, PhalaToken::balanceOfCall { account: TIMELOCK });
+    let targets = vec![WORKER_REGISTRY, WORKER_REGISTRY, STAKED_PHA, PHA_TOKEN];
+    let values = vec![U256::ZERO; 4];
     let calldatas: Vec<Bytes> = vec![
         WorkerRegistry::setWorkloadAllowedCall { workloadId: workload, allowed: true }
             .abi_encode()
             .into(),
         WorkerRegistry::setRequireReportDataBindingCall { required: false }.abi_encode().into(),
+        StakedPhala::setRewardsPerSecondCall { rewardsPerSecond: U256::from(7) }
+            .abi_encode()
+            .into(),
+        PhalaToken::transferCall { to: grantee, value: pha(1_000) }.abi_encode().into(),
     ];
-    let description = "Allow workload 0x77… and drop the report-data binding".to_string();
+    let description =
+        "Allow workload 0x77…, drop the report-data binding, slow rewards, pay a grant".to_string();
     let description_hash = keccak256(description.as_bytes());
     let proposal = chain.view(
         GOVERNOR,
@@ -130,6 +140,12 @@ fn proposal_changes_the_registry_policy() {
         chain.view(WORKER_REGISTRY, WorkerRegistry::allowedWorkloadsCall { workloadId: workload })
     );
     assert!(!chain.view(WORKER_REGISTRY, WorkerRegistry::requireReportDataBindingCall {}));
+    assert_eq!(chain.view(STAKED_PHA, StakedPhala::rewardsPerSecondCall {}), U256::from(7));
+    assert_eq!(chain.view(PHA_TOKEN, PhalaToken::balanceOfCall { account: grantee }), pha(1_000));
+    assert_eq!(
+        chain.view(PHA_TOKEN, PhalaToken::balanceOfCall { account: TIMELOCK }),
+        treasury_before - pha(1_000)
+    );
 }
 
 #[test]

@@ -195,6 +195,11 @@ impl Chain {
         }
     }
 
+    /// Account `index`'s secp256k1 signature over `digest`.
+    pub(crate) fn sign_digest(&self, index: usize, digest: B256) -> alloy_primitives::Signature {
+        secp256k1::sign_message(self.secrets[index], digest).unwrap()
+    }
+
     /// Mines an empty block `seconds` after the head.
     pub(crate) fn warp(&mut self, seconds: u64) {
         assert!(seconds >= BLOCK_TIME, "a block is at least BLOCK_TIME after its parent");

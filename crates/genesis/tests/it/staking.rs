@@ -124,3 +124,68 @@ fn parameters_belong_to_governance() {
     let error = chain.fails_with::<_, StakedPhalaErrors>(0, STAKED_PHA, StakedPhala::pauseCall {});
     assert!(matches!(error, StakedPhalaErrors::OwnableUnauthorizedAccount(_)), "{error:?}");
 }
+
+/// The constructors ran at the token's final address on this chain, so OpenZeppelin's cached
+/// EIP-712 domain is the real one and an EIP-2612 permit signed off-chain works.
+#[test]
+fn pha_permit_uses_the_genesis_domain() {
+    use alloy_primitives::uint;
+    use alloy_sol_types::{SolStruct, eip712_domain, sol};
+    sol! {
+        struct Permit { address owner; address spender; uint256 value; uint256 nonce; uint256 deadline; }
+    }
+    let mut chain = Chain::new(2, |_| {});
+    let domain = eip712_domain! {
+        name: "Phala",
+        version: "1",
+        chain_id: crate::harness::CHAIN_ID,
+        verifying_contract: PHA_TOKEN,
+    };
+    assert_eq!(chain.view(PHA_TOKEN, PhalaToken::DOMAIN_SEPARATORCall {}), domain.hash_struct());
+    assert_eq!(chain.view(PHA_TOKEN, PhalaToken::nameCall {}), "Phala");
+    assert_eq!(chain.view(PHA_TOKEN, PhalaToken::symbolCall {}), "PHA");
+    assert_eq!(chain.view(PHA_TOKEN, PhalaToken::decimalsCall {}), 18);
+
+    let (owner, spender) = (chain.accounts[0], chain.accounts[1]);
+    let permit = Permit {
+        owner,
+        spender,
+        value: pha(5),
+        nonce: U256::ZERO,
+        deadline: uint!(1_000_000_000_U256),
+    };
+    let signature = chain.sign_digest(0, permit.eip712_signing_hash(&domain));
+    // Submitted by the spender, who pays the gas.
+    chain.ok(
+        1,
+        PHA_TOKEN,
+        PhalaToken::permitCall {
+            owner,
+            spender,
+            value: permit.value,
+            deadline: permit.deadline,
+            v: 27 + signature.v() as u8,
+            r: signature.r().into(),
+            s: signature.s().into(),
+        },
+    );
+    assert_eq!(chain.view(PHA_TOKEN, PhalaToken::allowanceCall { owner, spender }), pha(5));
+    assert_eq!(chain.view(PHA_TOKEN, PhalaToken::noncesCall { owner }), U256::from(1));
+}
+
+#[test]
+fn deposits_stop_at_max_locked_assets() {
+    // The two accounts' genesis stakes fill 2,000,000 of a 2,000,500 cap.
+    let mut chain = Chain::new(2, |config| config.vault.max_locked_assets = 2_000_500);
+    let staker = chain.accounts[1];
+    chain.ok(1, PHA_TOKEN, PhalaToken::approveCall { spender: STAKED_PHA, value: pha(1_000) });
+    let max = chain.view(STAKED_PHA, StakedPhala::maxDepositCall { receiver: staker });
+    assert!(max <= pha(500) && max > pha(499), "{max}");
+    let error = chain.fails_with::<_, StakedPhalaErrors>(
+        1,
+        STAKED_PHA,
+        StakedPhala::depositCall { assets: pha(1_000), receiver: staker },
+    );
+    assert!(matches!(error, StakedPhalaErrors::ERC4626ExceededMaxDeposit(_)), "{error:?}");
+    chain.ok(1, STAKED_PHA, StakedPhala::depositCall { assets: pha(400), receiver: staker });
+}
