@@ -49,8 +49,8 @@ contract WorkerRegistry is ERC721, Ownable {
     uint16 public allowedTcbStatuses;
     /// The lowest TCB evaluation data number accepted; older collateral is refused.
     uint32 public minTcbEvalDataNumber;
-    /// Whether the quote's report data must bind the worker key, this chain, this registry and a
-    /// nonce (see `reportDataBinding`).
+    /// Whether the quote's report data must bind the worker key, this chain, this registry, the
+    /// submitting operator and a nonce (see `reportDataBinding`).
     bool public requireReportDataBinding;
     /// How long an attestation lasts, in seconds.
     uint64 public attestationTtl;
@@ -110,7 +110,8 @@ contract WorkerRegistry is ERC721, Ownable {
     error ReportAlreadyUsed(bytes32 reportHash);
     /// The report data does not start with the worker key.
     error ReportDataKeyMismatch(address expected, address found);
-    /// The report data's bytes 20..52 are not `keccak256(abi.encode(chainid, registry, nonce))`.
+    /// The report data's bytes 20..52 are not
+    /// `keccak256(abi.encode(chainid, registry, operator, nonce))`.
     error ReportDataNonceMismatch(bytes32 expected, bytes32 found);
     /// The worker key is the zero address.
     error ZeroWorkerKey();
@@ -130,7 +131,7 @@ contract WorkerRegistry is ERC721, Ownable {
     /// @param allowedWorkloads_ Workload measurements allowed from genesis.
     /// @param allowedTcbStatuses_ Bitmask of allowed TCB statuses.
     /// @param minTcbEvalDataNumber_ Lowest accepted TCB evaluation data number.
-    /// @param requireReportDataBinding_ Whether report data must bind key, chain and nonce.
+    /// @param requireReportDataBinding_ Whether report data must bind key, chain, registry, operator and nonce.
     /// @param attestationTtl_ Attestation lifetime in seconds.
     /// @param verifierFlags_ Flags for the verifier precompile.
     constructor(
@@ -170,7 +171,7 @@ contract WorkerRegistry is ERC721, Ownable {
         uint256 current = _tokenOfWorkerKey[workerKey];
         if (current != 0 && !_workers[current].revoked) revert WorkerKeyAlreadyRegistered(workerKey, current);
 
-        ITdxVerifier.Result memory result = _verify(quote, collateral, workerKey, nonce);
+        ITdxVerifier.Result memory result = _verify(quote, collateral, workerKey, msg.sender, nonce);
 
         tokenId = nextTokenId++;
         uint64 expiresAt = uint64(block.timestamp) + attestationTtl;
@@ -216,7 +217,7 @@ contract WorkerRegistry is ERC721, Ownable {
             revert NotAuthorizedToReattest(tokenId, msg.sender);
         }
 
-        ITdxVerifier.Result memory result = _verify(quote, collateral, workerKey, nonce);
+        ITdxVerifier.Result memory result = _verify(quote, collateral, workerKey, msg.sender, nonce);
 
         uint64 expiresAt = uint64(block.timestamp) + attestationTtl;
         w.workloadId = result.workloadId;
@@ -280,26 +281,34 @@ contract WorkerRegistry is ERC721, Ownable {
     }
 
     /// The 52 bytes a worker puts at the start of its report data when binding is required:
-    /// `workerKey ‖ keccak256(abi.encode(block.chainid, address(this), nonce))`.
+    /// `workerKey ‖ keccak256(abi.encode(block.chainid, address(this), operator, nonce))`. The
+    /// operator is the account that will send `register` (or `reattest`): binding it means a
+    /// copied pending transaction cannot take the worker's token.
     /// @param workerKey The worker key.
+    /// @param operator The account that submits the quote.
     /// @param nonce Any value the worker picks; quotes are single use whatever the nonce.
-    function reportDataBinding(address workerKey, uint256 nonce) external view returns (bytes memory) {
-        return abi.encodePacked(workerKey, _bindingHash(nonce));
+    function reportDataBinding(address workerKey, address operator, uint256 nonce)
+        external
+        view
+        returns (bytes memory)
+    {
+        return abi.encodePacked(workerKey, _bindingHash(operator, nonce));
     }
 
     /// Whether report data carries the binding of `workerKey` and `nonce`; the check `register`
     /// and `reattest` make when binding is required.
     /// @param reportData The report data (64 bytes in a quote; at least 52 are read).
     /// @param workerKey The worker key.
+    /// @param operator The account that submits the quote.
     /// @param nonce The nonce.
-    function checkReportDataBinding(bytes memory reportData, address workerKey, uint256 nonce)
+    function checkReportDataBinding(bytes memory reportData, address workerKey, address operator, uint256 nonce)
         public
         view
         returns (bool)
     {
         if (reportData.length < 52) return false;
         (address key, bytes32 hash) = _splitReportData(reportData);
-        return key == workerKey && hash == _bindingHash(nonce);
+        return key == workerKey && hash == _bindingHash(operator, nonce);
     }
 
     // ---------------------------------------------------------------- policy
@@ -324,7 +333,7 @@ contract WorkerRegistry is ERC721, Ownable {
     }
 
     /// Turns the report data binding requirement on or off.
-    /// @param required Whether report data must bind key, chain, registry and nonce.
+    /// @param required Whether report data must bind key, chain, registry, operator and nonce.
     function setRequireReportDataBinding(bool required) external onlyOwner {
         _setRequireReportDataBinding(required);
     }
@@ -343,11 +352,13 @@ contract WorkerRegistry is ERC721, Ownable {
 
     // ---------------------------------------------------------------- internals
 
-    /// Verifies a quote against the policy, de-duplication and the binding to `workerKey`.
+    /// Verifies a quote against the policy, de-duplication and the binding to `workerKey` and
+    /// `operator`.
     function _verify(
         bytes calldata quote,
         ITdxVerifier.Collateral calldata collateral,
         address workerKey,
+        address operator,
         uint256 nonce
     ) private view returns (ITdxVerifier.Result memory result) {
         result = TdxVerifier.verify(quote, collateral, verifierFlags);
@@ -362,13 +373,13 @@ contract WorkerRegistry is ERC721, Ownable {
         if (requireReportDataBinding) {
             (address key, bytes32 hash) = _splitReportData(TdxVerifier.reportData(result));
             if (key != workerKey) revert ReportDataKeyMismatch(workerKey, key);
-            bytes32 expected = _bindingHash(nonce);
+            bytes32 expected = _bindingHash(operator, nonce);
             if (hash != expected) revert ReportDataNonceMismatch(expected, hash);
         }
     }
 
-    function _bindingHash(uint256 nonce) private view returns (bytes32) {
-        return keccak256(abi.encode(block.chainid, address(this), nonce));
+    function _bindingHash(address operator, uint256 nonce) private view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), operator, nonce));
     }
 
     /// Bytes 0..20 as an address and bytes 20..52 as a word. The caller ensures length >= 52.

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
@@ -16,6 +15,10 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 /// or ed25519), as the polkadot.js extension's `signRaw` does: the signed bytes are
 /// `<Bytes>` ‖ `claimText(recipient)` ‖ `</Bytes>`. Free balance arrives as PHA, staked balance
 /// as vPHA. No trusted signer is involved.
+///
+/// The snapshot's staked PHA is staked in the vault at genesis for this contract (at the genesis
+/// price of one share per PHA), so a claim transfers exactly `staked` vPHA: unclaimed stake earns
+/// rewards from genesis, and a paused or full vault cannot hold a claim up.
 contract MigrationClaims {
     using SafeERC20 for IERC20;
 
@@ -30,8 +33,8 @@ contract MigrationClaims {
 
     /// The PHA token.
     IERC20 public immutable pha;
-    /// The vPHA vault staked balances are deposited into.
-    IERC4626 public immutable vault;
+    /// The vPHA vault; this contract holds the snapshot's staked balances as its shares.
+    IERC20 public immutable vault;
     /// Root of the snapshot's Merkle tree.
     bytes32 public immutable merkleRoot;
 
@@ -53,14 +56,14 @@ contract MigrationClaims {
     error ZeroRecipient();
 
     /// Claims of the snapshot with root `merkleRoot_`, paid in `pha_` and `vault_` shares.
-    constructor(IERC20 pha_, IERC4626 vault_, bytes32 merkleRoot_) {
+    constructor(IERC20 pha_, IERC20 vault_, bytes32 merkleRoot_) {
         pha = pha_;
         vault = vault_;
         merkleRoot = merkleRoot_;
     }
 
-    /// Pays `account`'s snapshot balances to `recipient`: `free` as PHA, `staked` deposited into
-    /// the vault for `recipient`. `signature` is the account's `scheme` signature over
+    /// Pays `account`'s snapshot balances to `recipient`: `free` as PHA, `staked` as vPHA shares
+    /// (one per PHA staked, as at genesis). `signature` is the account's `scheme` signature over
     /// `signedMessage(recipient)`; `proof` is the leaf's Merkle proof.
     function claim(
         bytes32 account,
@@ -77,10 +80,8 @@ contract MigrationClaims {
         if (!verifySignature(scheme, account, signature, signedMessage(recipient))) revert InvalidSignature();
         claimed[account] = true;
         if (free > 0) pha.safeTransfer(recipient, free);
-        if (staked > 0) {
-            pha.forceApprove(address(vault), staked);
-            shares = vault.deposit(staked, recipient);
-        }
+        shares = staked;
+        if (shares > 0) vault.safeTransfer(recipient, shares);
         emit Claimed(account, recipient, free, staked, shares);
     }
 
@@ -118,7 +119,8 @@ contract MigrationClaims {
         if (scheme == SCHEME_SR25519) precompile = SR25519_VERIFY;
         else if (scheme == SCHEME_ED25519) precompile = ED25519_VERIFY;
         else revert UnknownScheme(scheme);
-        if (signature.length != 64) return false;
+        // Nobody holds the zero key (the sr25519 identity point verifies forged signatures).
+        if (signature.length != 64 || account == bytes32(0)) return false;
         (bool ok, bytes memory output) = precompile.staticcall(bytes.concat(account, signature, message));
         return ok && output.length == 32 && abi.decode(output, (uint256)) == 1;
     }

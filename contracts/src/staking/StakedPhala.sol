@@ -22,6 +22,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///   the PHA is claimable `lockPeriod` later (21 days by default). ERC-4626 `withdraw`/`redeem`
 ///   are disabled (`maxWithdraw`/`maxRedeem` are 0). Queued PHA earns nothing.
 /// - `maxLockedAssets` caps the staked PHA; the owner (the governance timelock) can pause.
+/// - The genesis builder stakes 1 PHA for the burn address `0x…dEaD` before anyone else, so the
+///   share price cannot be inflated through a near-empty vault (the classic ERC-4626 first
+///   depositor attack), and deposits worth less than one share are refused.
 /// - ERC20Votes with a timestamp clock: every holder delegates to itself on first receipt, so
 ///   staked PHA votes without an extra transaction; holders may delegate elsewhere.
 contract StakedPhala is ERC4626, ERC20Permit, ERC20Votes, Ownable, Pausable, ReentrancyGuard {
@@ -179,14 +182,17 @@ contract StakedPhala is ERC4626, ERC20Permit, ERC20Votes, Ownable, Pausable, Ree
         return _convertToShares(maxDeposit(receiver), Math.Rounding.Floor);
     }
 
-    /// Stakes `assets` PHA for `receiver`.
+    /// Stakes `assets` PHA for `receiver`. A deposit worth less than one share is refused rather
+    /// than donated to the other stakers.
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
         accrueRewards();
+        if (previewDeposit(assets) == 0) revert ZeroAmount();
         return super.deposit(assets, receiver);
     }
 
     /// Mints `shares` vPHA for `receiver`.
     function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256) {
+        if (shares == 0) revert ZeroAmount();
         accrueRewards();
         return super.mint(shares, receiver);
     }

@@ -5,7 +5,7 @@
 //! | address | scheme |
 //! |---|---|
 //! | `0x…544459` | ed25519, strict (RFC 8032 with canonical `S`, no small-order keys or `R`) |
-//! | `0x…54445a` | sr25519 (schnorrkel, signing context `substrate`, as polkadot.js signs) |
+//! | `0x…54445a` | sr25519 (schnorrkel, signing context `substrate`, as polkadot.js signs; the identity key is refused) |
 //!
 //! Input: `publicKey (32) ‖ signature (64) ‖ message`. Output: the 32-byte word 1 when the
 //! signature is valid, empty otherwise (also for inputs shorter than 96 bytes), as P256VERIFY
@@ -50,6 +50,11 @@ pub fn ed25519_verify(input: &[u8]) -> bool {
 /// sr25519 verification in the `substrate` signing context.
 pub fn sr25519_verify(input: &[u8]) -> bool {
     let Some((key, signature, message)) = split(input) else { return false };
+    // The identity point (all-zero encoding) is a valid Ristretto point, and against it every
+    // signature `(s·B, s)` verifies: anyone could sign for that key.
+    if key == [0; 32] {
+        return false;
+    }
     let Ok(key) = schnorrkel::PublicKey::from_bytes(&key) else { return false };
     // Requires the schnorrkel marker bit and a canonical scalar.
     let Ok(signature) = schnorrkel::Signature::from_bytes(&signature) else { return false };
@@ -136,6 +141,27 @@ mod tests {
         no_marker[63] &= 0x7f;
         assert!(!sr25519_verify(&input(&public, &no_marker, message)));
         assert!(!sr25519_verify(&signature));
+    }
+
+    /// The Ristretto identity as a public key: `R = s·B` with any `s` would verify any message.
+    #[test]
+    fn sr25519_refuses_the_identity_key() {
+        // The compressed Ristretto basepoint, i.e. `1·B`.
+        let basepoint: [u8; 32] = [
+            0xe2, 0xf2, 0xae, 0x0a, 0x6a, 0xbc, 0x4e, 0x71, 0xa8, 0x84, 0xa9, 0x61, 0xc5, 0x00,
+            0x51, 0x5f, 0x58, 0xe3, 0x0b, 0x6a, 0xa5, 0x82, 0xdd, 0x8d, 0xb6, 0xa6, 0x59, 0x45,
+            0xe0, 0x8d, 0x2d, 0x76,
+        ];
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&basepoint);
+        forged[32] = 1; // s = 1
+        forged[63] |= 0x80; // schnorrkel's marker bit
+        let identity = [0u8; 32];
+        // Without the check schnorrkel accepts it: R' = k·(−0) + 1·B = B = R.
+        let key = schnorrkel::PublicKey::from_bytes(&identity).unwrap();
+        let signature = schnorrkel::Signature::from_bytes(&forged).unwrap();
+        assert!(key.verify_simple(SUBSTRATE_SIGNING_CONTEXT, b"any message", &signature).is_ok());
+        assert!(!sr25519_verify(&input(&identity, &forged, b"any message")));
     }
 
     #[test]

@@ -87,7 +87,10 @@ sol! {
     /// The governor (`contracts/src/governance/PhalaGovernor.sol`).
     #[derive(Debug)]
     contract PhalaGovernor {
-        constructor(address votes, address timelock, uint48 votingDelay, uint32 votingPeriod, uint256 proposalThreshold, uint256 quorumPercent);
+        constructor(address votes, address timelock, uint48 votingDelay, uint32 votingPeriod, uint256 proposalThreshold, uint256 quorumPercent, uint256 minQuorum, address[] nonVotingHolders);
+        function minQuorum() external view returns (uint256);
+        function setMinQuorum(uint256 minQuorum) external;
+        function nonVotingHolders() external view returns (address[]);
         function name() external view returns (string);
         function token() external view returns (address);
         function timelock() external view returns (address);
@@ -166,8 +169,8 @@ sol! {
         function isActive(uint256 tokenId) external view returns (bool);
         function tokenOfWorkerKey(address workerKey) external view returns (uint256);
         function tokenOfReport(bytes32 reportHash) external view returns (uint256);
-        function reportDataBinding(address workerKey, uint256 nonce) external view returns (bytes);
-        function checkReportDataBinding(bytes reportData, address workerKey, uint256 nonce) external view returns (bool);
+        function reportDataBinding(address workerKey, address operator, uint256 nonce) external view returns (bytes);
+        function checkReportDataBinding(bytes reportData, address workerKey, address operator, uint256 nonce) external view returns (bool);
         function setWorkloadAllowed(bytes32 workloadId, bool allowed) external;
         function setAllowedTcbStatuses(uint16 mask) external;
         function setMinTcbEvalDataNumber(uint32 min) external;

@@ -18,8 +18,8 @@ use phala_primitives::{
     ChainSpec,
     genesis::genesis_header,
     predeploys::{
-        GENESIS_DEPLOYER, GOVERNOR, MIGRATION_CLAIMS, PHA_TOKEN, STAKE_POOLS, STAKED_PHA, TIMELOCK,
-        WORKER_REGISTRY,
+        BURN_ADDRESS, GENESIS_DEPLOYER, GOVERNOR, MIGRATION_CLAIMS, PHA_TOKEN, STAKE_POOLS,
+        STAKED_PHA, TIMELOCK, WORKER_REGISTRY,
     },
 };
 use revm::{
@@ -33,6 +33,9 @@ use std::{collections::BTreeMap, path::Path, sync::Arc};
 
 /// The key of a chain spec file that holds the genesis contracts' inputs.
 pub const GENESIS_CONTRACTS_KEY: &str = "genesisContracts";
+
+/// PHA staked at genesis for [`BURN_ADDRESS`], so the vault is never nearly empty.
+pub const BURNT_STAKE: u64 = 1;
 
 /// Gas for each constructor and set-up call (far above what any needs).
 const CALL_GAS: u64 = 100_000_000;
@@ -54,10 +57,18 @@ pub fn build_genesis(
     }
     let mut evm = GenesisEvm::new(&base)?;
 
-    let claims_total = snapshot.total_free() + snapshot.total_staked();
-    let staked_total: U256 = contracts.allocations.iter().map(|a| pha(a.staked)).sum();
+    // Stakes made at genesis, in this order, by the deployer: the burnt first shares, the
+    // snapshot's staked balances (held by the claims contract), the allocations' stakes.
+    let mut stakes = vec![(BURN_ADDRESS, pha(BURNT_STAKE))];
+    if !snapshot.total_staked().is_zero() {
+        stakes.push((MIGRATION_CLAIMS, snapshot.total_staked()));
+    }
+    stakes.extend(
+        contracts.allocations.iter().filter(|a| a.staked > 0).map(|a| (a.address, pha(a.staked))),
+    );
+    let staked_total: U256 = stakes.iter().map(|(_, amount)| *amount).sum();
     let mut holders = vec![
-        (MIGRATION_CLAIMS, claims_total),
+        (MIGRATION_CLAIMS, snapshot.total_free()),
         (STAKED_PHA, pha(contracts.rewards_budget)),
         (GENESIS_DEPLOYER, staked_total),
     ];
@@ -66,8 +77,8 @@ pub fn build_genesis(
     let supply = pha(1_000_000_000);
     if allocated > supply {
         return Err(GenesisError::Invalid(format!(
-            "claims ({claims_total} wei), rewards budget and allocations add up to {allocated} \
-             wei, more than the supply of 1,000,000,000 PHA"
+            "claims, rewards budget and allocations add up to {allocated} wei, more than the \
+             supply of 1,000,000,000 PHA"
         )));
     }
     holders.push((TIMELOCK, supply - allocated));
@@ -117,6 +128,8 @@ pub fn build_genesis(
             votingPeriod: governance.voting_period as u32,
             proposalThreshold: pha(governance.proposal_threshold),
             quorumPercent: U256::from(governance.quorum_percent),
+            minQuorum: pha(governance.min_quorum),
+            nonVotingHolders: vec![STAKE_POOLS, MIGRATION_CLAIMS, BURN_ADDRESS],
         }
         .abi_encode(),
     )?;
@@ -167,23 +180,28 @@ pub fn build_genesis(
         .abi_encode(),
     )?;
 
-    if !staked_total.is_zero() {
+    evm.call(
+        "PHA.approve(vault)",
+        PHA_TOKEN,
+        PhalaToken::approveCall { spender: STAKED_PHA, value: staked_total }.abi_encode(),
+    )?;
+    for (receiver, assets) in stakes {
         evm.call(
-            "PHA.approve(vault)",
-            PHA_TOKEN,
-            PhalaToken::approveCall { spender: STAKED_PHA, value: staked_total }.abi_encode(),
+            &format!("vPHA.deposit for {receiver}"),
+            STAKED_PHA,
+            StakedPhala::depositCall { assets, receiver }.abi_encode(),
         )?;
-        for allocation in contracts.allocations.iter().filter(|a| a.staked > 0) {
-            evm.call(
-                &format!("vPHA.deposit for {}", allocation.address),
-                STAKED_PHA,
-                StakedPhala::depositCall {
-                    assets: pha(allocation.staked),
-                    receiver: allocation.address,
-                }
-                .abi_encode(),
-            )?;
-        }
+    }
+    // Genesis stakes buy one share per PHA, so each claim pays exactly its `staked` in shares.
+    let held = evm.call(
+        "vPHA.balanceOf(claims)",
+        STAKED_PHA,
+        StakedPhala::balanceOfCall { account: MIGRATION_CLAIMS }.abi_encode(),
+    )?;
+    if U256::from_be_slice(&held) != snapshot.total_staked() {
+        return Err(GenesisError::Invalid(
+            "claims hold other shares than the snapshot stake".into(),
+        ));
     }
     let left = evm.call(
         "PHA.balanceOf(deployer)",

@@ -3,6 +3,7 @@
 
 use crate::GenesisError;
 use alloy_primitives::{Address, B256, U256};
+use phala_primitives::predeploys;
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, path::PathBuf};
 
@@ -71,8 +72,11 @@ pub struct GovernanceConfig {
     pub voting_period: u64,
     /// vPHA needed to propose.
     pub proposal_threshold: u64,
-    /// Quorum, percent of the vPHA supply.
+    /// Quorum, percent of the vPHA that can vote (the supply less what the stake pools, the
+    /// unclaimed migration stake and the burnt genesis shares hold).
     pub quorum_percent: u64,
+    /// The lowest quorum, in vPHA, however little is staked.
+    pub min_quorum: u64,
     /// The timelock's minimum delay between queue and execution.
     pub timelock_min_delay: u64,
 }
@@ -130,6 +134,7 @@ impl GenesisContractsConfig {
                 voting_period: 300,
                 proposal_threshold: 0,
                 quorum_percent: 4,
+                min_quorum: 10_000,
                 timelock_min_delay: 60,
             },
             registry: RegistryConfig {
@@ -180,6 +185,16 @@ impl GenesisContractsConfig {
         }
         let mut seen = std::collections::BTreeSet::new();
         for allocation in &self.allocations {
+            let reserved = allocation.address.is_zero()
+                || allocation.address == predeploys::GENESIS_DEPLOYER
+                || allocation.address == predeploys::BURN_ADDRESS
+                || predeploys::ALL.iter().any(|(_, address)| *address == allocation.address);
+            if reserved {
+                return invalid(format!(
+                    "allocations: {} is a reserved address (zero, burn, deployer or a predeploy)",
+                    allocation.address
+                ));
+            }
             if !seen.insert(allocation.address) {
                 return invalid(format!("allocations: {} is listed twice", allocation.address));
             }

@@ -23,7 +23,8 @@ mod error;
 pub mod migration;
 
 pub use builder::{
-    GENESIS_CONTRACTS_KEY, build_genesis, gpu_class, load_chain_spec_file, load_chain_spec_json,
+    BURNT_STAKE, GENESIS_CONTRACTS_KEY, build_genesis, gpu_class, load_chain_spec_file,
+    load_chain_spec_json,
 };
 pub use config::{
     Allocation, GenesisContractsConfig, GovernanceConfig, PoolsConfig, RegistryConfig, VaultConfig,

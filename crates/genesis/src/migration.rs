@@ -95,6 +95,10 @@ impl Snapshot {
         let mut seen = BTreeSet::new();
         let mut entries = Vec::with_capacity(file.accounts.len());
         for entry in &file.accounts {
+            if entry.account.is_zero() {
+                // Nobody holds the zero key's secret; on Substrate it is a burn address.
+                return Err(GenesisError::Snapshot("the zero account cannot claim".into()));
+            }
             if !seen.insert(entry.account) {
                 return Err(GenesisError::Snapshot(format!(
                     "account {} is listed twice",
@@ -263,6 +267,7 @@ mod tests {
                 .to_string()
         };
         assert!(bad(vec![entry(1, "1", "0"), entry(1, "2", "0")]).contains("listed twice"));
+        assert!(bad(vec![entry(0, "1", "0")]).contains("zero account"));
         assert!(bad(vec![entry(1, "-1", "0")]).contains("not a decimal integer"));
         assert!(bad(vec![entry(1, "1.5", "0")]).contains("not a decimal integer"));
         assert!(bad(vec![entry(1, "", "0")]).contains("not a decimal integer"));

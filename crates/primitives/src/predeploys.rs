@@ -23,6 +23,10 @@ pub const STAKE_POOLS: Address = address!("0x50484100000000000000000000000000000
 /// The parachain migration claims.
 pub const MIGRATION_CLAIMS: Address = address!("0x5048410000000000000000000000000000000007");
 
+/// Holder of the vault shares of the 1 PHA staked at genesis so that the vault is never nearly
+/// empty (the ERC-4626 first-depositor defence). Nobody has its key.
+pub const BURN_ADDRESS: Address = address!("0x000000000000000000000000000000000000dEaD");
+
 /// Every predeploy with its contract name, in deployment order.
 pub const ALL: [(&str, Address); 7] = [
     ("PhalaToken", PHA_TOKEN),

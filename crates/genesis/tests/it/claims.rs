@@ -105,11 +105,10 @@ fn the_contract_and_the_tool_agree() {
         );
         assert_eq!(leaf, entry.leaf());
     }
-    // The claims contract holds exactly the snapshot's PHA.
-    assert_eq!(
-        pha_balance(&chain, MIGRATION_CLAIMS),
-        snapshot.total_free() + snapshot.total_staked()
-    );
+    // The claims contract holds exactly the snapshot's free PHA, and its staked PHA as vPHA
+    // bought at genesis at one share per PHA.
+    assert_eq!(pha_balance(&chain, MIGRATION_CLAIMS), snapshot.total_free());
+    assert_eq!(vpha_balance(&chain, MIGRATION_CLAIMS), snapshot.total_staked());
 }
 
 #[test]
@@ -127,6 +126,7 @@ fn sr25519_holder_claims_free_and_staked() {
     println!("gas: claim (sr25519, free + staked) = {}", outcome.gas_used);
     assert_eq!(pha_balance(&chain, recipient), entry.free);
     let shares = vpha_balance(&chain, recipient);
+    assert_eq!(shares, entry.staked, "one genesis share per staked PHA");
     let assets = chain.view(STAKED_PHA, StakedPhala::convertToAssetsCall { shares });
     // Shares are bought at the vault's price: worth the staked PHA (less rounding), plus the
     // rewards streamed since the claim's block.

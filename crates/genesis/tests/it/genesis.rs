@@ -76,6 +76,10 @@ fn bad_inputs_are_clear_errors() {
     .unwrap_err()
     .to_string();
     assert!(error.contains("listed twice"), "{error}");
+    let error = dev_like(|config| config.allocations[0].address = predeploys::STAKED_PHA)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("reserved address"), "{error}");
     let error = dev_like(|config| config.vault.max_locked_assets = 10).unwrap_err().to_string();
     assert!(error.contains("vPHA.deposit") && error.contains("reverted"), "{error}");
 
@@ -111,15 +115,17 @@ fn treasury_gets_the_rest_of_the_supply() {
         chain.view(predeploys::PHA_TOKEN, PhalaToken::balanceOfCall { account: who })
     };
     let pha = phala_genesis::pha;
-    // Claims hold the snapshot, the vault holds the rewards budget plus the staked allocations.
+    // Claims hold the snapshot's free PHA; the vault holds the rewards budget and every genesis
+    // stake (allocations, the snapshot's staked PHA, the burnt first PHA).
+    assert_eq!(balance(predeploys::MIGRATION_CLAIMS), snapshot.total_free());
     assert_eq!(
-        balance(predeploys::MIGRATION_CLAIMS),
-        snapshot.total_free() + snapshot.total_staked()
+        balance(predeploys::STAKED_PHA),
+        pha(100_000_000) + pha(3_000_000) + snapshot.total_staked() + pha(1)
     );
-    assert_eq!(balance(predeploys::STAKED_PHA), pha(100_000_000) + pha(3_000_000));
     let rest = pha(1_000_000_000)
         - snapshot.total_free()
         - snapshot.total_staked()
+        - pha(1)
         - pha(100_000_000)
         - pha(6_000_000);
     assert_eq!(balance(predeploys::TIMELOCK), rest);

@@ -7,7 +7,10 @@ use alloy_sol_types::SolCall;
 use phala_genesis::bindings::{
     PhalaGovernor, PhalaTimelock, PhalaToken, StakedPhala, WorkerRegistry,
 };
-use phala_primitives::predeploys::{GOVERNOR, PHA_TOKEN, STAKED_PHA, TIMELOCK, WORKER_REGISTRY};
+use phala_primitives::predeploys::{
+    BURN_ADDRESS, GOVERNOR, MIGRATION_CLAIMS, PHA_TOKEN, STAKE_POOLS, STAKED_PHA, TIMELOCK,
+    WORKER_REGISTRY,
+};
 
 /// OpenZeppelin's `IGovernor.ProposalState`.
 const PENDING: u8 = 0;
@@ -33,10 +36,40 @@ fn genesis_wiring() {
             .view(TIMELOCK, PhalaTimelock::hasRoleCall { role: admin, account: chain.accounts[0] })
     );
     assert_eq!(chain.view(TIMELOCK, PhalaTimelock::getMinDelayCall {}), U256::from(60));
+    assert_eq!(chain.view(GOVERNOR, PhalaGovernor::minQuorumCall {}), pha(10_000));
+    assert_eq!(
+        chain.view(GOVERNOR, PhalaGovernor::nonVotingHoldersCall {}),
+        vec![STAKE_POOLS, MIGRATION_CLAIMS, BURN_ADDRESS]
+    );
     for contract in [STAKED_PHA, WORKER_REGISTRY] {
         let owner = chain.view(contract, StakedPhala::ownerCall {});
         assert_eq!(owner, TIMELOCK);
     }
+}
+
+/// Quorum is 4% of the vPHA that can vote: the unclaimed migration stake and the burnt genesis
+/// shares do not count, and it never falls below `minQuorum`.
+#[test]
+fn quorum_counts_only_voting_stake_and_has_a_floor() {
+    let mut chain = Chain::new(3, |_| {});
+    chain.warp(2);
+    let supply = chain.view(STAKED_PHA, StakedPhala::totalSupplyCall {});
+    // 3 × 1,000,000 staked by the accounts, 302,500 for the claims, 1 burnt.
+    assert_eq!(supply, pha(3_302_501));
+    let quorum =
+        chain.view(GOVERNOR, PhalaGovernor::quorumCall { timepoint: U256::from(chain.time) });
+    assert_eq!(quorum, pha(120_000), "4% of 3,000,000");
+
+    // Little stake: the floor holds.
+    let mut chain = Chain::new(3, |config| {
+        for allocation in &mut config.allocations {
+            allocation.staked = 100;
+        }
+    });
+    chain.warp(2);
+    let quorum =
+        chain.view(GOVERNOR, PhalaGovernor::quorumCall { timepoint: U256::from(chain.time) });
+    assert_eq!(quorum, pha(10_000));
 }
 
 #[test]

@@ -222,8 +222,14 @@ fn sha256(chain: &Chain, data: &[u8]) -> B256 {
 }
 
 /// `workerKey ‖ keccak256(abi.encode(chainId, registry, nonce))`, computed here.
-fn binding(worker_key: Address, chain_id: u64, registry: Address, nonce: U256) -> Vec<u8> {
-    let hash = keccak256((U256::from(chain_id), registry, nonce).abi_encode());
+fn binding(
+    worker_key: Address,
+    chain_id: u64,
+    registry: Address,
+    operator: Address,
+    nonce: U256,
+) -> Vec<u8> {
+    let hash = keccak256((U256::from(chain_id), registry, operator, nonce).abi_encode());
     [worker_key.as_slice(), hash.as_slice()].concat()
 }
 
@@ -546,7 +552,9 @@ fn strict_policy_refuses_a_quote_bound_elsewhere() {
     // Claiming the key its report data starts with gets one check further: the rest is not our
     // binding hash.
     let nonce = U256::from(7);
-    let expected = B256::from_slice(&binding(found_key, CHAIN_ID, WORKER_REGISTRY, nonce)[20..]);
+    let operator = chain.accounts[1];
+    let expected =
+        B256::from_slice(&binding(found_key, CHAIN_ID, WORKER_REGISTRY, operator, nonce)[20..]);
     let error = chain.fails_with::<_, WorkerRegistryErrors>(
         1,
         WORKER_REGISTRY,
@@ -561,6 +569,7 @@ fn strict_policy_refuses_a_quote_bound_elsewhere() {
         WorkerRegistry::checkReportDataBindingCall {
             reportData: report_data.into(),
             workerKey: found_key,
+            operator,
             nonce
         }
     ));
@@ -575,12 +584,15 @@ fn report_data_binding() {
     let chain = Chain::new(1, |_| {});
     assert_eq!(CHAIN_ID, 1337);
     let key = Address::repeat_byte(0x42);
+    let operator = Address::repeat_byte(0x0b);
     let nonce = U256::from(0xdead_beef_u64);
-    let expected = binding(key, CHAIN_ID, WORKER_REGISTRY, nonce);
+    let expected = binding(key, CHAIN_ID, WORKER_REGISTRY, operator, nonce);
     assert_eq!(expected.len(), 52);
 
-    let view_binding = chain
-        .view(WORKER_REGISTRY, WorkerRegistry::reportDataBindingCall { workerKey: key, nonce });
+    let view_binding = chain.view(
+        WORKER_REGISTRY,
+        WorkerRegistry::reportDataBindingCall { workerKey: key, operator, nonce },
+    );
     assert_eq!(view_binding.as_ref(), expected.as_slice());
     assert_ne!(
         chain
@@ -588,6 +600,7 @@ fn report_data_binding() {
                 WORKER_REGISTRY,
                 WorkerRegistry::reportDataBindingCall {
                     workerKey: key,
+                    operator,
                     nonce: nonce + U256::from(1)
                 }
             )
@@ -601,6 +614,7 @@ fn report_data_binding() {
             WorkerRegistry::checkReportDataBindingCall {
                 reportData: report_data.into(),
                 workerKey: key,
+                operator,
                 nonce,
             },
         )
@@ -615,13 +629,24 @@ fn report_data_binding() {
 
     // Another key, in the report data or in the call.
     assert!(!check(with_tail(&expected, 0), Address::repeat_byte(0x43), nonce));
-    let other_key = binding(Address::repeat_byte(0x43), CHAIN_ID, WORKER_REGISTRY, nonce);
+    let other_key = binding(Address::repeat_byte(0x43), CHAIN_ID, WORKER_REGISTRY, operator, nonce);
     assert!(!check(with_tail(&other_key, 0), key, nonce));
     // Another nonce.
     assert!(!check(with_tail(&expected, 0), key, nonce + U256::from(1)));
     // The preimage of another chain, or of another registry.
-    assert!(!check(with_tail(&binding(key, 1, WORKER_REGISTRY, nonce), 0), key, nonce));
-    assert!(!check(with_tail(&binding(key, CHAIN_ID, STAKE_POOLS, nonce), 0), key, nonce));
+    assert!(!check(with_tail(&binding(key, 1, WORKER_REGISTRY, operator, nonce), 0), key, nonce));
+    assert!(!check(
+        with_tail(&binding(key, CHAIN_ID, STAKE_POOLS, operator, nonce), 0),
+        key,
+        nonce
+    ));
+    // Another operator: a copied register transaction sent by someone else fails the binding.
+    let front_runner = Address::repeat_byte(0x0c);
+    assert!(!check(
+        with_tail(&binding(key, CHAIN_ID, WORKER_REGISTRY, front_runner, nonce), 0),
+        key,
+        nonce
+    ));
     // Too short: false, not a revert.
     assert!(!check(expected[..51].to_vec(), key, nonce));
     assert!(!check(Vec::new(), key, nonce));

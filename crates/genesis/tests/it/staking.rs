@@ -7,7 +7,7 @@ use phala_genesis::bindings::{
     PhalaToken, StakedPhala,
     StakedPhala::{StakedPhalaErrors, UnlockRequested},
 };
-use phala_primitives::predeploys::{PHA_TOKEN, STAKED_PHA};
+use phala_primitives::predeploys::{BURN_ADDRESS, PHA_TOKEN, STAKED_PHA};
 
 const DAY: u64 = 86_400;
 
@@ -25,7 +25,16 @@ fn genesis_holders_have_pha_and_vpha() {
         assert_eq!(chain.view(STAKED_PHA, StakedPhala::getVotesCall { account }), pha(1_000_000));
     }
     assert_eq!(chain.view(PHA_TOKEN, PhalaToken::totalSupplyCall {}), pha(1_000_000_000));
-    assert_eq!(chain.view(STAKED_PHA, StakedPhala::totalAssetsCall {}), pha(3_000_000));
+    // The accounts' stakes, the burnt first PHA and the sample snapshot's 302,500 staked PHA
+    // (held for the claims).
+    assert_eq!(
+        chain.view(STAKED_PHA, StakedPhala::totalAssetsCall {}),
+        pha(3_000_000) + pha(1) + pha(302_500)
+    );
+    assert_eq!(
+        chain.view(STAKED_PHA, StakedPhala::balanceOfCall { account: BURN_ADDRESS }),
+        pha(1)
+    );
     assert_eq!(chain.view(STAKED_PHA, StakedPhala::rewardsReserveCall {}), pha(100_000_000));
     assert_eq!(chain.view(STAKED_PHA, StakedPhala::lockPeriodCall {}), 21 * DAY);
 }
@@ -175,8 +184,10 @@ fn pha_permit_uses_the_genesis_domain() {
 
 #[test]
 fn deposits_stop_at_max_locked_assets() {
-    // The two accounts' genesis stakes fill 2,000,000 of a 2,000,500 cap.
-    let mut chain = Chain::new(2, |config| config.vault.max_locked_assets = 2_000_500);
+    // The genesis stakes (two accounts, the burnt PHA, the sample snapshot's 302,500) leave 500
+    // PHA under the cap.
+    let mut chain =
+        Chain::new(2, |config| config.vault.max_locked_assets = 2_000_000 + 1 + 302_500 + 500);
     let staker = chain.accounts[1];
     chain.ok(1, PHA_TOKEN, PhalaToken::approveCall { spender: STAKED_PHA, value: pha(1_000) });
     let max = chain.view(STAKED_PHA, StakedPhala::maxDepositCall { receiver: staker });
@@ -188,4 +199,11 @@ fn deposits_stop_at_max_locked_assets() {
     );
     assert!(matches!(error, StakedPhalaErrors::ERC4626ExceededMaxDeposit(_)), "{error:?}");
     chain.ok(1, STAKED_PHA, StakedPhala::depositCall { assets: pha(400), receiver: staker });
+    // Nothing for nothing.
+    let error = chain.fails_with::<_, StakedPhalaErrors>(
+        1,
+        STAKED_PHA,
+        StakedPhala::depositCall { assets: U256::ZERO, receiver: staker },
+    );
+    assert!(matches!(error, StakedPhalaErrors::ZeroAmount(_)), "{error:?}");
 }
