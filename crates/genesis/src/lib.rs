@@ -31,6 +31,3 @@ pub use config::{
     pha,
 };
 pub use error::GenesisError;
-
-#[cfg(test)]
-use alloy_sol_types as _;
