@@ -96,11 +96,11 @@ pub fn build_genesis(
         STAKED_PHA,
         StakedPhala::constructorCall {
             pha: PHA_TOKEN,
-            owner: TIMELOCK,
-            rewardsPerSecond: vault.rewards_per_second,
-            lockPeriod: vault.lock_period,
-            maxLockedAssets: pha(vault.max_locked_assets),
-            rewardsReserve: pha(contracts.rewards_budget),
+            owner_: TIMELOCK,
+            rewardsPerSecond_: vault.rewards_per_second,
+            lockPeriod_: vault.lock_period,
+            maxLockedAssets_: pha(vault.max_locked_assets),
+            rewardsReserve_: pha(contracts.rewards_budget),
         }
         .abi_encode(),
     )?;
@@ -124,12 +124,12 @@ pub fn build_genesis(
         PhalaGovernor::constructorCall {
             votes: STAKED_PHA,
             timelock: TIMELOCK,
-            votingDelay: alloy_primitives::aliases::U48::from(governance.voting_delay),
-            votingPeriod: governance.voting_period as u32,
-            proposalThreshold: pha(governance.proposal_threshold),
+            votingDelay_: alloy_primitives::aliases::U48::from(governance.voting_delay),
+            votingPeriod_: governance.voting_period as u32,
+            proposalThreshold_: pha(governance.proposal_threshold),
             quorumPercent: U256::from(governance.quorum_percent),
-            minQuorum: pha(governance.min_quorum),
-            nonVotingHolders: vec![STAKE_POOLS, MIGRATION_CLAIMS, BURN_ADDRESS],
+            minQuorum_: pha(governance.min_quorum),
+            nonVotingHolders_: vec![STAKE_POOLS, MIGRATION_CLAIMS, BURN_ADDRESS],
         }
         .abi_encode(),
     )?;
@@ -173,9 +173,9 @@ pub fn build_genesis(
         "MigrationClaims",
         MIGRATION_CLAIMS,
         MigrationClaims::constructorCall {
-            pha: PHA_TOKEN,
-            vault: STAKED_PHA,
-            merkleRoot: snapshot.tree().root(),
+            pha_: PHA_TOKEN,
+            vault_: STAKED_PHA,
+            merkleRoot_: snapshot.tree().root(),
         }
         .abi_encode(),
     )?;

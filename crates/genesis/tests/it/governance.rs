@@ -26,7 +26,7 @@ fn genesis_wiring() {
     assert_eq!(chain.view(GOVERNOR, PhalaGovernor::timelockCall {}), TIMELOCK);
     assert_eq!(chain.view(GOVERNOR, PhalaGovernor::CLOCK_MODECall {}), "mode=timestamp");
     assert_eq!(chain.view(GOVERNOR, PhalaGovernor::votingPeriodCall {}), U256::from(300));
-    assert_eq!(chain.view(GOVERNOR, PhalaGovernor::quorumNumeratorCall {}), U256::from(4));
+    assert_eq!(chain.view(GOVERNOR, PhalaGovernor::quorumNumerator_1Call {}), U256::from(4));
     let proposer = chain.view(TIMELOCK, PhalaTimelock::PROPOSER_ROLECall {});
     assert!(chain.view(TIMELOCK, PhalaTimelock::hasRoleCall { role: proposer, account: GOVERNOR }));
     let admin = chain.view(TIMELOCK, PhalaTimelock::DEFAULT_ADMIN_ROLECall {});
@@ -91,7 +91,7 @@ fn proposal_changes_the_registry_policy() {
             .abi_encode()
             .into(),
         WorkerRegistry::setRequireReportDataBindingCall { required: false }.abi_encode().into(),
-        StakedPhala::setRewardsPerSecondCall { rewardsPerSecond: U256::from(7) }
+        StakedPhala::setRewardsPerSecondCall { rewardsPerSecond_: U256::from(7) }
             .abi_encode()
             .into(),
         PhalaToken::transferCall { to: grantee, value: pha(1_000) }.abi_encode().into(),
@@ -189,7 +189,8 @@ fn a_proposal_without_quorum_is_defeated() {
         config.allocations[2].staked = 0;
         config.allocations[1].staked = 1;
     });
-    let call: Bytes = WorkerRegistry::setAttestationTtlCall { ttl: 1 }.abi_encode().into();
+    let call: Bytes =
+        WorkerRegistry::setAttestationTtlCall { attestationTtl_: 1 }.abi_encode().into();
     let description = "Too few votes".to_string();
     chain.ok(
         0,

@@ -361,7 +361,7 @@ fn only_governance_slashes() {
         STAKE_POOLS,
         StakePools::setGpuClassCall {
             gpuClass: gpu_class("H100"),
-            collateralPerGpu: U256::from(1),
+            collateralPerGpu_: U256::from(1),
         },
     );
     assert!(matches!(error, StakePoolsErrors::OwnableUnauthorizedAccount(_)), "{error:?}");

@@ -343,7 +343,7 @@ fn refused_outside_the_policy() {
     });
     let error = chain.fails_with::<_, WorkerRegistryErrors>(1, WORKER_REGISTRY, call());
     assert!(
-        matches!(&error, WorkerRegistryErrors::TcbStatusNotAllowed(e) if e.tcbStatus == 0 && e.allowed == 0b1110),
+        matches!(&error, WorkerRegistryErrors::TcbStatusNotAllowed(e) if e.tcbStatus == 0 && e.allowedTcbStatuses == 0b1110),
         "{error:?}"
     );
 
@@ -354,7 +354,7 @@ fn refused_outside_the_policy() {
     });
     let error = chain.fails_with::<_, WorkerRegistryErrors>(1, WORKER_REGISTRY, call());
     assert!(
-        matches!(&error, WorkerRegistryErrors::TcbEvalDataNumberTooLow(e) if e.found == eval && e.min == eval + 1),
+        matches!(&error, WorkerRegistryErrors::TcbEvalDataNumberTooLow(e) if e.tcbEvalDataNumber == eval && e.minTcbEvalDataNumber == eval + 1),
         "{error:?}"
     );
     // At exactly its number it registers.
@@ -688,7 +688,7 @@ fn only_governance_revokes_and_sets_policy() {
     let error = chain.fails_with::<_, WorkerRegistryErrors>(
         0,
         WORKER_REGISTRY,
-        WorkerRegistry::setAttestationTtlCall { ttl: 1 },
+        WorkerRegistry::setAttestationTtlCall { attestationTtl_: 1 },
     );
     assert!(matches!(error, WorkerRegistryErrors::OwnableUnauthorizedAccount(_)), "{error:?}");
     assert!(is_active(&chain, token_id));

@@ -69,13 +69,13 @@ fn deposit_accrue_unlock_and_claim_after_21_days() {
     let error = chain.fails_with::<_, StakedPhalaErrors>(
         1,
         STAKED_PHA,
-        StakedPhala::redeemCall { shares: U256::from(1), receiver: staker, owner: staker },
+        StakedPhala::redeemCall { _0: U256::from(1), _1: staker, _2: staker },
     );
     assert!(matches!(error, StakedPhalaErrors::UseUnlockQueue(_)), "{error:?}");
     let error = chain.fails_with::<_, StakedPhalaErrors>(
         1,
         STAKED_PHA,
-        StakedPhala::withdrawCall { assets: U256::from(1), receiver: staker, owner: staker },
+        StakedPhala::withdrawCall { _0: U256::from(1), _1: staker, _2: staker },
     );
     assert!(matches!(error, StakedPhalaErrors::UseUnlockQueue(_)), "{error:?}");
 
@@ -127,7 +127,7 @@ fn parameters_belong_to_governance() {
     let error = chain.fails_with::<_, StakedPhalaErrors>(
         0,
         STAKED_PHA,
-        StakedPhala::setRewardsPerSecondCall { rewardsPerSecond: U256::ZERO },
+        StakedPhala::setRewardsPerSecondCall { rewardsPerSecond_: U256::ZERO },
     );
     assert!(matches!(error, StakedPhalaErrors::OwnableUnauthorizedAccount(_)), "{error:?}");
     let error = chain.fails_with::<_, StakedPhalaErrors>(0, STAKED_PHA, StakedPhala::pauseCall {});
@@ -190,7 +190,7 @@ fn deposits_stop_at_max_locked_assets() {
         Chain::new(2, |config| config.vault.max_locked_assets = 2_000_000 + 1 + 302_500 + 500);
     let staker = chain.accounts[1];
     chain.ok(1, PHA_TOKEN, PhalaToken::approveCall { spender: STAKED_PHA, value: pha(1_000) });
-    let max = chain.view(STAKED_PHA, StakedPhala::maxDepositCall { receiver: staker });
+    let max = chain.view(STAKED_PHA, StakedPhala::maxDepositCall(staker));
     assert!(max <= pha(500) && max > pha(499), "{max}");
     let error = chain.fails_with::<_, StakedPhalaErrors>(
         1,
