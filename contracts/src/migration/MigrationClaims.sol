@@ -37,12 +37,18 @@ contract MigrationClaims {
     IERC20 public immutable vault;
     /// Root of the snapshot's Merkle tree.
     bytes32 public immutable merkleRoot;
+    /// When claiming ends (a timestamp; 0: never). After it, what is left goes to `treasury`.
+    uint64 public immutable claimDeadline;
+    /// Where unclaimed balances go after the deadline (the governance timelock).
+    address public immutable treasury;
 
     /// Whether a parachain account (its 32-byte public key) has claimed.
     mapping(bytes32 account => bool) public claimed;
 
     /// `account` claimed `free` PHA and `staked` PHA (as `shares` vPHA) to `recipient`.
     event Claimed(bytes32 indexed account, address indexed recipient, uint256 free, uint256 staked, uint256 shares);
+    /// The unclaimed `pha` PHA and `shares` vPHA went to the treasury.
+    event UnclaimedSwept(address indexed treasury, uint256 pha, uint256 shares);
 
     /// The account has already claimed.
     error AlreadyClaimed(bytes32 account);
@@ -54,12 +60,19 @@ contract MigrationClaims {
     error UnknownScheme(uint8 scheme);
     /// The recipient may not be the zero address.
     error ZeroRecipient();
+    /// Claiming ended at `deadline`.
+    error ClaimPeriodOver(uint64 deadline);
+    /// Claiming is still open (until `deadline`; 0: it never closes).
+    error ClaimPeriodOpen(uint64 deadline);
 
-    /// Claims of the snapshot with root `merkleRoot_`, paid in `pha_` and `vault_` shares.
-    constructor(IERC20 pha_, IERC20 vault_, bytes32 merkleRoot_) {
+    /// Claims of the snapshot with root `merkleRoot_`, paid in `pha_` and `vault_` shares, open
+    /// until `claimDeadline_` (0: forever); leftovers then go to `treasury_`.
+    constructor(IERC20 pha_, IERC20 vault_, bytes32 merkleRoot_, uint64 claimDeadline_, address treasury_) {
         pha = pha_;
         vault = vault_;
         merkleRoot = merkleRoot_;
+        claimDeadline = claimDeadline_;
+        treasury = treasury_;
     }
 
     /// Pays `account`'s snapshot balances to `recipient`: `free` as PHA, `staked` as vPHA shares
@@ -74,6 +87,7 @@ contract MigrationClaims {
         uint8 scheme,
         bytes calldata signature
     ) external returns (uint256 shares) {
+        if (claimDeadline != 0 && block.timestamp >= claimDeadline) revert ClaimPeriodOver(claimDeadline);
         if (recipient == address(0)) revert ZeroRecipient();
         if (claimed[account]) revert AlreadyClaimed(account);
         if (!MerkleProof.verifyCalldata(proof, merkleRoot, leaf(account, free, staked))) revert InvalidProof();
@@ -83,6 +97,16 @@ contract MigrationClaims {
         shares = staked;
         if (shares > 0) vault.safeTransfer(recipient, shares);
         emit Claimed(account, recipient, free, staked, shares);
+    }
+
+    /// After the deadline, sends every unclaimed PHA and vPHA to the treasury. Anyone may call it.
+    function sweepUnclaimed() external returns (uint256 phaSwept, uint256 sharesSwept) {
+        if (claimDeadline == 0 || block.timestamp < claimDeadline) revert ClaimPeriodOpen(claimDeadline);
+        phaSwept = pha.balanceOf(address(this));
+        sharesSwept = vault.balanceOf(address(this));
+        if (phaSwept > 0) pha.safeTransfer(treasury, phaSwept);
+        if (sharesSwept > 0) vault.safeTransfer(treasury, sharesSwept);
+        emit UnclaimedSwept(treasury, phaSwept, sharesSwept);
     }
 
     /// The Merkle leaf of a snapshot entry (balances already in 18 decimals).

@@ -176,6 +176,8 @@ pub fn build_genesis(
             pha_: PHA_TOKEN,
             vault_: STAKED_PHA,
             merkleRoot_: snapshot.tree().root(),
+            claimDeadline_: contracts.migration_claim_deadline.unwrap_or_default(),
+            treasury_: TIMELOCK,
         }
         .abi_encode(),
     )?;

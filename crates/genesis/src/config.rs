@@ -26,6 +26,10 @@ pub struct GenesisContractsConfig {
     /// The parachain snapshot file, relative to the chain spec file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_snapshot: Option<PathBuf>,
+    /// When migration claims close (a timestamp); what is left then goes to the treasury. `None`:
+    /// claims never close.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration_claim_deadline: Option<u64>,
     /// The vPHA vault.
     pub vault: VaultConfig,
     /// Governor and timelock.
@@ -123,6 +127,7 @@ impl GenesisContractsConfig {
                 .map(|address| Allocation { address: *address, pha: 1_000_000, staked: 1_000_000 })
                 .collect(),
             migration_snapshot: None,
+            migration_claim_deadline: None,
             vault: VaultConfig {
                 // 100M PHA over four years.
                 rewards_per_second: U256::from(792_202_217_056_430_000u128),

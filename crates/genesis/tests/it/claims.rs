@@ -305,3 +305,64 @@ fn polkadot_js_signatures_claim() {
         assert_eq!(pha_balance(&chain, vectors.recipient) - before, entry.free);
     }
 }
+
+/// With a claim deadline, claims close at it and anyone may then sweep what is left to the
+/// treasury; without one, claims never close.
+#[test]
+fn unclaimed_balances_go_to_the_treasury_after_the_deadline() {
+    use phala_primitives::predeploys::TIMELOCK;
+    let mut chain = Chain::new(1, |config| config.migration_claim_deadline = Some(1_000));
+    let sweep = MigrationClaims::sweepUnclaimedCall {};
+    assert!(matches!(
+        chain.fails_with::<_, MigrationClaimsErrors>(0, MIGRATION_CLAIMS, sweep.clone()),
+        MigrationClaimsErrors::ClaimPeriodOpen(e) if e.deadline == 1_000
+    ));
+    // Alice claims in time.
+    let alice = sr25519(ALICE_SEED);
+    let alice_entry = entry(account_of(&alice));
+    let recipient = Address::repeat_byte(0xa1);
+    let signature = sr25519_sign(&alice, &signed_message(recipient, CHAIN_ID, MIGRATION_CLAIMS));
+    chain.ok(
+        0,
+        MIGRATION_CLAIMS,
+        claim_call(&alice_entry, proof(&alice_entry), recipient, 0, signature),
+    );
+
+    // Bob is late.
+    chain.warp(1_000);
+    let bob = sr25519(BOB_SEED);
+    let bob_entry = entry(account_of(&bob));
+    let signature = sr25519_sign(&bob, &signed_message(recipient, CHAIN_ID, MIGRATION_CLAIMS));
+    let late = claim_call(&bob_entry, proof(&bob_entry), recipient, 0, signature);
+    assert!(matches!(
+        chain.fails_with::<_, MigrationClaimsErrors>(0, MIGRATION_CLAIMS, late),
+        MigrationClaimsErrors::ClaimPeriodOver(e) if e.deadline == 1_000
+    ));
+
+    // The rest of the snapshot goes to the treasury.
+    let snapshot = sample_snapshot();
+    let treasury_pha = pha_balance(&chain, TIMELOCK);
+    let treasury_vpha = vpha_balance(&chain, TIMELOCK);
+    chain.ok(0, MIGRATION_CLAIMS, sweep);
+    assert_eq!(
+        pha_balance(&chain, TIMELOCK) - treasury_pha,
+        snapshot.total_free() - alice_entry.free
+    );
+    assert_eq!(
+        vpha_balance(&chain, TIMELOCK) - treasury_vpha,
+        snapshot.total_staked() - alice_entry.staked
+    );
+    assert_eq!(pha_balance(&chain, MIGRATION_CLAIMS), U256::ZERO);
+    assert_eq!(vpha_balance(&chain, MIGRATION_CLAIMS), U256::ZERO);
+
+    // Without a deadline (the dev chain), nothing can be swept.
+    let mut chain = Chain::new(1, |_| {});
+    assert!(matches!(
+        chain.fails_with::<_, MigrationClaimsErrors>(
+            0,
+            MIGRATION_CLAIMS,
+            MigrationClaims::sweepUnclaimedCall {}
+        ),
+        MigrationClaimsErrors::ClaimPeriodOpen(e) if e.deadline == 0
+    ));
+}
