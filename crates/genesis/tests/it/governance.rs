@@ -1,7 +1,7 @@
 //! Governance: propose → vote with vPHA → queue in the timelock → execute a proposal that
 //! changes the worker registry's policy.
 
-use crate::harness::{Chain, pha};
+use crate::harness::{Chain, Outcome, pha};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
 use phala_genesis::bindings::{
@@ -11,6 +11,97 @@ use phala_primitives::predeploys::{
     BURN_ADDRESS, GOVERNOR, MIGRATION_CLAIMS, PHA_TOKEN, STAKE_POOLS, STAKED_PHA, TIMELOCK,
     WORKER_REGISTRY,
 };
+
+/// A proposal's actions and description: the governor identifies it by their hash, so propose,
+/// queue and execute all carry the same four fields.
+pub(crate) struct Proposal {
+    targets: Vec<Address>,
+    values: Vec<U256>,
+    calldatas: Vec<Bytes>,
+    description: String,
+}
+
+impl Proposal {
+    /// Calls `actions` (target, call) with no value, described by `description`.
+    pub(crate) fn new(actions: Vec<(Address, Bytes)>, description: &str) -> Self {
+        let (targets, calldatas): (Vec<Address>, Vec<Bytes>) = actions.into_iter().unzip();
+        let values = vec![U256::ZERO; targets.len()];
+        Self { targets, values, calldatas, description: description.to_string() }
+    }
+
+    fn description_hash(&self) -> B256 {
+        keccak256(self.description.as_bytes())
+    }
+
+    pub(crate) fn propose(&self) -> PhalaGovernor::proposeCall {
+        PhalaGovernor::proposeCall {
+            targets: self.targets.clone(),
+            values: self.values.clone(),
+            calldatas: self.calldatas.clone(),
+            description: self.description.clone(),
+        }
+    }
+
+    pub(crate) fn queue(&self) -> PhalaGovernor::queueCall {
+        PhalaGovernor::queueCall {
+            targets: self.targets.clone(),
+            values: self.values.clone(),
+            calldatas: self.calldatas.clone(),
+            descriptionHash: self.description_hash(),
+        }
+    }
+
+    pub(crate) fn execute(&self) -> PhalaGovernor::executeCall {
+        PhalaGovernor::executeCall {
+            targets: self.targets.clone(),
+            values: self.values.clone(),
+            calldatas: self.calldatas.clone(),
+            descriptionHash: self.description_hash(),
+        }
+    }
+
+    /// The proposal id, as the governor computes it.
+    pub(crate) fn id(&self, chain: &Chain) -> U256 {
+        chain.view(
+            GOVERNOR,
+            PhalaGovernor::hashProposalCall {
+                targets: self.targets.clone(),
+                values: self.values.clone(),
+                calldatas: self.calldatas.clone(),
+                descriptionHash: self.description_hash(),
+            },
+        )
+    }
+}
+
+/// Passes `call` to `target` through governance: account `voter` proposes, votes for it alone,
+/// queues it in the timelock and executes it. The execution's outcome.
+pub(crate) fn govern<C: SolCall>(
+    chain: &mut Chain,
+    voter: usize,
+    target: Address,
+    call: C,
+    description: &str,
+) -> Outcome {
+    let proposal = Proposal::new(vec![(target, call.abi_encode().into())], description);
+    chain.ok(voter, GOVERNOR, proposal.propose());
+    let proposal_id = proposal.id(chain);
+    // The vote opens one second after the proposal: the next block is in it.
+    chain.ok(voter, GOVERNOR, PhalaGovernor::castVoteCall { proposalId: proposal_id, support: 1 });
+    let deadline =
+        chain.view(GOVERNOR, PhalaGovernor::proposalDeadlineCall { proposalId: proposal_id });
+    let deadline = deadline.to::<u64>();
+    if chain.time + 2 <= deadline {
+        chain.warp(deadline + 1 - chain.time);
+    }
+    chain.ok(voter, GOVERNOR, proposal.queue());
+    let eta = chain.view(GOVERNOR, PhalaGovernor::proposalEtaCall { proposalId: proposal_id });
+    let eta = eta.to::<u64>();
+    if chain.time + 2 < eta {
+        chain.warp((eta - 2 - chain.time).max(2));
+    }
+    chain.ok(voter, GOVERNOR, proposal.execute())
+}
 
 /// OpenZeppelin's `IGovernor.ProposalState`.
 const PENDING: u8 = 0;
@@ -84,41 +175,36 @@ fn proposal_changes_the_registry_policy() {
     // Registry policy, the vault's reward rate and a treasury payment, in one proposal.
     let grantee = Address::repeat_byte(0x9a);
     let treasury_before = chain.view(PHA_TOKEN, PhalaToken::balanceOfCall { account: TIMELOCK });
-    let targets = vec![WORKER_REGISTRY, WORKER_REGISTRY, STAKED_PHA, PHA_TOKEN];
-    let values = vec![U256::ZERO; 4];
-    let calldatas: Vec<Bytes> = vec![
-        WorkerRegistry::setWorkloadAllowedCall { workloadId: workload, allowed: true }
-            .abi_encode()
-            .into(),
-        WorkerRegistry::setRequireReportDataBindingCall { required: false }.abi_encode().into(),
-        StakedPhala::setRewardsPerSecondCall { rewardsPerSecond_: U256::from(7) }
-            .abi_encode()
-            .into(),
-        PhalaToken::transferCall { to: grantee, value: pha(1_000) }.abi_encode().into(),
-    ];
-    let description =
-        "Allow workload 0x77…, drop the report-data binding, slow rewards, pay a grant".to_string();
-    let description_hash = keccak256(description.as_bytes());
-    let proposal = chain.view(
-        GOVERNOR,
-        PhalaGovernor::hashProposalCall {
-            targets: targets.clone(),
-            values: values.clone(),
-            calldatas: calldatas.clone(),
-            descriptionHash: description_hash,
-        },
+    let actions = Proposal::new(
+        vec![
+            (
+                WORKER_REGISTRY,
+                WorkerRegistry::setWorkloadAllowedCall { workloadId: workload, allowed: true }
+                    .abi_encode()
+                    .into(),
+            ),
+            (
+                WORKER_REGISTRY,
+                WorkerRegistry::setRequireReportDataBindingCall { required: false }
+                    .abi_encode()
+                    .into(),
+            ),
+            (
+                STAKED_PHA,
+                StakedPhala::setRewardsPerSecondCall { rewardsPerSecond_: U256::from(7) }
+                    .abi_encode()
+                    .into(),
+            ),
+            (
+                PHA_TOKEN,
+                PhalaToken::transferCall { to: grantee, value: pha(1_000) }.abi_encode().into(),
+            ),
+        ],
+        "Allow workload 0x77…, drop the report-data binding, slow rewards, pay a grant",
     );
+    let proposal = actions.id(&chain);
 
-    let outcome = chain.ok(
-        0,
-        GOVERNOR,
-        PhalaGovernor::proposeCall {
-            targets: targets.clone(),
-            values: values.clone(),
-            calldatas: calldatas.clone(),
-            description,
-        },
-    );
+    let outcome = chain.ok(0, GOVERNOR, actions.propose());
     println!("gas: governor propose = {}", outcome.gas_used);
     let state =
         |chain: &Chain| chain.view(GOVERNOR, PhalaGovernor::stateCall { proposalId: proposal });
@@ -140,12 +226,7 @@ fn proposal_changes_the_registry_policy() {
     assert!(!failed.success);
 
     // Queueing before the deadline is refused; after it the proposal has succeeded.
-    let queue = PhalaGovernor::queueCall {
-        targets: targets.clone(),
-        values: values.clone(),
-        calldatas: calldatas.clone(),
-        descriptionHash: description_hash,
-    };
+    let queue = actions.queue();
     assert!(!chain.send(0, GOVERNOR, queue.clone()).success);
     chain.warp(300);
     assert_eq!(state(&chain), SUCCEEDED);
@@ -154,12 +235,7 @@ fn proposal_changes_the_registry_policy() {
     assert_eq!(state(&chain), QUEUED);
 
     // The timelock holds it for its minimum delay.
-    let execute = PhalaGovernor::executeCall {
-        targets,
-        values,
-        calldatas,
-        descriptionHash: description_hash,
-    };
+    let execute = actions.execute();
     assert!(!chain.send(2, GOVERNOR, execute.clone()).success);
     assert!(
         !chain.view(WORKER_REGISTRY, WorkerRegistry::allowedWorkloadsCall { workloadId: workload })
@@ -189,28 +265,10 @@ fn a_proposal_without_quorum_is_defeated() {
         config.allocations[2].staked = 0;
         config.allocations[1].staked = 1;
     });
-    let call: Bytes =
-        WorkerRegistry::setAttestationTtlCall { attestationTtl_: 1 }.abi_encode().into();
-    let description = "Too few votes".to_string();
-    chain.ok(
-        0,
-        GOVERNOR,
-        PhalaGovernor::proposeCall {
-            targets: vec![WORKER_REGISTRY],
-            values: vec![U256::ZERO],
-            calldatas: vec![call.clone()],
-            description: description.clone(),
-        },
-    );
-    let proposal = chain.view(
-        GOVERNOR,
-        PhalaGovernor::hashProposalCall {
-            targets: vec![WORKER_REGISTRY],
-            values: vec![U256::ZERO],
-            calldatas: vec![call],
-            descriptionHash: keccak256(description.as_bytes()),
-        },
-    );
+    let call = WorkerRegistry::setAttestationTtlCall { attestationTtl_: 1 };
+    let actions = Proposal::new(vec![(WORKER_REGISTRY, call.abi_encode().into())], "Too few votes");
+    chain.ok(0, GOVERNOR, actions.propose());
+    let proposal = actions.id(&chain);
     assert_ne!(chain.view(GOVERNOR, PhalaGovernor::stateCall { proposalId: proposal }), PENDING);
     chain.ok(1, GOVERNOR, PhalaGovernor::castVoteCall { proposalId: proposal, support: 1 });
     chain.warp(300);

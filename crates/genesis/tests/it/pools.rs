@@ -3,8 +3,9 @@
 //! by governance only.
 
 use crate::{
+    governance::govern,
     harness::{Chain, pha},
-    registry::{Fixture, event, govern, permissive_chain, register},
+    registry::{Fixture, event, permissive_chain, register},
 };
 use alloy_primitives::{Address, U256};
 use phala_genesis::{

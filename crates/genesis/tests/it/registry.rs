@@ -3,18 +3,21 @@
 //! policy, the policy's refusals, single-use quotes, expiry, the report-data binding, and
 //! revocation by governance only.
 
-use crate::harness::{CHAIN_ID, Chain, Outcome, pha};
+use crate::{
+    governance::govern,
+    harness::{CHAIN_ID, Chain, Outcome, pha},
+};
 use alloy_primitives::{Address, B256, Bytes, U256, address, keccak256};
-use alloy_sol_types::{SolCall, SolEvent, SolType, SolValue, sol_data};
+use alloy_sol_types::{SolEvent, SolType, SolValue, sol_data};
 use phala_genesis::{
     GenesisContractsConfig,
     bindings::{
-        Collateral, PhalaGovernor, StakePools, StakePools::StakePoolsErrors, StakedPhala,
-        WorkerRegistry, WorkerRegistry::WorkerRegistryErrors,
+        Collateral, StakePools, StakePools::StakePoolsErrors, StakedPhala, WorkerRegistry,
+        WorkerRegistry::WorkerRegistryErrors,
     },
     gpu_class,
 };
-use phala_primitives::predeploys::{GOVERNOR, STAKE_POOLS, STAKED_PHA, TIMELOCK, WORKER_REGISTRY};
+use phala_primitives::predeploys::{STAKE_POOLS, STAKED_PHA, TIMELOCK, WORKER_REGISTRY};
 use phala_tdx::{
     Flags, OwnedCollateral, Status, TcbStatus, VerificationOutcome, declared_quote_len,
 };
@@ -140,73 +143,6 @@ pub(crate) fn event<E: SolEvent>(outcome: &Outcome) -> E {
         .unwrap_or_else(|| panic!("no {} event", E::SIGNATURE))
 }
 
-/// Passes `call` to `target` through governance: account `voter` proposes, votes for it alone,
-/// queues it in the timelock and executes it. The execution's outcome.
-pub(crate) fn govern<C: SolCall>(
-    chain: &mut Chain,
-    voter: usize,
-    target: Address,
-    call: C,
-    description: &str,
-) -> Outcome {
-    let targets = vec![target];
-    let values = vec![U256::ZERO];
-    let calldatas: Vec<Bytes> = vec![call.abi_encode().into()];
-    let description_hash = keccak256(description.as_bytes());
-    chain.ok(
-        voter,
-        GOVERNOR,
-        PhalaGovernor::proposeCall {
-            targets: targets.clone(),
-            values: values.clone(),
-            calldatas: calldatas.clone(),
-            description: description.to_string(),
-        },
-    );
-    let proposal_id = chain.view(
-        GOVERNOR,
-        PhalaGovernor::hashProposalCall {
-            targets: targets.clone(),
-            values: values.clone(),
-            calldatas: calldatas.clone(),
-            descriptionHash: description_hash,
-        },
-    );
-    // The vote opens one second after the proposal: the next block is in it.
-    chain.ok(voter, GOVERNOR, PhalaGovernor::castVoteCall { proposalId: proposal_id, support: 1 });
-    let deadline =
-        chain.view(GOVERNOR, PhalaGovernor::proposalDeadlineCall { proposalId: proposal_id });
-    let deadline = deadline.to::<u64>();
-    if chain.time + 2 <= deadline {
-        chain.warp(deadline + 1 - chain.time);
-    }
-    chain.ok(
-        voter,
-        GOVERNOR,
-        PhalaGovernor::queueCall {
-            targets: targets.clone(),
-            values: values.clone(),
-            calldatas: calldatas.clone(),
-            descriptionHash: description_hash,
-        },
-    );
-    let eta = chain.view(GOVERNOR, PhalaGovernor::proposalEtaCall { proposalId: proposal_id });
-    let eta = eta.to::<u64>();
-    if chain.time + 2 < eta {
-        chain.warp((eta - 2 - chain.time).max(2));
-    }
-    chain.ok(
-        voter,
-        GOVERNOR,
-        PhalaGovernor::executeCall {
-            targets,
-            values,
-            calldatas,
-            descriptionHash: description_hash,
-        },
-    )
-}
-
 fn worker(chain: &Chain, token_id: U256) -> WorkerRegistry::Worker {
     chain.view(WORKER_REGISTRY, WorkerRegistry::workerCall { tokenId: token_id })
 }
@@ -221,7 +157,7 @@ fn sha256(chain: &Chain, data: &[u8]) -> B256 {
     B256::from_slice(&output)
 }
 
-/// `workerKey ‖ keccak256(abi.encode(chainId, registry, nonce))`, computed here.
+/// `workerKey ‖ keccak256(abi.encode(chainId, registry, operator, nonce))`, computed here.
 fn binding(
     worker_key: Address,
     chain_id: u64,
@@ -420,18 +356,14 @@ fn a_quote_is_single_use() {
     );
 
     // Reattesting with it: by the token's owner, and by the worker key itself.
-    let error = chain.fails_with::<_, WorkerRegistryErrors>(
-        1,
-        WORKER_REGISTRY,
-        fixture.reattest_call(token_id),
-    );
-    assert!(used(&error), "{error:?}");
-    let error = chain.fails_with::<_, WorkerRegistryErrors>(
-        2,
-        WORKER_REGISTRY,
-        fixture.reattest_call(token_id),
-    );
-    assert!(used(&error), "{error:?}");
+    for from in [1, 2] {
+        let error = chain.fails_with::<_, WorkerRegistryErrors>(
+            from,
+            WORKER_REGISTRY,
+            fixture.reattest_call(token_id),
+        );
+        assert!(used(&error), "{error:?}");
+    }
     // Another account may not reattest at all, until the owner approves it.
     let error = chain.fails_with::<_, WorkerRegistryErrors>(
         3,
