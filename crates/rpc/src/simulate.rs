@@ -754,6 +754,15 @@ fn call_result(result: ExecutionResult, logs: Vec<RpcLog>) -> SimCallResult {
     use alloy_rpc_types_eth::simulate::SimulateError as CallError;
     let gas_used = result.tx_gas_used();
     let max_used_gas = Some(result.gas().total_gas_spent().max(gas_used));
+    // geth returns no data and no logs for a failed call; the revert data is in the error.
+    let failed = |error| SimCallResult {
+        return_data: Bytes::new(),
+        logs: Vec::new(),
+        gas_used,
+        max_used_gas,
+        status: false,
+        error: Some(error),
+    };
     match result {
         ExecutionResult::Success { output, .. } => SimCallResult {
             return_data: output.into_data(),
@@ -763,31 +772,16 @@ fn call_result(result: ExecutionResult, logs: Vec<RpcLog>) -> SimCallResult {
             status: true,
             error: None,
         },
-        // geth returns no data for a failed call; the revert data is in the error.
-        ExecutionResult::Revert { output, .. } => SimCallResult {
-            return_data: Bytes::new(),
-            logs: Vec::new(),
-            gas_used,
-            max_used_gas,
-            status: false,
-            error: Some(CallError {
-                code: CallError::EXECUTION_REVERTED_CODE,
-                message: revert_error(output.clone()).to_string(),
-                data: Some(output),
-            }),
-        },
-        ExecutionResult::Halt { reason, .. } => SimCallResult {
-            return_data: Bytes::new(),
-            logs: Vec::new(),
-            gas_used,
-            max_used_gas,
-            status: false,
-            error: Some(CallError {
-                code: CallError::VM_EXECUTION_ERROR_CODE,
-                message: halt_message(&reason),
-                data: None,
-            }),
-        },
+        ExecutionResult::Revert { output, .. } => failed(CallError {
+            code: CallError::EXECUTION_REVERTED_CODE,
+            message: revert_error(output.clone()).to_string(),
+            data: Some(output),
+        }),
+        ExecutionResult::Halt { reason, .. } => failed(CallError {
+            code: CallError::VM_EXECUTION_ERROR_CODE,
+            message: halt_message(&reason),
+            data: None,
+        }),
     }
 }
 
