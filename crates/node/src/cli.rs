@@ -170,12 +170,13 @@ fn migration(command: MigrationCommand) -> Result<String, NodeError> {
                 flag: "--account",
                 message: format!("{account} is not in {}", path.display()),
             })?;
+            let tree = snapshot.tree();
             let mut json = serde_json::json!({
                 "account": entry.account,
                 "free": entry.free.to_string(),
                 "staked": entry.staked.to_string(),
-                "proof": snapshot.tree().proof(entry.leaf()).expect("the entry is in the tree"),
-                "merkleRoot": snapshot.tree().root(),
+                "proof": tree.proof(entry.leaf()).expect("the entry is in the tree"),
+                "merkleRoot": tree.root(),
                 "claimsContract": MIGRATION_CLAIMS,
             });
             if let Some(recipient) = recipient {
