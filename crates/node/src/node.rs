@@ -320,7 +320,13 @@ pub async fn start(
     running.authrpc = addr;
     servers.push(handle);
     if let Some(addr) = args.metrics {
-        let bound = metrics::serve(ctx.clone(), addr, shutdown.clone()).await?;
+        // Named like the RPC servers' bind errors, so the user sees which flag to change.
+        let bound = metrics::serve(ctx.clone(), addr, shutdown.clone()).await.map_err(|err| {
+            NodeError::Flag {
+                flag: "--metrics",
+                message: format!("failed to listen on {addr}: {err}"),
+            }
+        })?;
         info!(target: "node", addr = %bound, "metrics listening");
         running.metrics = Some(bound);
     }
