@@ -8,29 +8,10 @@ use alloy_consensus::crypto::secp256k1::sign_message;
 use alloy_primitives::{B256, keccak256};
 use criterion::Criterion;
 use p256::ecdsa::{SigningKey, signature::hazmat::PrehashSigner};
-use phala_tdx::{Flags, OwnedCollateral, declared_quote_len, gas_cost, verify_precompile_input};
+use phala_tdx::{Flags, gas_cost, test_utils::fixture_input, verify_precompile_input};
 use revm::precompile::{secp256k1::ECRECOVER, secp256r1::P256VERIFY_OSAKA};
 use std::hint::black_box;
-use std::{path::PathBuf, time::Instant};
-
-fn fixtures_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("PHALA_FIXTURES_DIR") {
-        return PathBuf::from(dir).join("tdx");
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/tdx")
-}
-
-fn read(rel: &str) -> Vec<u8> {
-    std::fs::read(fixtures_dir().join(rel)).unwrap_or_else(|err| panic!("{rel}: {err}"))
-}
-
-fn tdx_input(quote_rel: &str, collateral_rel: &str, flags: u32) -> Vec<u8> {
-    let mut quote = read(quote_rel);
-    quote.truncate(declared_quote_len(&quote).expect("quote length fields"));
-    let collateral =
-        OwnedCollateral::from_dcap_json(&read(collateral_rel)).expect("collateral JSON");
-    collateral.encode_input(&quote, Flags::from_bits(flags).expect("flags"))
-}
+use std::time::Instant;
 
 /// ECRECOVER input: a real secp256k1 signature over a message hash.
 fn ecrecover_input() -> Vec<u8> {
@@ -138,7 +119,7 @@ fn cases() -> Vec<(String, u64, Run)> {
         ),
     ];
     for (name, q, coll, flags, now) in rows {
-        let input = tdx_input(q, coll, flags);
+        let input = fixture_input(q, coll, flags);
         let gas = gas_cost(input.len());
         verify_precompile_input(&input, now).expect("well-formed input");
         cases.push((

@@ -4,42 +4,12 @@
 //! Run: `cargo bench -p phala-tdx --bench verify`.
 
 use criterion::Criterion;
-use phala_tdx::{Collateral, Flags, Status, encode_input, verify_precompile_input};
-use std::{hint::black_box, path::PathBuf, time::Duration};
-
-fn fixtures_dir() -> PathBuf {
-    std::env::var_os("PHALA_TDX_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
-    })
-}
-
-fn read(rel: &str) -> Vec<u8> {
-    let path = fixtures_dir().join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
-/// The quote without trailing zero padding (by its own length fields).
-fn quote(rel: &str) -> Vec<u8> {
-    let mut q = read(rel);
-    let body_end = if q[0] == 5 {
-        54 + u32::from_le_bytes([q[50], q[51], q[52], q[53]]) as usize
-    } else if q[4] == 0 {
-        48 + 384
-    } else {
-        48 + 584
-    };
-    let auth = &q[body_end..body_end + 4];
-    let len = body_end + 4 + u32::from_le_bytes([auth[0], auth[1], auth[2], auth[3]]) as usize;
-    q.truncate(len);
-    q
-}
-
-fn input(quote_rel: &str, collateral_rel: &str, flags: u32) -> Vec<u8> {
-    let collateral: dcap_qvl::QuoteCollateralV3 =
-        serde_json::from_slice(&read(collateral_rel)).expect("collateral JSON");
-    let flags = Flags::from_bits(flags).expect("known flags");
-    encode_input(&quote(quote_rel), &Collateral::from(&collateral), flags)
-}
+use phala_tdx::{
+    Flags, Status,
+    test_utils::{fixture_input, fixture_quote, read_fixture},
+    verify_precompile_input,
+};
+use std::{hint::black_box, time::Duration};
 
 fn bench(c: &mut Criterion) {
     let cases: &[(&str, &str, &str, u32, u64, Status)] = &[
@@ -123,7 +93,7 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
     for &(name, q, coll, flags, now, expected) in cases {
-        let input = input(q, coll, flags);
+        let input = fixture_input(q, coll, flags);
         let out = verify_precompile_input(&input, now).expect("well-formed input");
         assert_eq!(out[31], expected as u8, "{name}: unexpected status");
         group.bench_function(name, |b| {
@@ -133,8 +103,8 @@ fn bench(c: &mut Criterion) {
     // Reference: dcap-qvl's own one-shot verifier (same backend) on fixture #1, without
     // the ABI decoding.
     let collateral: dcap_qvl::QuoteCollateralV3 =
-        serde_json::from_slice(&read("dcap-qvl/tdx_quote_collateral.json")).expect("JSON");
-    let q = quote("dcap-qvl/tdx_quote");
+        serde_json::from_slice(&read_fixture("dcap-qvl/tdx_quote_collateral.json")).expect("JSON");
+    let q = fixture_quote("dcap-qvl/tdx_quote");
     let verifier = dcap_qvl::verify::QuoteVerifier::new(phala_tdx::INTEL_ROOT_CA_DER.to_vec());
     assert!(verifier.verify(&q, &collateral, 1_751_328_000).is_ok());
     group.bench_function("dcap_qvl_reference_1_tdx_v4", |b| {

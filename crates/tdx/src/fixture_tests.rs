@@ -1,27 +1,16 @@
 //! Tests on the real Intel-signed fixtures of `shared/fixtures/tdx` (see its README).
 //!
 //! The fixture directory is `$PHALA_TDX_FIXTURES`, or `shared/fixtures/tdx` next to the
-//! workspace root.
+//! workspace root (see [`crate::test_utils`]).
 
 use crate::{
     Collateral, Flags, Status, TcbStatus, TdxInputError, VerificationOutcome, encode_input,
+    test_utils::{fixture_collateral, fixture_quote, read_fixture},
     verify_input, verify_precompile_input,
 };
 use alloy_primitives::{B256, hex, keccak256};
-use std::path::PathBuf;
 
 const DAY: u64 = 86_400;
-
-fn fixtures_dir() -> PathBuf {
-    std::env::var_os("PHALA_TDX_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
-    })
-}
-
-fn read(rel: &str) -> Vec<u8> {
-    let path = fixtures_dir().join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
 
 /// Fixture collateral: the crate's [`crate::OwnedCollateral`] plus field access for tampering.
 #[derive(Clone)]
@@ -29,7 +18,7 @@ struct FixtureCollateral(crate::OwnedCollateral);
 
 impl FixtureCollateral {
     fn load(rel: &str) -> Self {
-        Self(crate::OwnedCollateral::from_dcap_json(&read(rel)).expect("collateral JSON"))
+        Self(fixture_collateral(rel))
     }
 
     fn get(&self) -> Collateral<'_> {
@@ -87,15 +76,6 @@ fn body_end(quote: &[u8]) -> usize {
 /// Length of a quote by its own header and signature data length field.
 fn declared_len(quote: &[u8]) -> usize {
     crate::declared_quote_len(quote).expect("quote length fields")
-}
-
-/// A quote fixture with the trailing zero padding removed.
-fn load_quote(rel: &str) -> Vec<u8> {
-    let mut q = read(rel);
-    let len = declared_len(&q);
-    assert!(q[len..].iter().all(|&b| b == 0), "{rel}: padding is not zero");
-    q.truncate(len);
-    q
 }
 
 fn run(quote: &[u8], collateral: &FixtureCollateral, flags: u32, now: u64) -> VerificationOutcome {
@@ -419,7 +399,7 @@ fn check_verified(case: &Case, out: &VerificationOutcome, v: &Verified) {
     assert_eq!(out.quote_version, v.version, "{name}");
     assert_eq!(out.tee_body_type, v.body_type, "{name}");
 
-    let quote = load_quote(case.quote);
+    let quote = fixture_quote(case.quote);
     assert_eq!(out.quote_hash, alloy_primitives::B256::from(sha256(&quote)), "{name}");
     let body = &out.report_body;
     let body_start = if v.version == 5 { 54 } else { 48 };
@@ -461,7 +441,7 @@ fn sha256(data: &[u8]) -> [u8; 32] {
 }
 
 fn check_case(case: &Case) -> VerificationOutcome {
-    let quote = load_quote(case.quote);
+    let quote = fixture_quote(case.quote);
     let coll = FixtureCollateral::load(case.collateral);
     let out = run(&quote, &coll, case.flags, case.now);
     let c = coll.get();
@@ -495,7 +475,7 @@ fn padded_quotes_are_bad_quote() {
         (TDX_V4, TDX_V4_COLL, 1_751_328_000),
         (SOL, "automata/collateral_00806f050000_2025-06.json", 1_749_945_600),
     ] {
-        let raw = read(quote);
+        let raw = read_fixture(quote);
         assert!(raw.len() > declared_len(&raw), "{quote} is padded");
         let out = run(&raw, &FixtureCollateral::load(collateral), 0, now);
         assert_eq!(out.status, Status::BadQuote, "{quote}");
@@ -545,7 +525,7 @@ fn assert_agrees_with_dcap(
 #[test]
 fn agrees_with_dcap_qvl_on_fixtures_and_tampering() {
     for case in cases() {
-        let quote = load_quote(case.quote);
+        let quote = fixture_quote(case.quote);
         let coll = FixtureCollateral::load(case.collateral);
         let flags = case.flags | Flags::ALLOW_SGX;
         assert_agrees_with_dcap(case.name, &quote, &coll, case.now, flags);
@@ -632,7 +612,7 @@ fn tampering_and_time() {
         if verified.body_type == 1 {
             continue;
         }
-        let quote = load_quote(case.quote);
+        let quote = fixture_quote(case.quote);
         let coll = FixtureCollateral::load(case.collateral);
         for (what, q, c) in tampered(&quote, &coll) {
             let out = run(&q, &c, case.flags, case.now);
@@ -657,13 +637,13 @@ fn tampering_and_time() {
 
 #[test]
 fn tdx_quote_with_sgx_collateral_is_qe() {
-    let out = run(&load_quote(TDX_V4), &FixtureCollateral::load(SGX_COLL), 0, 1_751_328_000);
+    let out = run(&fixture_quote(TDX_V4), &FixtureCollateral::load(SGX_COLL), 0, 1_751_328_000);
     assert_eq!(out.status, Status::Qe);
 }
 
 #[test]
 fn collateral_shape_errors() {
-    let quote = load_quote(TDX_V4);
+    let quote = fixture_quote(TDX_V4);
     let coll = FixtureCollateral::load(TDX_V4_COLL);
     let now = 1_751_328_000;
     let status = |c: &FixtureCollateral| run(&quote, c, 0, now).status;
@@ -712,12 +692,12 @@ fn collateral_shape_errors() {
     // TD 1.5ex fixture without its collateral PCK chain uses the chain in the quote.
     let mut c = FixtureCollateral::load(TD15EX_COLL);
     c.pck_certificate_chain().clear();
-    assert_eq!(run(&load_quote(TD15EX), &c, 0, 1_792_800_000).status, Status::Ok);
+    assert_eq!(run(&fixture_quote(TD15EX), &c, 0, 1_792_800_000).status, Status::Ok);
 }
 
 #[test]
 fn root_ca_matches_fixture_and_dcap_qvl() {
-    assert_eq!(crate::INTEL_ROOT_CA_DER, &read("automata/raw/intel_root_ca.der")[..]);
+    assert_eq!(crate::INTEL_ROOT_CA_DER, &read_fixture("automata/raw/intel_root_ca.der")[..]);
     assert_eq!(
         B256::from(sha256(crate::INTEL_ROOT_CA_DER)),
         alloy_primitives::b256!(
@@ -728,7 +708,7 @@ fn root_ca_matches_fixture_and_dcap_qvl() {
 
 #[test]
 fn deterministic() {
-    let quote = load_quote(ALIBABA);
+    let quote = fixture_quote(ALIBABA);
     let coll = FixtureCollateral::load(COLL_90C0_0625);
     let input = encode_input(&quote, &coll.get(), Flags::from_bits(1).expect("known"));
     let a = verify_precompile_input(&input, 1_749_945_600);
@@ -756,7 +736,7 @@ impl Rng {
 /// either a well-formed output or an input error.
 #[test]
 fn mutated_inputs_never_panic() {
-    let quote = load_quote(TDX_V4);
+    let quote = fixture_quote(TDX_V4);
     let coll = FixtureCollateral::load(TDX_V4_COLL);
     let base = encode_input(&quote, &coll.get(), Flags::default());
     let now = 1_751_328_000;
@@ -848,7 +828,7 @@ fn base_collateral_offset(input: &[u8]) -> usize {
 fn collateral_from_dcap_qvl_json() {
     for rel in [TDX_V4_COLL, TD15EX_COLL, SGX_COLL, COLL_90C0_0625] {
         let dcap: dcap_qvl::QuoteCollateralV3 =
-            serde_json::from_slice(&read(rel)).expect("collateral JSON");
+            serde_json::from_slice(&read_fixture(rel)).expect("collateral JSON");
         let ours = FixtureCollateral::load(rel);
         assert_eq!(Collateral::from(&dcap), ours.get(), "{rel}");
     }

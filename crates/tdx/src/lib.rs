@@ -73,6 +73,8 @@ mod verify;
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 
 pub use abi::{Collateral, Flags, PrecompileInput, decode_input, encode_input};
 pub use error::TdxInputError;

@@ -19,31 +19,23 @@ use phala_genesis::{
 };
 use phala_primitives::predeploys::{STAKE_POOLS, STAKED_PHA, TIMELOCK, WORKER_REGISTRY};
 use phala_tdx::{
-    Flags, OwnedCollateral, Status, TcbStatus, VerificationOutcome, declared_quote_len,
+    Flags, Status, TcbStatus, VerificationOutcome,
+    test_utils::{fixture_collateral, fixture_quote},
 };
-use std::path::PathBuf;
 
 /// Fixture #1's `now` (2025-07-01): inside its collateral window.
 pub(crate) const FIXTURE_NOW: u64 = 1_751_328_000;
 /// Genesis time of the chains here, so that their blocks run at about `FIXTURE_NOW`.
 pub(crate) const GENESIS_TIME: u64 = FIXTURE_NOW - 1000;
+/// Fixture #1 of `shared/fixtures/tdx`, and its collateral.
+const FIXTURE_QUOTE: &str = "dcap-qvl/tdx_quote";
+const FIXTURE_COLLATERAL: &str = "dcap-qvl/tdx_quote_collateral.json";
 /// Offset of the report data in a TD report body.
 const REPORT_DATA_OFFSET: usize = 520;
 /// The first 20 bytes of fixture #1's report data, as the fixtures README lists them.
 const FIXTURE_REPORT_DATA_KEY: Address = address!("0x9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd");
 /// The SHA-256 precompile.
 const SHA256_PRECOMPILE: Address = address!("0x0000000000000000000000000000000000000002");
-
-fn fixtures_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("PHALA_FIXTURES_DIR") {
-        return PathBuf::from(dir).join("tdx");
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
-}
-
-fn read_fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(fixtures_dir().join(rel)).unwrap_or_else(|err| panic!("{rel}: {err}"))
-}
 
 /// TDX fixture #1: the quote (cut to its declared length), its collateral as the registry takes
 /// it, and what the verifier says of it at `FIXTURE_NOW` (computed off-chain with `phala_tdx`).
@@ -55,12 +47,8 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn load() -> Self {
-        let mut quote = read_fixture("dcap-qvl/tdx_quote");
-        quote.truncate(declared_quote_len(&quote).expect("a quote"));
-        let collateral =
-            OwnedCollateral::from_dcap_json(&read_fixture("dcap-qvl/tdx_quote_collateral.json"))
-                .unwrap();
-        let input = collateral.encode_input(&quote, Flags::default());
+        let quote = fixture_quote(FIXTURE_QUOTE);
+        let input = fixture_collateral(FIXTURE_COLLATERAL).encode_input(&quote, Flags::default());
         let outcome = phala_tdx::verify_input(&input, FIXTURE_NOW).unwrap();
         assert_eq!(outcome.status, Status::Ok);
         assert_eq!(outcome.tcb_status, TcbStatus::UpToDate);
@@ -303,11 +291,7 @@ fn refused_outside_the_policy() {
     let mut chain = permissive_chain(2, &fixture, |_| {});
     let mut tampered = fixture.quote.to_vec();
     tampered[48 + REPORT_DATA_OFFSET] ^= 1;
-    let input = phala_tdx::OwnedCollateral::from_dcap_json(&read_fixture(
-        "dcap-qvl/tdx_quote_collateral.json",
-    ))
-    .unwrap()
-    .encode_input(&tampered, Flags::default());
+    let input = fixture_collateral(FIXTURE_COLLATERAL).encode_input(&tampered, Flags::default());
     let expected = phala_tdx::verify_input(&input, FIXTURE_NOW).unwrap().status;
     assert_ne!(expected, Status::Ok);
     let mut tampered_call = call();
@@ -695,10 +679,7 @@ fn malleated_twins_of_a_used_quote_are_refused() {
     for at in [QUOTE_SIGNATURE_S, QE_REPORT_SIGNATURE_S] {
         let twin = malleate(&fixture.quote, at);
         // The twin is a valid quote of the same report with another hash.
-        let input =
-            OwnedCollateral::from_dcap_json(&read_fixture("dcap-qvl/tdx_quote_collateral.json"))
-                .unwrap()
-                .encode_input(&twin, Flags::default());
+        let input = fixture_collateral(FIXTURE_COLLATERAL).encode_input(&twin, Flags::default());
         let outcome = phala_tdx::verify_input(&input, FIXTURE_NOW).unwrap();
         assert_eq!(outcome.status, Status::Ok);
         assert_eq!(outcome.report_body, fixture.outcome.report_body);

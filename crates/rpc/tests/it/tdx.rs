@@ -5,7 +5,8 @@
 use super::{TDX_FORK_TIME, TestNode};
 use alloy_primitives::{Address, hex};
 use phala_tdx::{
-    Flags, OwnedCollateral, Status, TcbStatus, VerificationOutcome, declared_quote_len, gas_cost,
+    Flags, Status, TcbStatus, VerificationOutcome, gas_cost,
+    test_utils::{fixture_collateral, fixture_input, read_fixture},
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -17,33 +18,6 @@ const PROBE_CODE: &str = "0x366000600037 5a 6000 6000 36 6000 62544458 5a fa 5a 
 /// PUSH3, GAS (the second reading's own cost included) and STATICCALL's warm access.
 const PROBE_OVERHEAD: u64 = 3 + 3 + 2 + 3 + 3 + 2 + 100 + 2;
 const PROBE_ADDRESS: Address = Address::repeat_byte(0x77);
-
-fn fixtures_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("PHALA_FIXTURES_DIR") {
-        return PathBuf::from(dir).join("tdx");
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tdx")
-}
-
-fn read(rel: &str) -> Vec<u8> {
-    std::fs::read(fixtures_dir().join(rel)).unwrap_or_else(|err| panic!("{rel}: {err}"))
-}
-
-/// A fixture quote without its trailing zero padding.
-fn quote(rel: &str) -> Vec<u8> {
-    let mut q = read(rel);
-    q.truncate(declared_quote_len(&q).unwrap());
-    q
-}
-
-fn input(quote_rel: &str, collateral_rel: &str, flags: u32) -> Vec<u8> {
-    input_with_quote(&quote(quote_rel), collateral_rel, flags)
-}
-
-fn input_with_quote(quote: &[u8], collateral_rel: &str, flags: u32) -> Vec<u8> {
-    let collateral = OwnedCollateral::from_dcap_json(&read(collateral_rel)).unwrap();
-    collateral.encode_input(quote, Flags::from_bits(flags).unwrap())
-}
 
 /// Calls the probe at block time `now`; returns (precompile gas, success, output).
 fn probe(node: &TestNode, input: &[u8], now: u64) -> (u64, bool, Vec<u8>) {
@@ -217,7 +191,7 @@ fn rows() -> Vec<Row> {
 fn every_fixture_row_through_eth_call() {
     let node = TestNode::start();
     for row in rows() {
-        let input = input(row.quote, row.collateral, row.flags);
+        let input = fixture_input(row.quote, row.collateral, row.flags);
         let (gas, success, output) = probe(&node, &input, row.now);
         assert!(success, "{}: the precompile call must not fail", row.name);
         assert_eq!(gas, gas_cost(input.len()), "{}: gas is the formula", row.name);
@@ -233,7 +207,7 @@ fn every_fixture_row_through_eth_call() {
 #[test]
 fn report_fields_of_fixture_one() {
     let node = TestNode::start();
-    let (_, _, output) = probe(&node, &input(TDX_V4, TDX_V4_COLL, 0), 1_751_328_000);
+    let (_, _, output) = probe(&node, &fixture_input(TDX_V4, TDX_V4_COLL, 0), 1_751_328_000);
     let outcome = VerificationOutcome::abi_decode(&output).unwrap();
     let body = &outcome.report_body;
     // TD report body: MRTD at 136..184, report data at 520..584 (TDX 1.0 layout).
@@ -253,7 +227,8 @@ fn report_fields_of_fixture_one() {
 fn padded_quotes_and_bad_abi() {
     let node = TestNode::start();
     // The fixture file as shipped, with its 70 zero bytes of padding: BAD_QUOTE, same gas rule.
-    let padded = input_with_quote(&read(TDX_V4), TDX_V4_COLL, 0);
+    let padded =
+        fixture_collateral(TDX_V4_COLL).encode_input(&read_fixture(TDX_V4), Flags::default());
     let (gas, success, output) = probe(&node, &padded, 1_751_328_000);
     assert!(success);
     assert_eq!(gas, gas_cost(padded.len()));
@@ -269,7 +244,7 @@ fn padded_quotes_and_bad_abi() {
 #[test]
 fn absent_before_the_hardfork() {
     let node = TestNode::start();
-    let input = input(TDX_V4, TDX_V4_COLL, 0);
+    let input = fixture_input(TDX_V4, TDX_V4_COLL, 0);
     let (gas, success, output) = probe(&node, &input, TDX_FORK_TIME - 1);
     // A call to an empty account: succeeds and returns nothing. It is also not pre-warmed as
     // precompiles are (EIP-2929), so the call pays the cold-access surcharge, 2600 - 100.
@@ -295,7 +270,7 @@ fn solidity_library_decodes_the_verdict() {
     let selector = &alloy_primitives::keccak256(
         "check(bytes,(string,bytes,bytes,string,string,bytes,string,string,bytes,string),uint32)",
     )[..4];
-    let input = input(TDX_V4, TDX_V4_COLL, 0);
+    let input = fixture_input(TDX_V4, TDX_V4_COLL, 0);
     let calldata = [selector, &input].concat();
     let harness = Address::repeat_byte(0x78);
     let reply = node.call(
