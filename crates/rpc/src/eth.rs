@@ -37,6 +37,10 @@ macro_rules! method {
 }
 pub(crate) use method;
 
+/// The most storage slots one `eth_getStorageValues` call may read, over all its accounts (the
+/// limit geth, reth, Nethermind and Besu share).
+pub const MAX_STORAGE_VALUES_SLOTS: usize = 1024;
+
 /// The client version reported by `web3_clientVersion`.
 pub fn client_version() -> String {
     format!("phala-node/v{}", env!("CARGO_PKG_VERSION"))
@@ -131,6 +135,31 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         let (_, header) = ctx.require_header(id)?;
         let value = ctx.db().storage_at(address, key.0, header.number)?;
         Ok(B256::from(value))
+    });
+    method!(module, "eth_getStorageValues", |p, ctx| {
+        let mut seq = parse(&p)?;
+        let requests: BTreeMap<Address, Vec<StorageKey>> = seq.next()?;
+        let id = params::block_id(&mut seq)?;
+        if requests.is_empty() {
+            return Err(RpcError::InvalidParams("empty request".into()));
+        }
+        let slots: usize = requests.values().map(Vec::len).sum();
+        if slots > MAX_STORAGE_VALUES_SLOTS {
+            return Err(RpcError::InvalidParams(format!(
+                "too many slots (max {MAX_STORAGE_VALUES_SLOTS})"
+            )));
+        }
+        let (_, header) = ctx.require_header(id)?;
+        let db = ctx.db();
+        let mut values = BTreeMap::new();
+        for (address, keys) in requests {
+            let slots = keys
+                .iter()
+                .map(|key| db.storage_at(address, key.0, header.number).map(B256::from))
+                .collect::<Result<Vec<_>, _>>()?;
+            values.insert(address, slots);
+        }
+        Ok(values)
     });
     method!(module, "eth_getProof", |p, ctx| {
         let mut seq = parse(&p)?;

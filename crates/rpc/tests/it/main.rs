@@ -1,5 +1,5 @@
 //! The RPC servers over real sockets, on a RocksDB chain in a temporary directory: error codes,
-//! batches, the pool's errors, the Engine API's JWT check and a payload's round trip through
+//! batches, the pool's errors, batched storage reads, the Engine API's JWT check and a payload's round trip through
 //! `forkchoiceUpdated` → `getPayload` → `newPayload`.
 
 use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1::sign_message};
@@ -27,6 +27,8 @@ const TDX_FORK_TIME: u64 = 1_700_000_000;
 const KEY: B256 = b256!("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
 /// Reverts with the 32-byte word 0x2a.
 const REVERTER: Address = address!("0x00000000000000000000000000000000000000aa");
+/// Holds storage from genesis: slot 0 = 0x38, slot 5 = 2^256 - 1.
+const STORED: Address = address!("0x00000000000000000000000000000000000000bb");
 
 struct TestNode {
     _dir: tempfile::TempDir,
@@ -58,6 +60,16 @@ impl TestNode {
             GenesisAccount::default().with_code(Some(Bytes::from_static(&[
                 0x60, 0x2a, 0x60, 0, 0x52, 0x60, 0x20, 0x60, 0, 0xfd,
             ]))),
+        );
+        genesis.alloc.insert(
+            STORED,
+            GenesisAccount::default().with_nonce(Some(1)).with_storage(Some(
+                [
+                    (B256::ZERO, B256::with_last_byte(0x38)),
+                    (B256::with_last_byte(5), B256::repeat_byte(0xff)),
+                ]
+                .into(),
+            )),
         );
         genesis.config = serde_json::from_value(json!({
             "chainId": 1337, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
@@ -172,6 +184,78 @@ fn error_codes_follow_json_rpc_and_geth() {
         json!([{"to": REVERTER}, "latest", {REVERTER.to_string(): {"code": "0x4260005260206000f3"}}, {"time": "0x1234"}]),
     );
     assert_eq!(time["result"], json!(format!("0x{:064x}", 0x1234)));
+}
+
+#[test]
+fn storage_values_are_read_in_one_call_and_limited() {
+    let node = TestNode::start();
+    let word = |v: &str| format!("0x{v:0>64}");
+    let unknown = Address::repeat_byte(0xc1);
+    // Keys in any hex length, repeated, across accounts; an unknown account reads as zeros;
+    // the block defaults to latest, and a number or a hash selects the same state.
+    let genesis_hash =
+        node.call("eth_getBlockByNumber", json!(["0x0", false]))["result"]["hash"].clone();
+    let request = json!({
+        STORED.to_string(): ["0x0", word("5"), "0x05", "0x1"],
+        unknown.to_string(): [word("1")],
+    });
+    let expected = json!({
+        format!("{STORED:#x}"): [word("38"), word(&"f".repeat(64)), word(&"f".repeat(64)), word("")],
+        format!("{unknown:#x}"): [word("")],
+    });
+    for params in [
+        json!([request]),
+        json!([request, "latest"]),
+        json!([request, "0x0"]),
+        json!([request, {"blockHash": genesis_hash}]),
+    ] {
+        assert_eq!(
+            node.call("eth_getStorageValues", params.clone())["result"],
+            expected,
+            "{params}"
+        );
+    }
+    // The same as one eth_getStorageAt per slot.
+    for slot in ["0x0", "0x5", "0x1"] {
+        let single =
+            node.call("eth_getStorageAt", json!([STORED, slot, "latest"]))["result"].clone();
+        let batch = node.call("eth_getStorageValues", json!([{STORED.to_string(): [slot]}]));
+        assert_eq!(batch["result"][format!("{STORED:#x}")][0], single, "{slot}");
+    }
+    // An account with no slots asked is answered with none.
+    assert_eq!(
+        node.call("eth_getStorageValues", json!([{STORED.to_string(): []}]))["result"],
+        json!({format!("{STORED:#x}"): []})
+    );
+
+    // Limits and bad input: geth's messages and codes.
+    assert_eq!(
+        node.call("eth_getStorageValues", json!([{}, "latest"]))["error"],
+        json!({"code": -32602, "message": "empty request"})
+    );
+    let slots = |n: usize| (0..n).map(|i| format!("{i:#x}")).collect::<Vec<_>>();
+    let limit = phala_rpc::eth::MAX_STORAGE_VALUES_SLOTS;
+    let split = json!([{STORED.to_string(): slots(limit - 1), unknown.to_string(): ["0x0"]}]);
+    let answered = node.call("eth_getStorageValues", split)["result"].clone();
+    assert_eq!(answered[format!("{STORED:#x}")].as_array().map(Vec::len), Some(limit - 1));
+    let over = json!([{STORED.to_string(): slots(limit), unknown.to_string(): ["0x0"]}]);
+    assert_eq!(
+        node.call("eth_getStorageValues", over)["error"],
+        json!({"code": -32602, "message": format!("too many slots (max {limit})")})
+    );
+    let too_long = format!("0x{}", "1".repeat(65));
+    assert_eq!(
+        node.call("eth_getStorageValues", json!([{STORED.to_string(): [too_long]}]))["error"]["code"],
+        json!(-32602)
+    );
+    assert_eq!(
+        node.call("eth_getStorageValues", json!([{"0x1234": ["0x0"]}]))["error"]["code"],
+        json!(-32602)
+    );
+    assert_eq!(
+        node.call("eth_getStorageValues", json!([{STORED.to_string(): ["0x0"]}, "0x99"]))["error"],
+        json!({"code": -32000, "message": "header not found"})
+    );
 }
 
 #[test]
