@@ -2,7 +2,7 @@
 
 use crate::{BlockError, validation};
 use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header,
+    EMPTY_OMMER_ROOT_HASH, Header, Signed,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
 };
 use alloy_eips::eip4895::{Withdrawal, Withdrawals};
@@ -14,6 +14,18 @@ use phala_primitives::{
 };
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
 use std::sync::Arc;
+
+/// `tx` as a block carries it: a blob transaction from the pool loses its sidecar (the hash and
+/// signature cover only the canonical form, so they stay).
+fn without_blob_sidecar(tx: TxEnvelope) -> TxEnvelope {
+    match tx {
+        TxEnvelope::Eip4844(signed) if signed.tx().sidecar().is_some() => {
+            let (tx, signature, hash) = signed.into_parts();
+            TxEnvelope::Eip4844(Signed::new_unchecked(tx.drop_sidecar(), signature, hash))
+        }
+        other => other,
+    }
+}
 
 /// What the builder of the next block chooses.
 #[derive(Debug, Clone, Default)]
@@ -88,7 +100,8 @@ impl<'db> BlockBuilder<'db> {
         let (outcome, included) =
             self.executor.execute_from(LatestState::new(&writes), &template, source)?;
         let mut block = template;
-        block.body.transactions = included.into_iter().map(|(tx, _)| tx).collect();
+        block.body.transactions =
+            included.into_iter().map(|(tx, _)| without_blob_sidecar(tx)).collect();
         let timestamp = block.header.timestamp;
         let number = block.header.number;
         block.header.transactions_root = calculate_transaction_root(&block.body.transactions);

@@ -11,7 +11,7 @@ use alloy_consensus::{
 use alloy_eips::{eip1559::GAS_LIMIT_BOUND_DIVISOR, eip4844::DATA_GAS_PER_BLOB};
 use alloy_primitives::{B64, Bloom, U256};
 use phala_evm::{ExecutionOutcome, blob_gas_of};
-use phala_primitives::{Block, ChainSpec, EthereumHardforks, ReceiptEnvelope};
+use phala_primitives::{Block, ChainSpec, EthereumHardforks, ReceiptEnvelope, TxEnvelope};
 
 /// Largest gas limit a header may carry (2^63 - 1).
 pub const MAXIMUM_GAS_LIMIT: u64 = i64::MAX as u64;
@@ -160,6 +160,13 @@ pub fn validate_against_parent(
 pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> {
     let header = &block.header;
     let body = &block.body;
+    // A block carries blob transactions in their canonical form; the blobs, commitments and
+    // proofs of the network form travel beside the block, never in it.
+    if let Some(index) = body.transactions.iter().position(carries_blob_sidecar) {
+        return Err(body_error(format!(
+            "transaction {index} is a blob transaction with its sidecar (network form)"
+        )));
+    }
     let tx_root = calculate_transaction_root(&body.transactions);
     if tx_root != header.transactions_root {
         return Err(body_error(format!(
@@ -224,6 +231,11 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
         }
     }
     Ok(())
+}
+
+/// Whether `tx` is a blob transaction in its network form, with blobs, commitments and proofs.
+pub fn carries_blob_sidecar(tx: &TxEnvelope) -> bool {
+    matches!(tx, TxEnvelope::Eip4844(signed) if signed.tx().sidecar().is_some())
 }
 
 /// The header bloom of a block's receipts: the union of their blooms.

@@ -1,9 +1,17 @@
-use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1};
+use alloy_consensus::{
+    SignableTransaction, TxEip1559, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar,
+    crypto::secp256k1, proofs::calculate_transaction_root,
+};
+use alloy_eips::{
+    eip4844::{BlobTransactionSidecar, Bytes48, DATA_GAS_PER_BLOB},
+    eip7594::BlobTransactionSidecarVariant,
+};
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rlp::Encodable;
 use phala_chain::{
     BlockAttributes, BlockBuilder, BlockError, BlockImporter, ImportOutcome, init_genesis,
+    validation::carries_blob_sidecar,
 };
 use phala_primitives::{Block, ChainSpec, EthereumHardfork, TxEnvelope};
 use phala_storage::{Database, KeyValueRead, Table};
@@ -63,6 +71,37 @@ impl TestChain {
         tx.into_signed(signature).into()
     }
 
+    /// A one-blob transaction in the network form a pool receives: with blob, commitment and
+    /// proof (not KZG-valid; nothing here checks them).
+    fn blob_tx_with_sidecar(&mut self) -> TxEnvelope {
+        let sidecar = BlobTransactionSidecar::new(
+            vec![Default::default()],
+            vec![Bytes48::repeat_byte(0xc0)],
+            vec![Bytes48::repeat_byte(0xf0)],
+        );
+        let tx = TxEip4844 {
+            chain_id: 1337,
+            nonce: self.nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: 1,
+            to: Address::repeat_byte(0x77),
+            value: U256::from(1),
+            access_list: Default::default(),
+            blob_versioned_hashes: sidecar.versioned_hashes().collect(),
+            max_fee_per_blob_gas: 10_000_000_000,
+            input: Bytes::new(),
+        };
+        self.nonce += 1;
+        let signature = secp256k1::sign_message(SECRET, tx.signature_hash()).unwrap();
+        let pooled =
+            TxEip4844Variant::TxEip4844WithSidecar(TxEip4844WithSidecar::from_tx_and_sidecar(
+                tx,
+                BlobTransactionSidecarVariant::Eip4844(sidecar),
+            ));
+        TxEnvelope::Eip4844(pooled.into_signed(signature))
+    }
+
     /// Builds (without importing) a block on the head.
     fn build(&mut self, timestamp: u64, txs: Vec<TxEnvelope>) -> Block {
         let attributes = BlockAttributes {
@@ -110,6 +149,38 @@ fn builds_and_imports_blocks_with_transfers() {
         chain.importer().import(&block).unwrap(),
         ImportOutcome::AlreadyCanonical(block.header.hash_slow())
     );
+}
+
+#[test]
+fn blob_transactions_enter_blocks_without_their_sidecar() {
+    let mut chain = TestChain::new();
+    let pooled = chain.blob_tx_with_sidecar();
+    assert!(carries_blob_sidecar(&pooled));
+    let block = chain.build(12, vec![pooled.clone()]);
+    let [included] = &block.body.transactions[..] else { panic!("one transaction") };
+    assert!(!carries_blob_sidecar(included));
+    assert_eq!(included.tx_hash(), pooled.tx_hash(), "the hash covers the canonical form");
+    assert_eq!(block.header.blob_gas_used, Some(DATA_GAS_PER_BLOB));
+    let outcome = chain.importer().import(&block).unwrap();
+    assert!(matches!(outcome, ImportOutcome::Imported { number: 1, transactions: 1, .. }));
+}
+
+#[test]
+fn a_block_carrying_a_blob_sidecar_is_rejected_without_changes() {
+    let mut chain = TestChain::new();
+    let pooled = chain.blob_tx_with_sidecar();
+    let mut block = chain.build(12, vec![pooled.clone()]);
+    // The network form in the body, with a transactions root that matches it: only the form
+    // is wrong (EEST `test_reject_valid_full_blob_in_block_rlp`).
+    block.body.transactions = vec![pooled];
+    block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
+    let before = chain.snapshot();
+    let err = chain.importer().import(&block).unwrap_err();
+    assert!(
+        matches!(&err.source, BlockError::Body(message) if message.contains("sidecar")),
+        "{err}"
+    );
+    assert_eq!(chain.snapshot(), before);
 }
 
 #[test]
