@@ -1,7 +1,7 @@
 //! A Prometheus endpoint (`--metrics <addr>`): chain head, pool sizes and database size, in the
 //! text exposition format, on any path.
 
-use phala_rpc::NodeContext;
+use phala_rpc::{NodeContext, server::ServerError};
 use std::{net::SocketAddr, sync::Arc};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -39,14 +39,16 @@ pub fn render(ctx: &NodeContext) -> String {
     out
 }
 
-/// Binds `addr` and serves metrics until `shutdown` turns true. Returns the bound address.
+/// Binds `addr` and serves metrics until `shutdown` turns true. Returns the bound address, or
+/// the RPC servers' bind error.
 pub async fn serve(
     ctx: Arc<NodeContext>,
     addr: SocketAddr,
     mut shutdown: watch::Receiver<bool>,
-) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
+) -> Result<SocketAddr, ServerError> {
+    let bind_error = |source| ServerError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let bound = listener.local_addr().map_err(bind_error)?;
     tokio::spawn(async move {
         loop {
             tokio::select! {

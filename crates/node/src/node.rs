@@ -320,13 +320,10 @@ pub async fn start(
     running.authrpc = addr;
     servers.push(handle);
     if let Some(addr) = args.metrics {
-        // Named like the RPC servers' bind errors, so the user sees which flag to change.
-        let bound = metrics::serve(ctx.clone(), addr, shutdown.clone()).await.map_err(|err| {
-            NodeError::Flag {
-                flag: "--metrics",
-                message: format!("failed to listen on {addr}: {err}"),
-            }
-        })?;
+        // The flag is named so the user sees which one to change.
+        let bound = metrics::serve(ctx.clone(), addr, shutdown.clone())
+            .await
+            .map_err(|err| NodeError::Flag { flag: "--metrics", message: err.to_string() })?;
         info!(target: "node", addr = %bound, "metrics listening");
         running.metrics = Some(bound);
     }
