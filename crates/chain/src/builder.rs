@@ -15,11 +15,11 @@ use phala_primitives::{
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
 use std::sync::Arc;
 
-/// `tx` as a block carries it: a blob transaction from the pool loses its sidecar (the hash and
-/// signature cover only the canonical form, so they stay).
+/// `tx` as a block carries it: a blob transaction from the pool loses its sidecar, if it has one
+/// (the hash and signature cover only the canonical form, so they stay).
 fn without_blob_sidecar(tx: TxEnvelope) -> TxEnvelope {
     match tx {
-        TxEnvelope::Eip4844(signed) if signed.tx().sidecar().is_some() => {
+        TxEnvelope::Eip4844(signed) => {
             let (tx, signature, hash) = signed.into_parts();
             TxEnvelope::Eip4844(Signed::new_unchecked(tx.drop_sidecar(), signature, hash))
         }

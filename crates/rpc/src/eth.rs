@@ -153,11 +153,11 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         let db = ctx.db();
         let mut values = BTreeMap::new();
         for (address, keys) in requests {
-            let slots = keys
+            let words = keys
                 .iter()
                 .map(|key| db.storage_at(address, key.0, header.number).map(B256::from))
                 .collect::<Result<Vec<_>, _>>()?;
-            values.insert(address, slots);
+            values.insert(address, words);
         }
         Ok(values)
     });
