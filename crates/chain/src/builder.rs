@@ -1,6 +1,6 @@
 //! Building a block on the head: execute transactions, then fill in the header's results.
 
-use crate::{BlockError, validation};
+use crate::{BlockError, ExecutedBlock, validation};
 use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header, Signed,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
@@ -55,6 +55,9 @@ pub struct BuiltBlock {
     pub receipts: Vec<ReceiptEnvelope>,
     /// Its EIP-7685 requests (Prague), empty request types left out.
     pub requests: Requests,
+    /// Its writes, ready to commit while the head is still its parent: a built block is not
+    /// executed a second time to be imported.
+    pub executed: ExecutedBlock,
 }
 
 /// Builds blocks on the current head of a database without writing anything.
@@ -114,14 +117,26 @@ impl<'db> BlockBuilder<'db> {
         header.logs_bloom = validation::receipts_bloom(&outcome.receipts);
         header.requests_hash =
             spec.is_prague_active_at_timestamp(timestamp).then(|| outcome.requests.requests_hash());
-        header.state_root =
-            StateWriter::new(&mut writes).apply_state_changes(number, &outcome.changes)?;
+        let mut writer = StateWriter::new(&mut writes);
+        header.state_root = writer.apply_state_changes(number, &outcome.changes)?;
         validation::validate_header(spec, header)?;
         validation::validate_against_parent(spec, header, &parent)?;
+        let hash = header.hash_slow();
+        writer.insert_block(hash, header, &block.body, &outcome.receipts);
+        let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
+        writer.make_canonical(hash, number, &tx_hashes);
+        let executed = ExecutedBlock::new(
+            hash,
+            block.header.clone(),
+            block.header.parent_hash,
+            outcome.receipts.clone(),
+            block.body.transactions.len(),
+            writes.detach(),
+        );
         let requests = Requests::new(
             outcome.requests.take().into_iter().filter(|request| request.len() > 1).collect(),
         );
-        Ok(BuiltBlock { block, receipts: outcome.receipts, requests })
+        Ok(BuiltBlock { block, receipts: outcome.receipts, requests, executed })
     }
 
     /// The block to build: header fields known before execution, and `transactions`.

@@ -10,6 +10,17 @@ pub enum BlockError {
     /// The parent is not known.
     #[error("unknown parent {0}")]
     UnknownParent(B256),
+    /// No block with this hash is stored.
+    #[error("unknown block {0}")]
+    UnknownBlock(B256),
+    /// The block was executed on a head that is no longer the head.
+    #[error("block was executed on {base}, but the head is now {head}")]
+    StaleBase {
+        /// The head it was executed on.
+        base: B256,
+        /// The head now.
+        head: B256,
+    },
     /// A header field is wrong.
     #[error("invalid header: {0}")]
     Header(String),

@@ -2,8 +2,10 @@ use crate::{BlockError, ImportError, validation};
 use alloy_primitives::B256;
 use alloy_rlp::Decodable;
 use phala_evm::BlockExecutor;
-use phala_primitives::{Block, ChainSpec, Header, StateChanges, StateReadError};
-use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError, WriteSet};
+use phala_primitives::{Block, ChainSpec, Header, ReceiptEnvelope, StateChanges, StateReadError};
+use phala_storage::{
+    Database, DetachedWrites, KeyValueRead, LatestState, StateWriter, StorageError, WriteSet,
+};
 use std::sync::Arc;
 use tracing::debug;
 
@@ -25,6 +27,51 @@ pub enum ImportOutcome {
     },
     /// The block was already the canonical block at its height.
     AlreadyCanonical(B256),
+}
+
+/// A block that passed every check and was executed on top of the head `base`: what committing
+/// it writes (its block data, its state, and the re-org onto its branch, if any) is held here,
+/// uncommitted. Committing it is only valid while `base` is still the head; otherwise
+/// [`BlockImporter::make_canonical`] re-derives the writes from the stored block.
+#[derive(Debug, Clone)]
+pub struct ExecutedBlock {
+    /// Block hash.
+    pub hash: B256,
+    /// The block's header.
+    pub header: Header,
+    /// The head these writes were made on.
+    pub base: B256,
+    /// One receipt per transaction.
+    pub receipts: Vec<ReceiptEnvelope>,
+    /// Number of transactions.
+    pub transactions: usize,
+    /// How many canonical blocks committing it unwinds.
+    pub reorg_depth: u64,
+    writes: DetachedWrites,
+}
+
+impl ExecutedBlock {
+    /// Wraps the writes of a block executed on `base` (the block builder's path).
+    pub(crate) const fn new(
+        hash: B256,
+        header: Header,
+        base: B256,
+        receipts: Vec<ReceiptEnvelope>,
+        transactions: usize,
+        writes: DetachedWrites,
+    ) -> Self {
+        Self { hash, header, base, receipts, transactions, reorg_depth: 0, writes }
+    }
+
+    fn outcome(&self) -> ImportOutcome {
+        ImportOutcome::Imported {
+            hash: self.hash,
+            number: self.header.number,
+            gas_used: self.header.gas_used,
+            transactions: self.transactions,
+            reorg_depth: self.reorg_depth,
+        }
+    }
 }
 
 /// Imports blocks into the database; see the crate docs for the guarantees.
@@ -62,18 +109,30 @@ impl<'db> BlockImporter<'db> {
         self.import(&block)
     }
 
-    /// Validates, executes and stores `block`, making it the head.
+    /// Validates, executes and stores `block`, making it the head, in one atomic commit.
     pub fn import(&self, block: &Block) -> Result<ImportOutcome, ImportError> {
         let hash = block.header.hash_slow();
-        let number = block.header.number;
-        self.import_inner(block, hash).map_err(|source| ImportError { number, hash, source })
-    }
-
-    fn import_inner(&self, block: &Block, hash: B256) -> Result<ImportOutcome, BlockError> {
-        let header = &block.header;
-        if self.db.canonical_hash(header.number)? == Some(hash) {
+        let wrap = |source| ImportError { number: block.header.number, hash, source };
+        if self.db.canonical_hash(block.header.number).map_err(|err| wrap(err.into()))?
+            == Some(hash)
+        {
             return Ok(ImportOutcome::AlreadyCanonical(hash));
         }
+        let executed = self.execute(block)?;
+        self.commit(executed)
+    }
+
+    /// Validates and executes `block` on its parent's state (re-organising onto the parent's
+    /// branch in memory when the parent is not the head) and checks every result against the
+    /// header. Nothing is written: the returned block holds its writes.
+    pub fn execute(&self, block: &Block) -> Result<ExecutedBlock, ImportError> {
+        let hash = block.header.hash_slow();
+        let number = block.header.number;
+        self.execute_inner(block, hash).map_err(|source| ImportError { number, hash, source })
+    }
+
+    fn execute_inner(&self, block: &Block, hash: B256) -> Result<ExecutedBlock, BlockError> {
+        let header = &block.header;
         let parent = self
             .db
             .header(header.parent_hash)?
@@ -84,18 +143,93 @@ impl<'db> BlockImporter<'db> {
         validation::validate_against_parent(spec, header, &parent)?;
         validation::validate_body(spec, block)?;
 
+        let base = self.db.head_hash()?;
         let mut writes = self.db.write_set();
         let reorg_depth = self.reorg_onto(&mut writes, &parent, header.parent_hash)?;
-        self.execute_and_store(&mut writes, block, hash)?;
-        writes.commit()?;
-        debug!(target: "chain", number = header.number, %hash, reorg_depth, "imported block");
-        Ok(ImportOutcome::Imported {
+        let receipts = self.execute_and_store(&mut writes, block, hash)?;
+        Ok(ExecutedBlock {
             hash,
-            number: header.number,
-            gas_used: header.gas_used,
+            header: header.clone(),
+            base,
+            receipts,
             transactions: block.body.transactions.len(),
             reorg_depth,
+            writes: writes.detach(),
         })
+    }
+
+    /// Stores an executed block's data (header, body, receipts) without making it canonical, so
+    /// that [`Self::make_canonical`] can find it later, after a restart too.
+    pub fn store_block(&self, block: &Block, executed: &ExecutedBlock) -> Result<(), ImportError> {
+        let mut writes = self.db.write_set();
+        StateWriter::new(&mut writes).insert_block(
+            executed.hash,
+            &block.header,
+            &block.body,
+            &executed.receipts,
+        );
+        writes.commit().map_err(|err| ImportError {
+            number: executed.header.number,
+            hash: executed.hash,
+            source: err.into(),
+        })
+    }
+
+    /// Commits an executed block, making it the head. Refused with [`BlockError::StaleBase`]
+    /// when the head moved since it was executed.
+    pub fn commit(&self, executed: ExecutedBlock) -> Result<ImportOutcome, ImportError> {
+        let (number, hash) = (executed.header.number, executed.hash);
+        let wrap = |source| ImportError { number, hash, source };
+        let head = self.db.head_hash().map_err(|err| wrap(err.into()))?;
+        if head != executed.base {
+            return Err(wrap(BlockError::StaleBase { base: executed.base, head }));
+        }
+        let outcome = executed.outcome();
+        self.db.attach(executed.writes).commit().map_err(|err| wrap(err.into()))?;
+        debug!(target: "chain", number, %hash, reorg_depth = executed.reorg_depth, "imported block");
+        Ok(outcome)
+    }
+
+    /// Makes the stored block `hash` the head: a canonical block by unwinding the blocks above
+    /// it, a side block by re-organising onto its branch (its blocks are executed again on the
+    /// way, since only the canonical state is kept).
+    pub fn make_canonical(&self, hash: B256) -> Result<ImportOutcome, ImportError> {
+        let wrap = |number, source| ImportError { number, hash, source };
+        let header = self
+            .db
+            .header(hash)
+            .map_err(|err| wrap(0, err.into()))?
+            .ok_or_else(|| wrap(0, BlockError::UnknownBlock(hash)))?;
+        let number = header.number;
+        if self.db.canonical_hash(number).map_err(|err| wrap(number, err.into()))? == Some(hash) {
+            let head = self.db.head_header().map_err(|err| wrap(number, err.into()))?;
+            if head.number == number {
+                return Ok(ImportOutcome::AlreadyCanonical(hash));
+            }
+            let mut writes = self.db.write_set();
+            let mut depth = 0;
+            while writes.head_header().map_err(|err| wrap(number, err.into()))?.number > number {
+                StateWriter::new(&mut writes)
+                    .unwind_head()
+                    .map_err(|err| wrap(number, err.into()))?;
+                depth += 1;
+            }
+            writes.commit().map_err(|err| wrap(number, err.into()))?;
+            return Ok(ImportOutcome::Imported {
+                hash,
+                number,
+                gas_used: header.gas_used,
+                transactions: 0,
+                reorg_depth: depth,
+            });
+        }
+        let body = self
+            .db
+            .body(hash)
+            .map_err(|err| wrap(number, err.into()))?
+            .ok_or_else(|| wrap(number, BlockError::UnknownBlock(hash)))?;
+        let executed = self.execute(&Block { header, body })?;
+        self.commit(executed)
     }
 
     /// Makes `parent_hash` the head inside `writes`: unwinds the canonical chain to the fork
@@ -141,7 +275,7 @@ impl<'db> BlockImporter<'db> {
         writes: &mut WriteSet<'db>,
         block: &Block,
         hash: B256,
-    ) -> Result<(), BlockError> {
+    ) -> Result<Vec<ReceiptEnvelope>, BlockError> {
         let header = &block.header;
         let senders = self.executor.recover_senders(block)?;
         let scratch_base = &*writes;
@@ -164,6 +298,6 @@ impl<'db> BlockImporter<'db> {
         writer.insert_block(hash, header, &block.body, &outcome.receipts);
         let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
         writer.make_canonical(hash, header.number, &tx_hashes);
-        Ok(())
+        Ok(outcome.receipts)
     }
 }

@@ -1,10 +1,13 @@
 //! Block import for phala-node: validate, execute, compute the state root, persist.
 //!
 //! Key components:
-//! - [`BlockImporter`]: imports blocks into the RocksDB [`Database`](phala_storage::Database).
-//!   Every imported block becomes the head (re-organising onto its branch when its parent is
-//!   not the head); one block's writes, re-org included, are committed atomically, and a block
-//!   that fails any check leaves the database exactly as it was.
+//! - [`BlockImporter`]: imports blocks into the RocksDB [`Database`](phala_storage::Database),
+//!   in two steps that callers may also take apart: [`BlockImporter::execute`] validates and
+//!   executes a block on its parent (re-organising in memory when the parent is not the head)
+//!   into an [`ExecutedBlock`] that holds its writes, and [`BlockImporter::commit`] makes it the
+//!   head; [`BlockImporter::make_canonical`] moves the head to any stored block. One block's
+//!   writes, re-org included, are committed atomically, and a block that fails any check leaves
+//!   the database exactly as it was.
 //! - [`validation`]: header checks against the parent and the chain spec, body checks, and the
 //!   checks of execution results against the header.
 //! - [`init_genesis`]: writes the genesis block and allocation into a new database.
@@ -20,4 +23,5 @@ pub mod validation;
 pub use builder::{BlockAttributes, BlockBuilder, BuiltBlock};
 pub use error::{BlockError, ImportError};
 pub use genesis::{genesis_state_changes, init_genesis, open_chain};
-pub use importer::{BlockImporter, ImportOutcome};
+pub use importer::{BlockImporter, ExecutedBlock, ImportOutcome};
+pub use validation::gas_used_per_tx;

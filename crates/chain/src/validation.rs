@@ -283,3 +283,13 @@ pub fn validate_execution(
     }
     Ok(())
 }
+
+/// The gas each transaction used, from the receipts' cumulative gas.
+pub fn gas_used_per_tx(receipts: &[ReceiptEnvelope]) -> impl Iterator<Item = u64> + '_ {
+    let mut previous = 0;
+    receipts.iter().map(move |receipt| {
+        let used = receipt.cumulative_gas_used() - previous;
+        previous = receipt.cumulative_gas_used();
+        used
+    })
+}

@@ -92,15 +92,7 @@ impl TxBlockInfo {
     }
 }
 
-/// The gas each transaction of a block used, from the receipts' cumulative gas.
-pub fn gas_used_per_tx(receipts: &[ReceiptEnvelope]) -> impl Iterator<Item = u64> + '_ {
-    let mut previous = 0;
-    receipts.iter().map(move |receipt| {
-        let used = receipt.cumulative_gas_used() - previous;
-        previous = receipt.cumulative_gas_used();
-        used
-    })
-}
+pub use phala_chain::gas_used_per_tx;
 
 /// The JSON-RPC transaction; `block` is `None` for a pooled transaction.
 pub fn rpc_transaction(tx: TxEnvelope, sender: Address, block: Option<TxBlockInfo>) -> Transaction {

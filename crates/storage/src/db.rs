@@ -44,6 +44,12 @@ impl Database {
         WriteSet { db: self, pending: BTreeMap::new() }
     }
 
+    /// A write set holding writes that were detached with [`WriteSet::detach`]. They are only
+    /// meaningful over the state they were made on: the caller checks that (by the head hash).
+    pub fn attach(&self, writes: DetachedWrites) -> WriteSet<'_> {
+        WriteSet { db: self, pending: writes.pending }
+    }
+
     /// Iterates `table` from `from` while keys start with `prefix`.
     fn iterate(
         &self,
@@ -259,7 +265,31 @@ pub struct WriteSet<'a> {
     pending: BTreeMap<(Table, Vec<u8>), Option<Vec<u8>>>,
 }
 
+/// Pending writes taken out of a [`WriteSet`], owned, so they can be kept (a block executed but
+/// not yet made canonical) and committed later with [`Database::attach`].
+#[derive(Debug, Clone, Default)]
+pub struct DetachedWrites {
+    pending: BTreeMap<(Table, Vec<u8>), Option<Vec<u8>>>,
+}
+
+impl DetachedWrites {
+    /// Number of pending writes.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
 impl WriteSet<'_> {
+    /// Takes the pending writes out, to be committed later over the same state.
+    pub fn detach(self) -> DetachedWrites {
+        DetachedWrites { pending: self.pending }
+    }
+
     /// Sets `key` in `table`.
     pub fn put(&mut self, table: Table, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
         self.pending.insert((table, key.into()), Some(value.into()));

@@ -5,7 +5,8 @@
 //!   including state at any past block through the history tables.
 //! - [`WriteSet`]: pending writes over the database. Everything one block (or one re-org) writes
 //!   goes into one write set and is committed as one atomic `WriteBatch`; a dropped write set
-//!   leaves the database exactly as it was.
+//!   leaves the database exactly as it was. [`DetachedWrites`] keeps a block's writes for a
+//!   later commit (executed now, made canonical later).
 //! - [`trie`]: the Merkle-Patricia state trie with nodes stored by path, updated incrementally
 //!   (only the paths of changed keys are re-hashed), with alloy-trie node encoding.
 //! - [`StateWriter`]: applies a block's [`StateChanges`](phala_primitives::StateChanges) to plain
@@ -20,7 +21,7 @@ mod state;
 mod tables;
 pub mod trie;
 
-pub use db::{Database, KeyValueRead, WriteSet};
+pub use db::{Database, DetachedWrites, KeyValueRead, WriteSet};
 pub use error::StorageError;
 pub use models::{StoredAccount, TxLocation};
 pub use state::{HistoricalState, LatestState, StateWriter, unwound_state};
