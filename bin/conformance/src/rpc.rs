@@ -17,6 +17,7 @@
 use alloy_primitives::B256;
 use eyre::{Context, bail, eyre};
 use phala_chain::{BlockImporter, init_genesis};
+use phala_engine::Engine;
 use phala_node::import::split_rlp_items;
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::ChainSpec;
@@ -218,7 +219,8 @@ fn prepare_node(suite: &Path, dir: &Path) -> eyre::Result<Arc<NodeContext>> {
         importer.import_rlp(item).wrap_err_with(|| format!("chain.rlp block {}", index + 1))?;
     }
     let pool = TxPool::new(PoolConfig::default());
-    Ok(Arc::new(NodeContext::new(Arc::new(db), spec, pool, Vec::new(), RpcLimits::default())))
+    let engine = Arc::new(Engine::new(Arc::new(db), spec, pool));
+    Ok(Arc::new(NodeContext::new(engine, Vec::new(), RpcLimits::default())))
 }
 
 /// Runs the suite in `suite` (a folder with `genesis.json`, `chain.rlp`, `headfcu.json` and

@@ -1,7 +1,8 @@
 //! A Prometheus endpoint (`--metrics <addr>`): chain head, pool sizes and database size, in the
 //! text exposition format, on any path.
 
-use phala_rpc::{NodeContext, server::ServerError};
+use phala_engine::Engine;
+use phala_rpc::server::ServerError;
 use std::{net::SocketAddr, sync::Arc};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -10,8 +11,8 @@ use tokio::{
 };
 
 /// The metrics text for the current state.
-pub fn render(ctx: &NodeContext) -> String {
-    let head = ctx.head().map(|(_, header)| header).ok();
+pub fn render(ctx: &Engine) -> String {
+    let head = ctx.canonical_head().map(|(_, header)| header).ok();
     let (pending, queued) = ctx.pool().status();
     let mut out = String::new();
     let mut gauge = |name: &str, help: &str, value: u64| {
@@ -42,7 +43,7 @@ pub fn render(ctx: &NodeContext) -> String {
 /// Binds `addr` and serves metrics until `shutdown` turns true. Returns the bound address, or
 /// the RPC servers' bind error.
 pub async fn serve(
-    ctx: Arc<NodeContext>,
+    ctx: Arc<Engine>,
     addr: SocketAddr,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<SocketAddr, ServerError> {

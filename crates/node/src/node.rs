@@ -11,6 +11,7 @@ use crate::{
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
 use phala_chain::{init_genesis, open_chain};
+use phala_engine::{Engine, ForkchoiceState};
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::ChainSpec;
 use phala_rpc::{
@@ -273,10 +274,11 @@ pub async fn start(
         ..RpcLimits::default()
     };
     let fee_recipient = signers.first().map(|s| s.address()).unwrap_or_default();
-    let ctx = Arc::new(NodeContext::new(Arc::new(db), spec, pool, signers, limits));
-    if let Ok((hash, _)) = ctx.head() {
-        ctx.set_forkchoice(phala_rpc::ForkchoiceState { safe: Some(hash), finalized: Some(hash) });
+    let engine = Arc::new(Engine::new(Arc::new(db), spec, pool));
+    if let Ok((hash, _)) = engine.canonical_head() {
+        engine.set_forkchoice(ForkchoiceState { safe: Some(hash), finalized: Some(hash) });
     }
+    let ctx = Arc::new(NodeContext::new(engine.clone(), signers, limits));
 
     let server_config = |addr: SocketAddr| RpcServerConfig {
         namespaces: namespaces.clone(),
@@ -321,7 +323,7 @@ pub async fn start(
     servers.push(handle);
     if let Some(addr) = args.metrics {
         // The flag is named so the user sees which one to change.
-        let bound = metrics::serve(ctx.clone(), addr, shutdown.clone())
+        let bound = metrics::serve(engine.clone(), addr, shutdown.clone())
             .await
             .map_err(|err| NodeError::Flag { flag: "--metrics", message: err.to_string() })?;
         info!(target: "node", addr = %bound, "metrics listening");
@@ -334,7 +336,7 @@ pub async fn start(
         } else {
             BlockTime::Interval(Duration::from_secs(args.dev_block_time))
         };
-        let sequencer = Sequencer::new(ctx.clone(), block_time, fee_recipient);
+        let sequencer = Sequencer::new(engine.clone(), block_time, fee_recipient);
         Some(tokio::spawn(sequencer.run(shutdown)))
     } else {
         None

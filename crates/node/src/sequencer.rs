@@ -1,10 +1,9 @@
-//! The sequencer: builds blocks from the pool on a timer (or one per transaction) and commits
-//! them through the same importer every other block goes through.
+//! The sequencer: has the engine seal blocks from the pool on a timer (or one per transaction).
+//! A sealed block is committed with the writes the builder made, without executing it again.
 
 use alloy_primitives::{Address, B256, Bytes};
-use phala_chain::{BlockAttributes, ImportOutcome};
+use phala_engine::{BlockAttributes, Engine, EngineError, ForkchoiceState, ImportOutcome};
 use phala_primitives::{EthereumHardforks, Header};
-use phala_rpc::{ForkchoiceState, NodeContext, engine};
 use std::{
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -24,14 +23,14 @@ pub enum BlockTime {
 /// Builds and commits blocks.
 #[derive(Debug)]
 pub struct Sequencer {
-    ctx: Arc<NodeContext>,
+    ctx: Arc<Engine>,
     block_time: BlockTime,
     fee_recipient: Address,
 }
 
 impl Sequencer {
     /// A sequencer on `ctx`.
-    pub const fn new(ctx: Arc<NodeContext>, block_time: BlockTime, fee_recipient: Address) -> Self {
+    pub const fn new(ctx: Arc<Engine>, block_time: BlockTime, fee_recipient: Address) -> Self {
         Self { ctx, block_time, fee_recipient }
     }
 
@@ -80,11 +79,7 @@ fn unix_now() -> u64 {
 }
 
 /// The attributes of the next block on `parent`: the clock's time (strictly after the parent).
-pub fn next_attributes(
-    ctx: &NodeContext,
-    parent: &Header,
-    fee_recipient: Address,
-) -> BlockAttributes {
+pub fn next_attributes(ctx: &Engine, parent: &Header, fee_recipient: Address) -> BlockAttributes {
     let timestamp = unix_now().max(parent.timestamp + 1);
     let spec = ctx.spec();
     BlockAttributes {
@@ -100,28 +95,23 @@ pub fn next_attributes(
     }
 }
 
-/// Builds a block from the pool and imports it. With `only_if_pending`, nothing happens when the
-/// pool has nothing executable. Returns the sealed block's number, hash and transaction count.
+/// Seals a block from the pool. With `only_if_pending`, nothing happens when the pool has
+/// nothing executable. Returns the sealed block's number, hash and transaction count.
 pub fn seal_block(
-    ctx: &NodeContext,
+    ctx: &Engine,
     fee_recipient: Address,
     only_if_pending: bool,
-) -> Result<Option<(u64, B256, usize)>, String> {
-    if only_if_pending && ctx.pool().status().0 == 0 {
-        return Ok(None);
-    }
-    let (_, parent) = ctx.head().map_err(|err| err.to_string())?;
+) -> Result<Option<(u64, B256, usize)>, EngineError> {
+    let (_, parent) = ctx.canonical_head()?;
     let attributes = next_attributes(ctx, &parent, fee_recipient);
-    let payload = engine::build_payload(ctx, &attributes, None).map_err(|err| err.to_string())?;
-    if only_if_pending && payload.block.body.transactions.is_empty() {
+    let Some((outcome, payload)) = ctx.seal_block(&attributes, only_if_pending)? else {
         return Ok(None);
-    }
-    let txs = payload.block.body.transactions.len();
-    match ctx.import_block(&payload.block).map_err(|err| err.to_string())? {
+    };
+    match outcome {
         ImportOutcome::Imported { hash, number, .. } => {
             // A single sequencer's blocks are final as soon as they are sealed.
             ctx.set_forkchoice(ForkchoiceState { safe: Some(hash), finalized: Some(hash) });
-            Ok(Some((number, hash, txs)))
+            Ok(Some((number, hash, payload.block.body.transactions.len())))
         }
         ImportOutcome::AlreadyCanonical(_) => Ok(None),
     }

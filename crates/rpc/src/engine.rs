@@ -1,18 +1,18 @@
 //! The Engine API (`engine_exchangeCapabilities`, `engine_forkchoiceUpdatedV1..V3`,
 //! `engine_newPayloadV1..V4`, `engine_getPayloadV1..V4`) and `testing_buildBlockV1`.
 //!
-//! The node is its own sequencer, so payloads are built synchronously from the pool when a
-//! forkchoice update carries attributes, and kept until fetched.
+//! Handlers only: `engine_newPayload` inserts through the [`phala_engine::Engine`],
+//! `engine_forkchoiceUpdated` makes a block canonical there and, with attributes, has the engine
+//! build a payload from the pool, kept until fetched.
 
 use crate::{
-    context::{ForkchoiceState, NodeContext, decode_raw_transaction},
+    context::{NodeContext, decode_raw_transaction},
     error::{RpcError, RpcResult},
     eth::method,
     params::parse,
 };
-use alloy_consensus::Transaction as _;
 use alloy_eips::eip7685::Requests;
-use alloy_primitives::{B256, Bytes, U256};
+use alloy_primitives::{B256, Bytes};
 use alloy_rpc_types_engine::{
     BlobsBundleV1, CancunPayloadFields, ExecutionPayload, ExecutionPayloadEnvelopeV2,
     ExecutionPayloadEnvelopeV3, ExecutionPayloadEnvelopeV4, ExecutionPayloadFieldV2,
@@ -21,144 +21,34 @@ use alloy_rpc_types_engine::{
     PayloadStatus, PayloadStatusEnum, PraguePayloadFields,
 };
 use jsonrpsee::RpcModule;
-use phala_chain::{BlockAttributes, BlockBuilder, BuiltBlock, ImportOutcome};
-use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
-use phala_pool::BestTransactions;
+use phala_engine::{
+    BlockAttributes, BuiltPayload, DESIRED_GAS_LIMIT, EngineError, ForkchoiceState, InsertOutcome,
+    next_gas_limit,
+};
+use phala_evm::{BlockValidationError, ExecutionError};
 use phala_primitives::{Block, Header, TxEnvelope};
 use phala_storage::KeyValueRead;
 use serde_json::json;
-use std::{collections::VecDeque, sync::Mutex};
 
-/// The gas limit the builder steers towards, as geth's default `--miner.gaslimit`.
-pub const DESIRED_GAS_LIMIT: u64 = 60_000_000;
-
-/// geth's rule for the next block's gas limit: move towards `desired` by at most
-/// `parent / 1024 - 1`.
-pub fn next_gas_limit(parent: u64, desired: u64) -> u64 {
-    let delta = (parent / 1024).saturating_sub(1);
-    let desired = desired.max(5_000);
-    if parent < desired {
-        (parent + delta).min(desired)
-    } else if parent > desired {
-        parent.saturating_sub(delta).max(desired)
-    } else {
-        parent
-    }
-}
-
-/// A built block waiting for `engine_getPayload`.
-#[derive(Debug, Clone)]
-pub struct BuiltPayload {
-    /// The block.
-    pub block: Block,
-    /// Its hash.
-    pub hash: B256,
-    /// Fees paid to the fee recipient (sum of tips).
-    pub value: U256,
-    /// EIP-7685 requests.
-    pub requests: Requests,
-}
-
-/// How many built payloads are kept for `engine_getPayload` (the oldest are dropped).
-const MAX_KEPT_PAYLOADS: usize = 16;
-
-/// Payloads built by forkchoice updates, by id, oldest first.
-#[derive(Debug, Default)]
-pub struct PayloadStore {
-    payloads: Mutex<VecDeque<(PayloadId, BuiltPayload)>>,
-}
-
-impl PayloadStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(PayloadId, BuiltPayload)>> {
-        self.payloads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn insert(&self, id: PayloadId, payload: BuiltPayload) {
-        let mut payloads = self.lock();
-        payloads.retain(|(known, _)| *known != id);
-        if payloads.len() == MAX_KEPT_PAYLOADS {
-            payloads.pop_front();
-        }
-        payloads.push_back((id, payload));
-    }
-
-    fn get(&self, id: PayloadId) -> Option<BuiltPayload> {
-        self.lock().iter().find(|(known, _)| *known == id).map(|(_, payload)| payload.clone())
-    }
-}
-
-/// Pool transactions for the builder: skips what the EVM rejects, and that sender's later ones.
-struct PoolSource {
-    best: BestTransactions,
-}
-
-impl TransactionSource for PoolSource {
-    fn next_transaction(&mut self) -> Option<(TxEnvelope, alloy_primitives::Address)> {
-        self.best.next().map(|pooled| (pooled.tx.clone(), pooled.sender))
-    }
-
-    fn rejected(
-        &mut self,
-        _tx: &TxEnvelope,
-        sender: alloy_primitives::Address,
-        _error: BlockValidationError,
-    ) -> Result<(), ExecutionError> {
-        self.best.mark_invalid(&sender);
-        Ok(())
-    }
-}
-
-/// Builds a block on the head: from `transactions` (all must be valid) or, when `None`, from
-/// the pool's best transactions. Nothing is written.
+/// Builds a block on the head through the engine, with the error RPC callers expect.
 pub fn build_payload(
     ctx: &NodeContext,
     attributes: &BlockAttributes,
     transactions: Option<Vec<TxEnvelope>>,
 ) -> RpcResult<BuiltPayload> {
-    let builder = BlockBuilder::new(ctx.db(), ctx.spec().clone());
-    let built = match transactions {
-        Some(txs) => {
-            let senders = txs
-                .iter()
-                .map(|tx| {
-                    alloy_consensus::transaction::SignerRecoverable::recover_signer(tx)
-                        .map_err(|_| RpcError::server("invalid transaction signature"))
-                })
-                .collect::<RpcResult<Vec<_>>>()?;
-            let mut source = txs.into_iter().zip(senders);
-            builder.build_from(attributes, &mut StrictSource(&mut source))
-        }
-        None => {
-            let base_fee = ctx.validation_context()?.base_fee;
-            let best = ctx.pool().best_transactions(base_fee);
-            builder.build_from(attributes, &mut PoolSource { best })
-        }
-    }
-    .map_err(|err| RpcError::server(build_error_message(&err)))?;
-    let BuiltBlock { block, receipts, requests } = built;
-    let hash = block.header.hash_slow();
-    let base_fee = block.header.base_fee_per_gas.unwrap_or_default();
-    let value = block
-        .body
-        .transactions
-        .iter()
-        .zip(crate::convert::gas_used_per_tx(&receipts))
-        .map(|(tx, used)| {
-            U256::from(tx.effective_tip_per_gas(base_fee).unwrap_or_default()) * U256::from(used)
-        })
-        .sum();
-    Ok(BuiltPayload { block, hash, value, requests })
+    ctx.build_payload(attributes, transactions).map_err(build_error)
 }
 
-/// The message of a failed build: for a rejected transaction, the EVM's own reason (as
-/// `testing_buildBlockV1` callers expect), otherwise the block error.
-fn build_error_message(error: &phala_chain::BlockError) -> String {
+/// A failed build as an RPC error: for a rejected transaction, the EVM's own reason (as
+/// `testing_buildBlockV1` callers expect), otherwise the engine's error.
+fn build_error(error: EngineError) -> RpcError {
     use alloy_evm::block::BlockExecutionError;
     match error {
-        phala_chain::BlockError::Execution(ExecutionError::Block(
+        EngineError::Build(phala_chain::BlockError::Execution(ExecutionError::Block(
             BlockExecutionError::Validation(BlockValidationError::InvalidTx { error, .. }),
-        )) => error.to_string(),
-        other => other.to_string(),
+        ))) => RpcError::server(error.to_string()),
+        EngineError::InvalidSender => RpcError::server("invalid transaction signature"),
+        other => RpcError::server(other.to_string()),
     }
 }
 
@@ -195,8 +85,9 @@ fn new_payload(
     if ctx.db().header(parent_hash)?.is_none() {
         return Ok(payload_status(PayloadStatusEnum::Syncing, None));
     }
-    match ctx.import_block(&block) {
-        Ok(ImportOutcome::Imported { .. } | ImportOutcome::AlreadyCanonical(_)) => {
+    // As reth and op-reth do: newPayload inserts, forkchoiceUpdated moves the head.
+    match ctx.insert_block(&block) {
+        Ok(InsertOutcome::Inserted(_) | InsertOutcome::AlreadyKnown(_)) => {
             Ok(payload_status(PayloadStatusEnum::Valid, Some(hash)))
         }
         Err(err) => Ok(payload_status(
@@ -215,15 +106,15 @@ fn forkchoice_updated(
     let Some(head) = ctx.db().header(head_hash)? else {
         return Ok(ForkchoiceUpdated::new(payload_status(PayloadStatusEnum::Syncing, None)));
     };
-    if ctx.db().canonical_hash(head.number)? != Some(head_hash) {
-        // A stored side block becomes canonical by importing it again on its branch.
-        let block = ctx.block(head_hash)?.ok_or(RpcError::HeaderNotFound)?;
-        if let Err(err) = ctx.import_block(&block) {
-            return Ok(ForkchoiceUpdated::new(payload_status(
-                PayloadStatusEnum::Invalid { validation_error: err.source.to_string() },
-                None,
-            )));
-        }
+    // A canonical ancestor stays where it is (geth ignores such updates); a side block
+    // becomes the head.
+    if ctx.db().canonical_hash(head.number)? != Some(head_hash)
+        && let Err(err) = ctx.make_canonical(head_hash)
+    {
+        return Ok(ForkchoiceUpdated::new(payload_status(
+            PayloadStatusEnum::Invalid { validation_error: err.source.to_string() },
+            None,
+        )));
     }
     let known = |hash: B256| -> RpcResult<Option<B256>> {
         if hash.is_zero() {
@@ -246,7 +137,7 @@ fn forkchoice_updated(
     let block_attributes = block_attributes(&head, &attributes, Bytes::new());
     let payload = build_payload(ctx, &block_attributes, None)?;
     let id = payload_id(head_hash, &attributes);
-    ctx.payloads.insert(id, payload);
+    ctx.payloads().insert(id, payload);
     Ok(ForkchoiceUpdated::new(status).with_payload_id(id))
 }
 
@@ -281,7 +172,9 @@ fn payload_id(parent: B256, attributes: &PayloadAttributes) -> PayloadId {
 }
 
 fn take_payload(ctx: &NodeContext, id: PayloadId) -> RpcResult<BuiltPayload> {
-    ctx.payloads.get(id).ok_or(RpcError::Custom { code: -38001, message: "Unknown payload".into() })
+    ctx.payloads()
+        .get(id)
+        .ok_or(RpcError::Custom { code: -38001, message: "Unknown payload".into() })
 }
 
 /// The pool keeps no blob sidecars, so built payloads list none (a blob transaction's sidecar

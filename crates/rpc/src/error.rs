@@ -72,6 +72,18 @@ pub enum RpcError {
     Internal(String),
 }
 
+impl From<phala_engine::EngineError> for RpcError {
+    fn from(error: phala_engine::EngineError) -> Self {
+        use phala_engine::EngineError;
+        match error {
+            EngineError::Pool(error) => Self::Pool(error),
+            EngineError::Storage(error) => Self::Storage(error),
+            EngineError::InvalidSender => Self::server("invalid sender"),
+            other => Self::server(other.to_string()),
+        }
+    }
+}
+
 impl RpcError {
     /// A `-32000` server error with `message`.
     pub fn server(message: impl Into<String>) -> Self {

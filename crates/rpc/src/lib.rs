@@ -1,8 +1,9 @@
 //! JSON-RPC for phala-node.
 //!
 //! Key components:
-//! - [`NodeContext`]: what every handler shares (database, chain spec, pool, fork choice, event
-//!   channels, dev signers, limits).
+//! - [`NodeContext`]: what every handler shares: the [`phala_engine::Engine`] (database, chain
+//!   spec, pool, fork choice, events, the block pipeline) plus dev signers, limits and filters.
+//!   The handlers only read and translate; every chain write goes through the engine.
 //! - [`eth`]: the `eth_`, `net_`, `web3_` and `txpool_` namespaces; [`call`]: `eth_call`,
 //!   `eth_estimateGas` and `eth_createAccessList` with overrides; [`filters`]: logs and the
 //!   polling filter API; [`simulate`]: `eth_simulateV1`; [`pubsub`]: `eth_subscribe`.
@@ -28,5 +29,5 @@ pub mod server;
 pub mod signing;
 pub mod simulate;
 
-pub use context::{ForkchoiceState, LatestAccounts, NewHead, NodeContext, RpcLimits};
+pub use context::{NodeContext, RpcLimits};
 pub use error::{RpcError, RpcResult, codes};

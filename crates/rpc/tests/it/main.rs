@@ -7,6 +7,7 @@ use alloy_eips::Encodable2718;
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256};
 use phala_chain::init_genesis;
+use phala_engine::Engine;
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::{ChainSpec, TxEnvelope};
 use phala_rpc::{
@@ -82,13 +83,8 @@ impl TestNode {
         let spec = Arc::new(ChainSpec::from_genesis(genesis).unwrap());
         let db = Database::open(dir.path()).unwrap();
         init_genesis(&db, &spec).unwrap();
-        let ctx = Arc::new(NodeContext::new(
-            Arc::new(db),
-            spec,
-            TxPool::new(PoolConfig::default()),
-            Vec::new(),
-            RpcLimits::default(),
-        ));
+        let engine = Arc::new(Engine::new(Arc::new(db), spec, TxPool::new(PoolConfig::default())));
+        let ctx = Arc::new(NodeContext::new(engine, Vec::new(), RpcLimits::default()));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -368,6 +364,18 @@ fn a_payload_round_trips_through_the_engine_api() {
     );
     assert_eq!(valid["result"]["status"], json!("VALID"), "{valid}");
     assert_eq!(valid["result"]["latestValidHash"], payload["blockHash"]);
+    // As in reth: newPayload inserts, only the forkchoice update makes the block the head.
+    assert_eq!(node.call("eth_blockNumber", json!([]))["result"], json!("0x0"));
+    assert_eq!(
+        node.call("eth_getTransactionReceipt", json!([tx.tx_hash()]))["result"],
+        json!(null)
+    );
+    let block = payload["blockHash"].clone();
+    let fcu = node.engine(
+        "engine_forkchoiceUpdatedV3",
+        json!([{"headBlockHash": block, "safeBlockHash": block, "finalizedBlockHash": head}]),
+    );
+    assert_eq!(fcu["result"]["payloadStatus"]["status"], json!("VALID"), "{fcu}");
     assert_eq!(node.call("eth_blockNumber", json!([]))["result"], json!("0x1"));
     let receipt = node.call("eth_getTransactionReceipt", json!([tx.tx_hash()]))["result"].clone();
     assert_eq!(receipt["status"], json!("0x1"));

@@ -1,0 +1,383 @@
+//! The [`Engine`]: the one place the chain is written.
+
+use crate::{BuiltPayload, EngineError, PayloadStore};
+use alloy_consensus::{Transaction as _, transaction::SignerRecoverable};
+use alloy_primitives::{Address, B256, U256};
+use phala_chain::{
+    BlockAttributes, BlockBuilder, BlockImporter, BuiltBlock, ExecutedBlock, ImportError,
+    ImportOutcome, gas_used_per_tx,
+};
+use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
+use phala_pool::{AccountInfoProvider, BestTransactions, PoolError, TxPool, ValidationContext};
+use phala_primitives::{Block, ChainSpec, Header, TxEnvelope};
+use phala_storage::{Database, KeyValueRead};
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex, MutexGuard, RwLock},
+};
+use tokio::sync::{Notify, broadcast};
+
+/// Safe and finalized blocks as the consensus layer (or the sequencer) last set them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ForkchoiceState {
+    /// The safe block, once set.
+    pub safe: Option<B256>,
+    /// The finalized block, once set.
+    pub finalized: Option<B256>,
+}
+
+/// A new canonical head, for subscriptions and filters.
+#[derive(Debug, Clone)]
+pub struct NewHead {
+    /// Its hash.
+    pub hash: B256,
+    /// Its header.
+    pub header: Header,
+}
+
+/// What [`Engine::insert_block`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// The block was valid; it is stored and waits to be made canonical.
+    Inserted(B256),
+    /// The block was stored already (it was valid then).
+    AlreadyKnown(B256),
+}
+
+/// How many executed, not yet canonical blocks are kept with their writes. Each holds its
+/// state and trie writes, so the bound keeps memory in check; a block that falls out is
+/// executed again when it becomes canonical.
+const MAX_EXECUTED_BLOCKS: usize = 16;
+
+/// The block pipeline; see the crate docs.
+#[derive(Debug)]
+pub struct Engine {
+    db: Arc<Database>,
+    spec: Arc<ChainSpec>,
+    pool: Mutex<TxPool>,
+    write_lock: Mutex<()>,
+    forkchoice: RwLock<ForkchoiceState>,
+    heads: broadcast::Sender<NewHead>,
+    pending_txs: broadcast::Sender<B256>,
+    tx_arrived: Notify,
+    /// Blocks executed by insert or the builder, newest last, until they become canonical.
+    executed: Mutex<VecDeque<ExecutedBlock>>,
+    payloads: PayloadStore,
+}
+
+impl Engine {
+    /// An engine over an initialised database.
+    pub fn new(db: Arc<Database>, spec: Arc<ChainSpec>, pool: TxPool) -> Self {
+        let (heads, _) = broadcast::channel(256);
+        let (pending_txs, _) = broadcast::channel(4096);
+        Self {
+            db,
+            spec,
+            pool: Mutex::new(pool),
+            write_lock: Mutex::new(()),
+            forkchoice: RwLock::new(ForkchoiceState::default()),
+            heads,
+            pending_txs,
+            tx_arrived: Notify::new(),
+            executed: Mutex::new(VecDeque::new()),
+            payloads: PayloadStore::default(),
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// The chain spec.
+    pub fn spec(&self) -> &Arc<ChainSpec> {
+        &self.spec
+    }
+
+    /// The transaction pool, locked.
+    pub fn pool(&self) -> MutexGuard<'_, TxPool> {
+        self.pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Serialises everything that writes the chain (insert, fork choice, building and sealing).
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn executed(&self) -> MutexGuard<'_, VecDeque<ExecutedBlock>> {
+        self.executed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Payloads built for `engine_getPayload`.
+    pub const fn payloads(&self) -> &PayloadStore {
+        &self.payloads
+    }
+
+    /// Fork choice as last set.
+    pub fn forkchoice(&self) -> ForkchoiceState {
+        *self.forkchoice.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sets the safe and finalized blocks.
+    pub fn set_forkchoice(&self, state: ForkchoiceState) {
+        *self.forkchoice.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = state;
+    }
+
+    /// New canonical heads.
+    pub fn subscribe_heads(&self) -> broadcast::Receiver<NewHead> {
+        self.heads.subscribe()
+    }
+
+    /// Hashes of transactions as they enter the pool.
+    pub fn subscribe_pending_transactions(&self) -> broadcast::Receiver<B256> {
+        self.pending_txs.subscribe()
+    }
+
+    /// Wakes when a transaction enters the pool (the sequencer's block-per-transaction mode).
+    pub const fn transaction_arrived(&self) -> &Notify {
+        &self.tx_arrived
+    }
+
+    /// The canonical head's hash and header.
+    pub fn canonical_head(&self) -> Result<(B256, Header), EngineError> {
+        let hash = self.db.head_hash()?;
+        let header = self.db.head_header()?;
+        Ok((hash, header))
+    }
+
+    /// Validation context for a transaction entering the pool now (checked against the next
+    /// block).
+    pub fn validation_context(&self) -> Result<ValidationContext, EngineError> {
+        let (_, head) = self.canonical_head()?;
+        let spec = &self.spec;
+        let next_number = head.number + 1;
+        let next_time = head.timestamp + 1;
+        let fork = phala_pool::ForkRules::at(spec, next_number, next_time);
+        let blob_base_fee = spec.blob_params_at_timestamp(next_time).map(|params| {
+            let excess = params.next_block_excess_blob_gas_osaka(
+                head.excess_blob_gas.unwrap_or_default(),
+                head.blob_gas_used.unwrap_or_default(),
+                head.base_fee_per_gas.unwrap_or_default(),
+            );
+            params.calc_blob_fee(excess)
+        });
+        Ok(ValidationContext {
+            chain_id: spec.chain_id,
+            base_fee: spec.next_block_base_fee(&head).unwrap_or_default(),
+            blob_base_fee,
+            block_gas_limit: head.gas_limit,
+            fork,
+        })
+    }
+
+    /// Recovers the sender of `tx` and adds it to the pool.
+    pub fn submit_transaction(&self, tx: TxEnvelope) -> Result<B256, EngineError> {
+        let sender = tx.recover_signer().map_err(|_| EngineError::InvalidSender)?;
+        let ctx = self.validation_context()?;
+        let outcome = self.pool().add_transaction(tx, sender, &LatestAccounts(&self.db), &ctx)?;
+        let _ = self.pending_txs.send(outcome.hash);
+        self.tx_arrived.notify_one();
+        Ok(outcome.hash)
+    }
+
+    fn importer(&self) -> BlockImporter<'_> {
+        BlockImporter::new(&self.db, self.spec.clone())
+    }
+
+    /// Keeps an executed block until it becomes canonical.
+    fn remember(&self, executed: ExecutedBlock) {
+        let mut blocks = self.executed();
+        blocks.retain(|known| known.hash != executed.hash);
+        if blocks.len() == MAX_EXECUTED_BLOCKS {
+            blocks.pop_front();
+        }
+        blocks.push_back(executed);
+    }
+
+    /// Validates, executes and stores `block` without making it canonical (`engine_newPayload`).
+    pub fn insert_block(&self, block: &Block) -> Result<InsertOutcome, ImportError> {
+        let _guard = self.write_lock();
+        let hash = block.header.hash_slow();
+        let known = self.db.header(hash).map_err(|err| ImportError {
+            number: block.header.number,
+            hash,
+            source: err.into(),
+        })?;
+        if known.is_some() {
+            return Ok(InsertOutcome::AlreadyKnown(hash));
+        }
+        let importer = self.importer();
+        // The builder's own blocks were executed when they were built.
+        let built = self.executed().iter().find(|executed| executed.hash == hash).cloned();
+        let executed = match built {
+            Some(executed) => executed,
+            None => importer.execute(block)?,
+        };
+        importer.store_block(block, &executed)?;
+        self.remember(executed);
+        Ok(InsertOutcome::Inserted(hash))
+    }
+
+    /// Makes the stored block `hash` the head (the fork-choice step), re-organising when it is
+    /// on another branch.
+    pub fn make_canonical(&self, hash: B256) -> Result<ImportOutcome, ImportError> {
+        let _guard = self.write_lock();
+        self.make_canonical_locked(hash)
+    }
+
+    fn make_canonical_locked(&self, hash: B256) -> Result<ImportOutcome, ImportError> {
+        let importer = self.importer();
+        let head = self.db.head_hash().map_err(|err| ImportError {
+            number: 0,
+            hash,
+            source: err.into(),
+        })?;
+        let ready = {
+            let mut blocks = self.executed();
+            let position =
+                blocks.iter().position(|executed| executed.hash == hash && executed.base == head);
+            position.and_then(|position| blocks.remove(position))
+        };
+        let outcome = match ready {
+            Some(executed) => importer.commit(executed)?,
+            None => importer.make_canonical(hash)?,
+        };
+        self.after_commit(&outcome);
+        Ok(outcome)
+    }
+
+    /// Inserts `block` and makes it the head, in one commit when its parent is the head.
+    pub fn import_block(&self, block: &Block) -> Result<ImportOutcome, ImportError> {
+        let _guard = self.write_lock();
+        let outcome = self.importer().import(block)?;
+        self.after_commit(&outcome);
+        Ok(outcome)
+    }
+
+    /// Brings the pool and subscribers up to a head that was just committed.
+    fn after_commit(&self, outcome: &ImportOutcome) {
+        let ImportOutcome::Imported { hash, .. } = *outcome else { return };
+        let Ok(header) = self.db.head_header() else { return };
+        let head = self.db.head_hash().unwrap_or(hash);
+        self.executed().retain(|executed| executed.base == head);
+        let base_fee = self.spec.next_block_base_fee(&header).unwrap_or_default();
+        self.pool().on_canonical_block(&LatestAccounts(&self.db), base_fee);
+        let _ = self.heads.send(NewHead { hash: head, header });
+    }
+
+    /// Builds a block on the head, from `transactions` (all must be valid) or, when `None`,
+    /// from the pool's best transactions. Nothing is written; the block's writes are kept so
+    /// that inserting it and making it canonical does not execute it again.
+    pub fn build_payload(
+        &self,
+        attributes: &BlockAttributes,
+        transactions: Option<Vec<TxEnvelope>>,
+    ) -> Result<BuiltPayload, EngineError> {
+        let _guard = self.write_lock();
+        let built = self.build_locked(attributes, transactions)?;
+        let payload = payload_of(&built);
+        self.remember(built.executed);
+        Ok(payload)
+    }
+
+    /// Builds a block from the pool and makes it the head, executing it once. With
+    /// `only_if_pending`, nothing happens when no pooled transaction made it into the block.
+    pub fn seal_block(
+        &self,
+        attributes: &BlockAttributes,
+        only_if_pending: bool,
+    ) -> Result<Option<(ImportOutcome, BuiltPayload)>, EngineError> {
+        let _guard = self.write_lock();
+        if only_if_pending && self.pool().status().0 == 0 {
+            return Ok(None);
+        }
+        let built = self.build_locked(attributes, None)?;
+        if only_if_pending && built.block.body.transactions.is_empty() {
+            return Ok(None);
+        }
+        let payload = payload_of(&built);
+        let outcome = self.importer().commit(built.executed)?;
+        self.after_commit(&outcome);
+        Ok(Some((outcome, payload)))
+    }
+
+    fn build_locked(
+        &self,
+        attributes: &BlockAttributes,
+        transactions: Option<Vec<TxEnvelope>>,
+    ) -> Result<BuiltBlock, EngineError> {
+        let builder = BlockBuilder::new(&self.db, self.spec.clone());
+        let built = match transactions {
+            Some(txs) => {
+                let senders = txs
+                    .iter()
+                    .map(|tx| tx.recover_signer().map_err(|_| EngineError::InvalidSender))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut source = txs.into_iter().zip(senders);
+                builder.build_from(attributes, &mut StrictSource(&mut source))
+            }
+            None => {
+                let base_fee = self.validation_context()?.base_fee;
+                let best = self.pool().best_transactions(base_fee);
+                builder.build_from(attributes, &mut PoolSource { best })
+            }
+        }?;
+        Ok(built)
+    }
+}
+
+/// The payload view of a built block: its hash and the tips it pays the fee recipient.
+fn payload_of(built: &BuiltBlock) -> BuiltPayload {
+    let block = &built.block;
+    let base_fee = block.header.base_fee_per_gas.unwrap_or_default();
+    let value = block
+        .body
+        .transactions
+        .iter()
+        .zip(gas_used_per_tx(&built.receipts))
+        .map(|(tx, used)| {
+            U256::from(tx.effective_tip_per_gas(base_fee).unwrap_or_default()) * U256::from(used)
+        })
+        .sum();
+    BuiltPayload {
+        block: block.clone(),
+        hash: built.executed.hash,
+        value,
+        requests: built.requests.clone(),
+    }
+}
+
+/// Pool transactions for the builder: skips what the EVM rejects, and that sender's later ones.
+struct PoolSource {
+    best: BestTransactions,
+}
+
+impl TransactionSource for PoolSource {
+    fn next_transaction(&mut self) -> Option<(TxEnvelope, Address)> {
+        self.best.next().map(|pooled| (pooled.tx.clone(), pooled.sender))
+    }
+
+    fn rejected(
+        &mut self,
+        _tx: &TxEnvelope,
+        sender: Address,
+        _error: BlockValidationError,
+    ) -> Result<(), ExecutionError> {
+        self.best.mark_invalid(&sender);
+        Ok(())
+    }
+}
+
+/// Latest nonces and balances from the database, as the pool sees them.
+#[derive(Debug)]
+pub struct LatestAccounts<'a>(pub &'a Database);
+
+impl AccountInfoProvider for LatestAccounts<'_> {
+    fn nonce_and_balance(&self, address: Address) -> Result<(u64, U256), PoolError> {
+        match self.0.stored_account(address) {
+            Ok(Some(account)) => Ok((account.nonce, account.balance)),
+            Ok(None) => Ok((0, U256::ZERO)),
+            Err(err) => Err(PoolError::State(err.to_string())),
+        }
+    }
+}
