@@ -163,7 +163,7 @@ impl<'db> BlockBuilder<'db> {
             extra_data: attributes.extra_data.clone(),
             mix_hash: attributes.prev_randao,
             nonce: B64::ZERO,
-            base_fee_per_gas: spec.next_block_base_fee(&parent),
+            base_fee_per_gas: spec.next_block_base_fee(&parent, timestamp),
             withdrawals_root: shanghai.then(|| calculate_withdrawals_root(&attributes.withdrawals)),
             parent_beacon_block_root: if cancun {
                 Some(attributes.parent_beacon_block_root.unwrap_or_default())

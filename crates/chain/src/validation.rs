@@ -11,7 +11,9 @@ use alloy_consensus::{
 use alloy_eips::{eip1559::GAS_LIMIT_BOUND_DIVISOR, eip4844::DATA_GAS_PER_BLOB};
 use alloy_primitives::{B64, Bloom, U256};
 use phala_evm::{ExecutionOutcome, blob_gas_of};
-use phala_primitives::{Block, ChainSpec, EthereumHardforks, ReceiptEnvelope, TxEnvelope};
+use phala_primitives::{
+    Block, ChainSpec, Eip1559ExtraData, EthereumHardforks, OpHardforks, ReceiptEnvelope, TxEnvelope,
+};
 
 /// Largest gas limit a header may carry (2^63 - 1).
 pub const MAXIMUM_GAS_LIMIT: u64 = i64::MAX as u64;
@@ -87,6 +89,28 @@ pub fn validate_header(spec: &ChainSpec, header: &Header) -> Result<(), BlockErr
         header.requests_hash.is_some(),
         spec.is_prague_active_at_timestamp(timestamp),
     )?;
+    if spec.is_optimism() && spec.is_holocene_active_at_timestamp(timestamp) {
+        validate_eip1559_extra_data(spec, header)?;
+    }
+    Ok(())
+}
+
+/// Holocene puts the block's EIP-1559 parameters into `extraData` (version 0); Jovian adds the
+/// minimum base fee (version 1). A zero denominator would divide by zero in the next base fee.
+fn validate_eip1559_extra_data(spec: &ChainSpec, header: &Header) -> Result<(), BlockError> {
+    let params = Eip1559ExtraData::decode(&header.extra_data)
+        .map_err(|err| header_error(err.to_string()))?;
+    let jovian = spec.is_jovian_active_at_timestamp(header.timestamp);
+    if params.min_base_fee.is_some() != jovian {
+        return Err(header_error(format!(
+            "extraData version {} is not the one of {}",
+            header.extra_data[0],
+            if jovian { "Jovian (1)" } else { "Holocene (0)" }
+        )));
+    }
+    if params.denominator == 0 {
+        return Err(header_error("extraData holds a zero EIP-1559 denominator"));
+    }
     Ok(())
 }
 
@@ -125,13 +149,14 @@ pub fn validate_against_parent(
         parent.gas_limit
     };
     let max_delta = parent_gas_limit / GAS_LIMIT_BOUND_DIVISOR;
-    if header.gas_limit.abs_diff(parent_gas_limit) >= max_delta {
+    // An OP chain's gas limit is whatever the L1 system config sets, not a drift from the parent.
+    if !spec.is_optimism() && header.gas_limit.abs_diff(parent_gas_limit) >= max_delta {
         return Err(header_error(format!(
             "gas limit {} differs from parent gas limit {parent_gas_limit} by {} or more",
             header.gas_limit, max_delta
         )));
     }
-    let expected_base_fee = spec.next_block_base_fee(parent);
+    let expected_base_fee = spec.next_block_base_fee(parent, header.timestamp);
     if header.base_fee_per_gas != expected_base_fee {
         return Err(header_error(format!(
             "base fee {:?} is not the expected {:?}",
@@ -167,6 +192,9 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
             "transaction {index} is a blob transaction with its sidecar (network form)"
         )));
     }
+    if spec.is_optimism() {
+        validate_op_body(spec, block)?;
+    }
     let tx_root = calculate_transaction_root(&body.transactions);
     if tx_root != header.transactions_root {
         return Err(body_error(format!(
@@ -201,6 +229,10 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
         }
     }
     match (&body.withdrawals, header.withdrawals_root) {
+        // From Isthmus the root is the L2ToL1MessagePasser's storage root, checked after
+        // execution; the (empty) list is checked above.
+        (Some(_), Some(_))
+            if spec.is_optimism() && spec.is_isthmus_active_at_timestamp(header.timestamp) => {}
         (Some(withdrawals), Some(expected)) => {
             let root = calculate_withdrawals_root(withdrawals);
             if root != expected {
@@ -229,6 +261,22 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
                 )));
             }
         }
+    }
+    Ok(())
+}
+
+/// The OP Stack's body rules: no blob transactions, and no withdrawals (value leaves an L2
+/// through the L2ToL1MessagePasser, not the beacon chain).
+fn validate_op_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> {
+    if let Some(index) = block.body.transactions.iter().position(|tx| tx.is_eip4844()) {
+        return Err(body_error(format!(
+            "transaction {index} is a blob transaction, refused on an OP chain"
+        )));
+    }
+    if spec.is_canyon_active_at_timestamp(block.header.timestamp)
+        && block.body.withdrawals.as_ref().is_some_and(|withdrawals| !withdrawals.is_empty())
+    {
+        return Err(body_error("withdrawals are not allowed on an OP chain"));
     }
     Ok(())
 }

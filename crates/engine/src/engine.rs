@@ -163,7 +163,7 @@ impl Engine {
         });
         Ok(ValidationContext {
             chain_id: spec.chain_id,
-            base_fee: spec.next_block_base_fee(&head).unwrap_or_default(),
+            base_fee: spec.next_block_base_fee(&head, next_time).unwrap_or_default(),
             blob_base_fee,
             block_gas_limit: head.gas_limit,
             fork,
@@ -260,7 +260,8 @@ impl Engine {
         let Ok(header) = self.db.head_header() else { return };
         let head = self.db.head_hash().unwrap_or(hash);
         self.executed().retain(|executed| executed.base == head);
-        let base_fee = self.spec.next_block_base_fee(&header).unwrap_or_default();
+        let base_fee =
+            self.spec.next_block_base_fee(&header, header.timestamp + 1).unwrap_or_default();
         self.pool().on_canonical_block(&LatestAccounts(&self.db), base_fee);
         let _ = self.heads.send(NewHead { hash: head, header });
     }

@@ -11,7 +11,7 @@ use alloy_evm::{
     precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap},
 };
 use alloy_primitives::{Address, Bytes};
-use phala_primitives::{ChainSpec, OpHardfork, PhalaHardfork};
+use phala_primitives::{ChainSpec, OpHardforks, PhalaHardfork};
 use revm::{
     Inspector,
     context::{
@@ -74,8 +74,7 @@ impl PhalaEvmFactory {
             ]);
         }
         let osaka = env.cfg_env.spec().is_enabled_in(SpecId::OSAKA);
-        if !osaka && self.spec.op_fork_activation(OpHardfork::Fjord).active_at_timestamp(timestamp)
-        {
+        if !osaka && self.spec.is_fjord_active_at_timestamp(timestamp) {
             let rip7212 = secp256r1::P256VERIFY;
             precompiles.extend_precompiles([(
                 *rip7212.address(),

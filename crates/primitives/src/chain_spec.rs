@@ -3,63 +3,94 @@ use alloy_consensus::Header;
 use alloy_eips::{calc_next_block_base_fee, eip1559::BaseFeeParams, eip7840::BlobParams};
 use alloy_genesis::Genesis;
 use alloy_hardforks::{EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition};
+use alloy_op_hardforks::{OpHardfork, OpHardforks};
 use alloy_primitives::{Address, B256, U256};
 use std::{path::Path, sync::Arc};
 
-/// Hardforks of the OP Stack, activated on top of the Ethereum forks of an L2 chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OpHardfork {
-    /// The first OP Stack release (deposits, L1 attributes).
-    Bedrock,
-    /// Deposit gas accounting fixes.
-    Regolith,
-    /// Shanghai for L2s, EIP-1559 denominator change.
-    Canyon,
-    /// Span batches.
-    Delta,
-    /// Cancun for L2s, blob data availability.
-    Ecotone,
-    /// Brotli channels, FastLZ L1 fee.
-    Fjord,
-    /// Bounded precompile inputs.
-    Granite,
-    /// EIP-1559 parameters in the system config.
-    Holocene,
-    /// Prague for L2s, withdrawals root in the header, operator fee.
-    Isthmus,
-    /// Minimum base fee and DA footprint.
-    Jovian,
+/// The OP Stack hardforks an execution genesis can schedule, with the `config` key op-geth
+/// uses for each (Bedrock by block number, the rest by timestamp). Delta changes only the
+/// derivation (span batches) and lives in the rollup config.
+const OP_GENESIS_KEYS: [(OpHardfork, &str); 10] = [
+    (OpHardfork::Bedrock, "bedrockBlock"),
+    (OpHardfork::Regolith, "regolithTime"),
+    (OpHardfork::Canyon, "canyonTime"),
+    (OpHardfork::Ecotone, "ecotoneTime"),
+    (OpHardfork::Fjord, "fjordTime"),
+    (OpHardfork::Granite, "graniteTime"),
+    (OpHardfork::Holocene, "holoceneTime"),
+    (OpHardfork::Isthmus, "isthmusTime"),
+    (OpHardfork::Jovian, "jovianTime"),
+    (OpHardfork::Interop, "interopTime"),
+];
+
+/// The Ethereum fork each OP fork brings to an L2 (OP specs, "superchain upgrades"): when the
+/// genesis schedules the OP fork without its Ethereum fork, the Ethereum fork follows it.
+const IMPLIED_ETHEREUM_FORKS: [(OpHardfork, EthereumHardfork); 3] = [
+    (OpHardfork::Canyon, EthereumHardfork::Shanghai),
+    (OpHardfork::Ecotone, EthereumHardfork::Cancun),
+    (OpHardfork::Isthmus, EthereumHardfork::Prague),
+];
+
+/// The EIP-1559 parameters of an OP chain before Holocene moved them into the system config:
+/// op-geth's `config.optimism` (`eip1559Elasticity`, `eip1559Denominator`,
+/// `eip1559DenominatorCanyon`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpBaseFeeConfig {
+    /// Base fee change denominator before Canyon.
+    pub denominator: u64,
+    /// Base fee change denominator from Canyon.
+    pub denominator_canyon: u64,
+    /// Elasticity multiplier.
+    pub elasticity: u64,
 }
 
-impl OpHardfork {
-    /// All OP hardforks in activation order.
-    pub const ALL: [Self; 10] = [
-        Self::Bedrock,
-        Self::Regolith,
-        Self::Canyon,
-        Self::Delta,
-        Self::Ecotone,
-        Self::Fjord,
-        Self::Granite,
-        Self::Holocene,
-        Self::Isthmus,
-        Self::Jovian,
-    ];
+impl Default for OpBaseFeeConfig {
+    /// OP Mainnet's (and OP Sepolia's) values.
+    fn default() -> Self {
+        Self { denominator: 50, denominator_canyon: 250, elasticity: 6 }
+    }
+}
 
-    /// The key op-geth uses for this fork in a genesis `config`.
-    pub const fn genesis_key(self) -> &'static str {
-        match self {
-            Self::Bedrock => "bedrockBlock",
-            Self::Regolith => "regolithTime",
-            Self::Canyon => "canyonTime",
-            Self::Delta => "deltaTime",
-            Self::Ecotone => "ecotoneTime",
-            Self::Fjord => "fjordTime",
-            Self::Granite => "graniteTime",
-            Self::Holocene => "holoceneTime",
-            Self::Isthmus => "isthmusTime",
-            Self::Jovian => "jovianTime",
+/// The EIP-1559 parameters a Holocene (version 0) or Jovian (version 1) header carries in its
+/// `extraData`, for the base fee of the block after it (OP specs, holocene/exec-engine.md,
+/// jovian/exec-engine.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eip1559ExtraData {
+    /// Base fee change denominator.
+    pub denominator: u32,
+    /// Elasticity multiplier.
+    pub elasticity: u32,
+    /// The minimum base fee (Jovian, version 1).
+    pub min_base_fee: Option<u64>,
+}
+
+impl Eip1559ExtraData {
+    /// Decodes a header's `extraData`: version 0 is 9 bytes, version 1 is 17 bytes.
+    pub fn decode(extra_data: &[u8]) -> Result<Self, ChainSpecError> {
+        let word = |at: usize| u32::from_be_bytes(extra_data[at..at + 4].try_into().expect("4"));
+        match (extra_data.first(), extra_data.len()) {
+            (Some(0), 9) => {
+                Ok(Self { denominator: word(1), elasticity: word(5), min_base_fee: None })
+            }
+            (Some(1), 17) => Ok(Self {
+                denominator: word(1),
+                elasticity: word(5),
+                min_base_fee: Some(u64::from_be_bytes(extra_data[9..17].try_into().expect("8"))),
+            }),
+            _ => Err(ChainSpecError::InvalidExtraData { length: extra_data.len() }),
         }
+    }
+
+    /// The `extraData` bytes: version 1 with a minimum base fee, version 0 without.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(17);
+        out.push(u8::from(self.min_base_fee.is_some()));
+        out.extend_from_slice(&self.denominator.to_be_bytes());
+        out.extend_from_slice(&self.elasticity.to_be_bytes());
+        if let Some(min) = self.min_base_fee {
+            out.extend_from_slice(&min.to_be_bytes());
+        }
+        out
     }
 }
 
@@ -76,11 +107,14 @@ pub struct ChainSpec {
     hardforks: EthereumChainHardforks,
     /// OP Stack hardfork schedule (empty for an Ethereum L1 chain).
     op_hardforks: Vec<(OpHardfork, ForkCondition)>,
+    /// EIP-1559 parameters of an OP chain before Holocene (`None` on an Ethereum chain).
+    op_base_fee: Option<OpBaseFeeConfig>,
     /// Blob parameters by the fork that activates them, in activation order.
     blob_schedule: Vec<(EthereumHardfork, BlobParams)>,
     /// EIP-6110 deposit contract, if the chain has one.
     pub deposit_contract_address: Option<Address>,
-    /// EIP-1559 base fee parameters.
+    /// EIP-1559 base fee parameters of an Ethereum chain (OP chains: see
+    /// [`ChainSpec::base_fee_params_at`]).
     pub base_fee_params: BaseFeeParams,
     /// Phala's own hardforks (genesis config keys such as `tdxAttestationTime`).
     phala_hardforks: Vec<(PhalaHardfork, ForkCondition)>,
@@ -258,18 +292,32 @@ impl ChainSpec {
         }
 
         let mut op_hardforks = Vec::new();
-        for fork in OpHardfork::ALL {
-            if let Some(value) =
-                config.extra_fields.get(fork.genesis_key()).and_then(serde_json::Value::as_u64)
+        for (fork, key) in OP_GENESIS_KEYS {
+            let Some(value) = config.extra_fields.get(key) else { continue };
+            let value = value.as_u64().ok_or_else(|| ChainSpecError::InvalidField {
+                field: key,
+                message: format!("expected a number, got {value}"),
+            })?;
+            let condition = if fork == OpHardfork::Bedrock {
+                ForkCondition::Block(value)
+            } else {
+                ForkCondition::Timestamp(value)
+            };
+            op_hardforks.push((fork, condition));
+        }
+        for (op_fork, eth_fork) in IMPLIED_ETHEREUM_FORKS {
+            let scheduled = forks.iter().any(|(fork, _)| *fork == eth_fork);
+            if let Some((_, condition)) = op_hardforks.iter().find(|(fork, _)| *fork == op_fork)
+                && !scheduled
             {
-                let condition = if fork == OpHardfork::Bedrock {
-                    ForkCondition::Block(value)
-                } else {
-                    ForkCondition::Timestamp(value)
-                };
-                op_hardforks.push((fork, condition));
+                forks.push((eth_fork, *condition));
             }
         }
+        let op_base_fee = if op_hardforks.is_empty() {
+            None
+        } else {
+            Some(op_base_fee_config(config.extra_fields.get("optimism"))?)
+        };
 
         let mut phala_hardforks = Vec::new();
         for fork in PhalaHardfork::ALL {
@@ -303,6 +351,7 @@ impl ChainSpec {
             deposit_contract_address,
         );
         spec.phala_hardforks = phala_hardforks;
+        spec.op_base_fee = op_base_fee;
         Ok(spec)
     }
 
@@ -372,6 +421,7 @@ impl ChainSpec {
             blob_schedule,
             deposit_contract_address,
             base_fee_params: BaseFeeParams::ethereum(),
+            op_base_fee: None,
             phala_hardforks: Vec::new(),
         };
         spec.genesis_header = genesis_header(&spec);
@@ -381,14 +431,6 @@ impl ChainSpec {
     /// Hash of the genesis block.
     pub fn genesis_hash(&self) -> B256 {
         self.genesis_header.hash_slow()
-    }
-
-    /// The activation condition of an OP hardfork ([`ForkCondition::Never`] on an L1 chain).
-    pub fn op_fork_activation(&self, fork: OpHardfork) -> ForkCondition {
-        self.op_hardforks
-            .iter()
-            .find_map(|(f, condition)| (*f == fork).then_some(*condition))
-            .unwrap_or(ForkCondition::Never)
     }
 
     /// The activation condition of a Phala hardfork ([`ForkCondition::Never`] if unscheduled).
@@ -428,8 +470,27 @@ impl ChainSpec {
             .map(|(_, params)| *params)
     }
 
-    /// Base fee of the block after `parent` (EIP-1559); the initial base fee at the London block.
-    pub fn next_block_base_fee(&self, parent: &Header) -> Option<u64> {
+    /// The EIP-1559 parameters of a block at `timestamp` before Holocene: Ethereum's, or the OP
+    /// chain's by Canyon.
+    pub fn base_fee_params_at(&self, timestamp: u64) -> BaseFeeParams {
+        match self.op_base_fee {
+            None => self.base_fee_params,
+            Some(config) => {
+                let denominator = if self.is_canyon_active_at_timestamp(timestamp) {
+                    config.denominator_canyon
+                } else {
+                    config.denominator
+                };
+                BaseFeeParams::new(u128::from(denominator), u128::from(config.elasticity))
+            }
+        }
+    }
+
+    /// Base fee of the block after `parent`, at `timestamp` (EIP-1559); the initial base fee at
+    /// the London block. On an OP chain whose parent is a Holocene block the parameters come
+    /// from the parent's `extraData` (with Jovian's minimum base fee); before that, from the
+    /// chain config by the new block's fork (Canyon).
+    pub fn next_block_base_fee(&self, parent: &Header, timestamp: u64) -> Option<u64> {
         let number = parent.number + 1;
         if !self.is_london_active_at_block(number) {
             return None;
@@ -437,18 +498,81 @@ impl ChainSpec {
         if !self.is_london_active_at_block(parent.number) {
             return Some(alloy_eips::eip1559::INITIAL_BASE_FEE);
         }
+        let parent_base_fee = parent.base_fee_per_gas.unwrap_or_default();
+        if self.is_optimism() && self.is_holocene_active_at_timestamp(parent.timestamp) {
+            // Import validates a Holocene block's extraData, so only a genesis without
+            // parameters (op-geth fills in the config's then) takes the config's values.
+            if let Ok(params) = Eip1559ExtraData::decode(&parent.extra_data) {
+                let base_fee = calc_next_block_base_fee(
+                    parent.gas_used,
+                    parent.gas_limit,
+                    parent_base_fee,
+                    BaseFeeParams::new(
+                        u128::from(params.denominator),
+                        u128::from(params.elasticity),
+                    ),
+                );
+                return Some(base_fee.max(params.min_base_fee.unwrap_or_default()));
+            }
+        }
         Some(calc_next_block_base_fee(
             parent.gas_used,
             parent.gas_limit,
-            parent.base_fee_per_gas.unwrap_or_default(),
-            self.base_fee_params,
+            parent_base_fee,
+            self.base_fee_params_at(timestamp),
         ))
     }
+
+    /// The EIP-1559 parameters a Holocene block's `extraData` carries for `eip1559_params` from
+    /// the payload attributes (denominator ‖ elasticity, 8 bytes); zeros mean the chain's
+    /// pre-Holocene (Canyon) values, as op-geth fills them in.
+    pub fn holocene_extra_data(&self, eip1559_params: [u8; 8], timestamp: u64) -> Eip1559ExtraData {
+        let mut denominator = u32::from_be_bytes(eip1559_params[..4].try_into().expect("4"));
+        let mut elasticity = u32::from_be_bytes(eip1559_params[4..].try_into().expect("4"));
+        if denominator == 0 && elasticity == 0 {
+            let params = self.base_fee_params_at(timestamp);
+            denominator = params.max_change_denominator as u32;
+            elasticity = params.elasticity_multiplier as u32;
+        }
+        Eip1559ExtraData { denominator, elasticity, min_base_fee: None }
+    }
+}
+
+/// op-geth's `config.optimism` EIP-1559 parameters; absent values take OP Mainnet's.
+fn op_base_fee_config(
+    value: Option<&serde_json::Value>,
+) -> Result<OpBaseFeeConfig, ChainSpecError> {
+    let mut config = OpBaseFeeConfig::default();
+    let Some(value) = value else { return Ok(config) };
+    for (key, field) in [
+        ("eip1559Denominator", &mut config.denominator),
+        ("eip1559DenominatorCanyon", &mut config.denominator_canyon),
+        ("eip1559Elasticity", &mut config.elasticity),
+    ] {
+        if let Some(number) = value.get(key) {
+            *field =
+                number.as_u64().filter(|n| *n > 0).ok_or_else(|| ChainSpecError::InvalidField {
+                    field: "optimism",
+                    message: format!("{key} must be a positive number, got {number}"),
+                })?;
+        }
+    }
+    Ok(config)
 }
 
 impl EthereumHardforks for ChainSpec {
     fn ethereum_fork_activation(&self, fork: EthereumHardfork) -> ForkCondition {
         self.hardforks.ethereum_fork_activation(fork)
+    }
+}
+
+impl OpHardforks for ChainSpec {
+    /// [`ForkCondition::Never`] on an Ethereum chain.
+    fn op_fork_activation(&self, fork: OpHardfork) -> ForkCondition {
+        self.op_hardforks
+            .iter()
+            .find_map(|(f, condition)| (*f == fork).then_some(*condition))
+            .unwrap_or(ForkCondition::Never)
     }
 }
 
@@ -510,5 +634,109 @@ mod tests {
         assert!(spec.is_paris_active_at_block(0));
         assert_eq!(spec.blob_params_at_timestamp(0).unwrap(), BlobParams::prague());
         assert!(spec.genesis_header.requests_hash.is_some());
+    }
+
+    fn op_spec(extra: serde_json::Value) -> ChainSpec {
+        let mut genesis: Genesis = serde_json::from_value(serde_json::json!({
+            "config": {
+                "chainId": 11155420, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
+                "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0,
+                "petersburgBlock": 0, "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0,
+                "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
+                "bedrockBlock": 0, "regolithTime": 0, "canyonTime": 100, "ecotoneTime": 200,
+                "holoceneTime": 300, "isthmusTime": 400
+            },
+            "gasLimit": "0x1c9c380", "difficulty": "0x0", "alloc": {}
+        }))
+        .unwrap();
+        for (key, value) in extra.as_object().unwrap() {
+            genesis.config.extra_fields.insert(key.clone(), value.clone());
+        }
+        ChainSpec::from_genesis(genesis).unwrap()
+    }
+
+    #[test]
+    fn op_forks_bring_their_ethereum_forks() {
+        let spec = op_spec(serde_json::json!({}));
+        assert!(spec.is_optimism());
+        assert_eq!(
+            spec.ethereum_fork_activation(EthereumHardfork::Shanghai),
+            ForkCondition::Timestamp(100)
+        );
+        assert_eq!(
+            spec.ethereum_fork_activation(EthereumHardfork::Cancun),
+            ForkCondition::Timestamp(200)
+        );
+        assert_eq!(
+            spec.ethereum_fork_activation(EthereumHardfork::Prague),
+            ForkCondition::Timestamp(400)
+        );
+        assert!(
+            spec.is_holocene_active_at_timestamp(300)
+                && !spec.is_jovian_active_at_timestamp(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn op_base_fee_follows_canyon_then_the_parents_extra_data() {
+        let spec = op_spec(
+            serde_json::json!({"optimism": {"eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250}}),
+        );
+        assert_eq!(spec.base_fee_params_at(99), BaseFeeParams::new(50, 6));
+        assert_eq!(spec.base_fee_params_at(100), BaseFeeParams::new(250, 6));
+        // A full parent block: the base fee rises by 1/denominator × (elasticity − 1).
+        let parent = |timestamp, extra_data: Vec<u8>| Header {
+            number: 5,
+            timestamp,
+            gas_limit: 60_000_000,
+            gas_used: 60_000_000,
+            base_fee_per_gas: Some(1_000_000_000),
+            extra_data: extra_data.into(),
+            ..Default::default()
+        };
+        let canyon = spec.next_block_base_fee(&parent(150, Vec::new()), 152).unwrap();
+        assert_eq!(canyon, 1_000_000_000 + 1_000_000_000 * 5 / 250);
+        // The new block's fork picks the denominator: the Canyon block already uses 250.
+        let first = spec.next_block_base_fee(&parent(98, Vec::new()), 100).unwrap();
+        assert_eq!(first, canyon);
+        let before = spec.next_block_base_fee(&parent(97, Vec::new()), 99).unwrap();
+        assert_eq!(before, 1_000_000_000 + 1_000_000_000 * 5 / 50);
+        let params = Eip1559ExtraData { denominator: 100, elasticity: 2, min_base_fee: None };
+        let holocene = spec.next_block_base_fee(&parent(300, params.encode()), 302).unwrap();
+        assert_eq!(holocene, 1_000_000_000 + 1_000_000_000 / 100);
+        let floor = Eip1559ExtraData { min_base_fee: Some(5_000_000_000), ..params };
+        assert_eq!(
+            spec.next_block_base_fee(&parent(300, floor.encode()), 302).unwrap(),
+            5_000_000_000
+        );
+    }
+
+    #[test]
+    fn eip1559_extra_data_round_trips_and_rejects_other_shapes() {
+        let holocene = Eip1559ExtraData { denominator: 250, elasticity: 6, min_base_fee: None };
+        assert_eq!(holocene.encode(), [0, 0, 0, 0, 0xfa, 0, 0, 0, 6]);
+        assert_eq!(Eip1559ExtraData::decode(&holocene.encode()).unwrap(), holocene);
+        let jovian = Eip1559ExtraData { min_base_fee: Some(7), ..holocene };
+        assert_eq!(Eip1559ExtraData::decode(&jovian.encode()).unwrap(), jovian);
+        for bad in [&[][..], &[0; 8], &[1; 9], &[0; 17], &[2; 17]] {
+            assert!(matches!(
+                Eip1559ExtraData::decode(bad),
+                Err(ChainSpecError::InvalidExtraData { .. })
+            ));
+        }
+        let spec = op_spec(serde_json::json!({}));
+        assert_eq!(spec.holocene_extra_data([0; 8], 300), holocene);
+        assert_eq!(
+            spec.holocene_extra_data([0, 0, 0, 9, 0, 0, 0, 3], 300),
+            Eip1559ExtraData { denominator: 9, elasticity: 3, min_base_fee: None }
+        );
+    }
+
+    #[test]
+    fn a_malformed_op_fork_time_is_an_error() {
+        let mut genesis: Genesis = serde_json::from_str(RPC_GENESIS).unwrap();
+        genesis.config.extra_fields.insert("canyonTime".into(), serde_json::json!("soon"));
+        let err = ChainSpec::from_genesis(genesis).unwrap_err();
+        assert!(matches!(err, ChainSpecError::InvalidField { field: "canyonTime", .. }), "{err}");
     }
 }

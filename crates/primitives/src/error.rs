@@ -19,6 +19,14 @@ pub enum ChainSpecError {
         /// The parse error.
         source: serde_json::Error,
     },
+    /// A Holocene or Jovian header's `extraData` is not an encoding of EIP-1559 parameters.
+    #[error(
+        "extraData of {length} bytes is not EIP-1559 parameters (version 0: 9 bytes, version 1: 17 bytes)"
+    )]
+    InvalidExtraData {
+        /// Its length.
+        length: usize,
+    },
     /// The chain spec name is neither a known spec nor a file.
     #[error("unknown chain `{0}`: expected one of dev, or a path to a genesis.json")]
     UnknownChain(String),

@@ -2,7 +2,9 @@
 //!
 //! Key components:
 //! - [`ChainSpec`]: chain id, Ethereum hardforks by block number / total difficulty / timestamp, the
-//!   OP hardforks of the L2, blob schedule, base fee parameters and the genesis allocation.
+//!   OP hardforks of the L2 (alloy-op-hardforks' [`OpHardfork`], with the Ethereum forks they
+//!   imply), blob schedule, base fee rules by fork (OP: Canyon's denominator, Holocene's and
+//!   Jovian's [`Eip1559ExtraData`]) and the genesis allocation.
 //! - [`predeploys`]: the fixed addresses of the genesis contracts.
 //! - [`genesis`]: loading a geth-style `genesis.json` and building the genesis header.
 //! - Re-exports of the alloy block, transaction and receipt types used across the workspace.
@@ -15,7 +17,7 @@ pub mod genesis;
 pub mod predeploys;
 pub mod state;
 
-pub use chain_spec::{ChainSpec, OpHardfork, PhalaHardfork};
+pub use chain_spec::{ChainSpec, Eip1559ExtraData, OpBaseFeeConfig, PhalaHardfork};
 pub use error::ChainSpecError;
 pub use state::{Account, AccountChange, StateChanges, StateReadError, StateReader};
 
@@ -23,6 +25,7 @@ pub use alloy_consensus::{
     Block as AlloyBlock, BlockBody as AlloyBlockBody, Header, ReceiptEnvelope, TxEnvelope,
 };
 pub use alloy_hardforks::{EthereumHardfork, EthereumHardforks, ForkCondition};
+pub use alloy_op_hardforks::{OpHardfork, OpHardforks};
 
 /// A block with Ethereum transactions.
 pub type Block = AlloyBlock<TxEnvelope>;

@@ -502,9 +502,9 @@ fn fee_history(
             rewards.push(block_rewards(ctx, hash, &header, percentiles)?);
         }
         if number == newest.number {
-            history
-                .base_fee_per_gas
-                .push(u128::from(ctx.spec().next_block_base_fee(&header).unwrap_or_default()));
+            history.base_fee_per_gas.push(u128::from(
+                ctx.spec().next_block_base_fee(&header, header.timestamp + 1).unwrap_or_default(),
+            ));
             let next_blob =
                 ctx.spec().blob_params_at_timestamp(header.timestamp + 1).map(|params| {
                     params.calc_blob_fee(params.next_block_excess_blob_gas_osaka(

@@ -356,7 +356,7 @@ fn block_header(
         match overrides.and_then(|o| o.base_fee) {
             Some(base_fee) => base_fee.saturating_to(),
             // Without validation the base fee is zero, so calls without fees can run.
-            None if validation => spec.next_block_base_fee(parent).unwrap_or_default(),
+            None if validation => spec.next_block_base_fee(parent, timestamp).unwrap_or_default(),
             None => 0,
         }
     });
