@@ -1,5 +1,20 @@
-//! OP Stack protocol encodings for phala-node, pure (no I/O).
+//! OP Stack protocol encodings for phala-node: pure and deterministic, no I/O.
+//!
+//! Key components:
+//! - [`L1BlockInfo`] and [`L1InfoFormat`]: the L1-attributes deposit calldata of the `L1Block`
+//!   predeploy in every layout (Bedrock, Ecotone, Isthmus, Jovian), decoded and encoded, and the
+//!   L1-info deposit transaction itself ([`L1BlockInfo::deposit_tx`]).
+//! - [`ProtocolError`]: why data could not be decoded.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
-use alloy_primitives as _;
+mod error;
+pub mod l1_info;
+
+pub use error::ProtocolError;
+pub use l1_info::{
+    L1_BLOCK_ADDRESS, L1_INFO_DEPOSIT_GAS, L1_INFO_DEPOSIT_GAS_BEDROCK, L1_INFO_DEPOSITOR,
+    L1BlockInfo, L1InfoFormat,
+};
+/// The OP fork identifier of op-revm, which the fork-dependent functions take.
+pub use op_revm::OpSpecId;
