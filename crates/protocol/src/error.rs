@@ -1,7 +1,7 @@
 //! The error type of the crate.
 
 use crate::l1_info::L1InfoFormat;
-use alloy_primitives::FixedBytes;
+use alloy_primitives::{B256, FixedBytes, U256};
 
 /// Why OP protocol data could not be decoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -33,5 +33,59 @@ pub enum ProtocolError {
     L1InfoUint64Overflow {
         /// The argument's name.
         field: &'static str,
+    },
+
+    /// A `TransactionDeposited` log does not have the four topics of the event.
+    #[error("TransactionDeposited log has {count} topics, expected 4")]
+    DepositLogTopicCount {
+        /// Number of topics in the log.
+        count: usize,
+    },
+    /// The log's first topic is not the `TransactionDeposited` signature hash.
+    #[error("log topic {topic} is not the TransactionDeposited event")]
+    NotTransactionDeposited {
+        /// The log's first topic.
+        topic: B256,
+    },
+    /// The log data is not a whole number of words, or shorter than the `bytes` header.
+    #[error("TransactionDeposited log data of {len} bytes is not an ABI-encoded bytes value")]
+    DepositLogDataLength {
+        /// Length of the log data.
+        len: usize,
+    },
+    /// The ABI offset of `opaqueData` is not 32.
+    #[error("TransactionDeposited opaqueData offset is {offset}, expected 32")]
+    DepositOpaqueDataOffset {
+        /// The offset word.
+        offset: U256,
+    },
+    /// The ABI length of `opaqueData` exceeds the log data or leaves more than the padding.
+    #[error(
+        "TransactionDeposited opaqueData length {length} does not match the {available} bytes \
+         after the header"
+    )]
+    DepositOpaqueDataLength {
+        /// The length word.
+        length: U256,
+        /// Bytes present after the offset and length words.
+        available: usize,
+    },
+    /// The event's version topic is not one this crate decodes.
+    #[error("TransactionDeposited version {version} is not supported (only version 0)")]
+    UnsupportedDepositVersion {
+        /// The version topic.
+        version: U256,
+    },
+    /// Version-0 opaque data shorter than mint, value, gas and isCreation (73 bytes).
+    #[error("TransactionDeposited version-0 opaqueData is {len} bytes, at least 73 required")]
+    DepositOpaqueDataTooShort {
+        /// Length of the opaque data.
+        len: usize,
+    },
+    /// The deposit mints more than a deposit transaction can carry (`u128`).
+    #[error("deposit mint {mint} exceeds 2^128 - 1")]
+    DepositMintTooLarge {
+        /// The minted value.
+        mint: U256,
     },
 }
