@@ -1,7 +1,7 @@
 //! The error type of the crate.
 
 use crate::l1_info::L1InfoFormat;
-use alloy_primitives::{B256, FixedBytes, U256};
+use alloy_primitives::{Address, B256, FixedBytes, U256};
 
 /// Why OP protocol data could not be decoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -87,5 +87,23 @@ pub enum ProtocolError {
     DepositMintTooLarge {
         /// The minted value.
         mint: U256,
+    },
+
+    /// The log was not emitted by the `L2ToL1MessagePasser` predeploy.
+    #[error("log of {address} is not from the L2ToL1MessagePasser")]
+    NotMessagePasserLog {
+        /// The log's address.
+        address: Address,
+    },
+    /// The log is not a well-formed `MessagePassed` event.
+    #[error("malformed MessagePassed event: {0}")]
+    MessagePassedAbi(#[from] alloy_sol_types::Error),
+    /// The `withdrawalHash` the event states is not the hash of the withdrawal it describes.
+    #[error("MessagePassed states withdrawal hash {stated}, but its fields hash to {computed}")]
+    WithdrawalHashMismatch {
+        /// The hash in the event.
+        stated: B256,
+        /// The hash of the event's withdrawal fields.
+        computed: B256,
     },
 }

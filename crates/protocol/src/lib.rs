@@ -7,6 +7,8 @@
 //! - [`deposit`]: deposit source hashes of every domain ([`AfterForceIncludeSource`] next to
 //!   op-alloy's) and the user deposits of the portal's `TransactionDeposited` logs
 //!   ([`decode_transaction_deposited`]).
+//! - [`Withdrawal`]: the `MessagePassed` event of the `L2ToL1MessagePasser`, the withdrawal hash,
+//!   and the version-0 output root ([`output_root_v0`]).
 //! - [`ProtocolError`]: why data could not be decoded.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -14,6 +16,7 @@
 pub mod deposit;
 mod error;
 pub mod l1_info;
+pub mod withdrawal;
 
 pub use deposit::{
     AfterForceIncludeSource, L1InfoDepositSource, TRANSACTION_DEPOSITED_TOPIC,
@@ -26,3 +29,6 @@ pub use l1_info::{
 };
 /// The OP fork identifier of op-revm, which the fork-dependent functions take.
 pub use op_revm::OpSpecId;
+pub use withdrawal::{
+    L2_TO_L1_MESSAGE_PASSER_ADDRESS, MESSAGE_PASSED_TOPIC, Withdrawal, output_root_v0,
+};
