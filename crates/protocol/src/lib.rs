@@ -9,12 +9,16 @@
 //!   ([`decode_transaction_deposited`]).
 //! - [`Withdrawal`]: the `MessagePassed` event of the `L2ToL1MessagePasser`, the withdrawal hash,
 //!   and the version-0 output root ([`output_root_v0`]).
+//! - [`l1_fee_receipt_fields`], [`l1_data_fee`], [`operator_fee`]: the L1 data fee and operator
+//!   fee by fork, computed by op-revm's [`op_revm::L1BlockInfo`] (built with
+//!   [`L1BlockInfo::to_op_revm`]), the code the executor charges with.
 //! - [`ProtocolError`]: why data could not be decoded.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod deposit;
 mod error;
+pub mod l1_fee;
 pub mod l1_info;
 pub mod withdrawal;
 
@@ -23,10 +27,15 @@ pub use deposit::{
     UpgradeDepositSource, UserDepositSource, decode_transaction_deposited,
 };
 pub use error::ProtocolError;
+pub use l1_fee::{
+    L1FeeReceiptFields, l1_data_fee, l1_data_gas, l1_fee_receipt_fields, operator_fee,
+};
 pub use l1_info::{
     L1_BLOCK_ADDRESS, L1_INFO_DEPOSIT_GAS, L1_INFO_DEPOSIT_GAS_BEDROCK, L1_INFO_DEPOSITOR,
     L1BlockInfo, L1InfoFormat,
 };
+/// op-revm, whose `L1BlockInfo` and `OpSpecId` this crate's fee functions take.
+pub use op_revm;
 /// The OP fork identifier of op-revm, which the fork-dependent functions take.
 pub use op_revm::OpSpecId;
 pub use withdrawal::{
