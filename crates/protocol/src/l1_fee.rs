@@ -62,6 +62,13 @@ pub fn l1_data_gas(raw_tx: &[u8], spec: OpSpecId) -> U256 {
     op_revm::L1BlockInfo::default().data_gas(raw_tx, spec)
 }
 
+/// Fjord's estimate of a raw transaction's compressed size, in millionths of a byte:
+/// `max(100e6, 836500 · fastLzSize − 42585600)` (op-revm's `estimate_tx_compressed_size`, also
+/// the basis of Jovian's DA footprint).
+pub fn estimated_compressed_size(raw_tx: &[u8]) -> u64 {
+    estimate_tx_compressed_size(raw_tx)
+}
+
 /// The L1 data fee of a raw (EIP-2718) transaction under `spec`; zero for a deposit.
 pub fn l1_data_fee(l1_block: &op_revm::L1BlockInfo, raw_tx: &[u8], spec: OpSpecId) -> U256 {
     let mut l1_block = l1_block.clone();
@@ -159,7 +166,7 @@ pub fn l1_fee_receipt_fields(
         operator_fee_constant: operator(l1_block.operator_fee_constant),
         da_footprint_gas_scalar,
         da_footprint_gas: da_footprint_gas_scalar.map(|scalar| {
-            (estimate_tx_compressed_size(raw_tx) / 1_000_000).saturating_mul(u64::from(scalar))
+            (estimated_compressed_size(raw_tx) / 1_000_000).saturating_mul(u64::from(scalar))
         }),
     })
 }
@@ -276,6 +283,7 @@ mod tests {
         let fields = l1_fee_receipt_fields(&jovian, &tx, OpSpecId::JOVIAN).unwrap();
         assert_eq!(fields.da_footprint_gas_scalar, Some(400));
         // A tiny transaction is estimated at the 100-byte minimum.
+        assert_eq!(estimated_compressed_size(&tx), 100_000_000);
         assert_eq!(fields.da_footprint_gas, Some(100 * 400));
 
         let zero = L1BlockInfo { operator_fee_scalar: 0, operator_fee_constant: 0, ..info };

@@ -28,7 +28,8 @@ pub use deposit::{
 };
 pub use error::ProtocolError;
 pub use l1_fee::{
-    L1FeeReceiptFields, l1_data_fee, l1_data_gas, l1_fee_receipt_fields, operator_fee,
+    L1FeeReceiptFields, estimated_compressed_size, l1_data_fee, l1_data_gas, l1_fee_receipt_fields,
+    operator_fee,
 };
 pub use l1_info::{
     L1_BLOCK_ADDRESS, L1_INFO_DEPOSIT_GAS, L1_INFO_DEPOSIT_GAS_BEDROCK, L1_INFO_DEPOSITOR,
