@@ -4,8 +4,12 @@
 //!   RocksDB storage and block importer (see `blockchain.rs` for exactly what is checked).
 //! - `conformance rpc [DIR]`: execution-apis JSON-RPC tests against a node serving HTTP, run as
 //!   hive's rpc-compat simulator runs them (see `rpc.rs`).
+//! - `conformance op-vectors [PATH]`: the OP Stack protocol vectors (L1 fees, L1-info calldata,
+//!   deposit source hashes, withdrawal hashes), computed with phala-protocol (see
+//!   `op_vectors.rs`).
 
 mod blockchain;
+mod op_vectors;
 mod rpc;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +54,12 @@ enum Command {
         /// `blockchain`.
         #[arg(long, value_name = "FILE")]
         expected_failures: Option<PathBuf>,
+    },
+    /// Run the OP Stack protocol vectors (L1 data fees, L1-info calldata, deposit source hashes,
+    /// withdrawal hashes) with phala-protocol.
+    OpVectors {
+        /// A vector file or a folder of them. Default: `<conformance dir>/op/vectors`.
+        path: Option<PathBuf>,
     },
 }
 
@@ -144,6 +154,16 @@ fn main() -> ExitCode {
             };
             match rpc::run(&dir, filter.as_deref()) {
                 Ok(summary) => report(&summary, &expected),
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::OpVectors { path } => {
+            let path = path.unwrap_or_else(|| conformance_dir().join("op/vectors"));
+            match op_vectors::run(&path) {
+                Ok(summary) => report(&summary, &[]),
                 Err(err) => {
                     eprintln!("error: {err:#}");
                     ExitCode::from(2)
