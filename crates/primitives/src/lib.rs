@@ -5,6 +5,9 @@
 //!   OP hardforks of the L2 (alloy-op-hardforks' [`OpHardfork`], with the Ethereum forks they
 //!   imply), blob schedule, base fee rules by fork (OP: Canyon's denominator, Holocene's and
 //!   Jovian's [`Eip1559ExtraData`]) and the genesis allocation.
+//! - [`PhalaTxEnvelope`] / [`PhalaReceiptEnvelope`]: one transaction and one receipt type for
+//!   both rule sets — every Ethereum type and the OP deposit (`0x7E`). (The block type still
+//!   carries Ethereum transactions; the workspace moves over to these with the OP executor.)
 //! - [`predeploys`]: the fixed addresses of the genesis contracts.
 //! - [`genesis`]: loading a geth-style `genesis.json` and building the genesis header.
 //! - Re-exports of the alloy block, transaction and receipt types used across the workspace.
@@ -15,11 +18,15 @@ mod chain_spec;
 mod error;
 pub mod genesis;
 pub mod predeploys;
+mod receipt;
 pub mod state;
+mod transaction;
 
 pub use chain_spec::{ChainSpec, Eip1559ExtraData, OpBaseFeeConfig, PhalaHardfork};
 pub use error::ChainSpecError;
+pub use receipt::PhalaReceiptEnvelope;
 pub use state::{Account, AccountChange, StateChanges, StateReadError, StateReader};
+pub use transaction::{PhalaTxEnvelope, PhalaTxType, TxDeposit};
 
 pub use alloy_consensus::{
     Block as AlloyBlock, BlockBody as AlloyBlockBody, Header, ReceiptEnvelope, TxEnvelope,
