@@ -8,7 +8,7 @@ use alloy_eips::{BlockId, BlockNumberOrTag, Decodable2718};
 use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
 use phala_engine::Engine;
-use phala_primitives::{Block, Header, TxEnvelope};
+use phala_primitives::{Block, Header, PhalaTxEnvelope, TxEnvelope};
 use phala_storage::{Database, HistoricalState, KeyValueRead};
 use std::sync::Arc;
 
@@ -168,13 +168,15 @@ impl NodeContext {
     }
 }
 
-/// Decodes an EIP-2718 transaction; trailing bytes are an error.
+/// Decodes an EIP-2718 transaction; trailing bytes are an error. An OP deposit (`0x7E`) is
+/// refused with op-geth's error: deposits come only from L1, through the L1-attributes and the
+/// portal, never from RPC.
 pub(crate) fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
     let mut slice = raw;
-    let tx = TxEnvelope::decode_2718(&mut slice)
+    let tx = PhalaTxEnvelope::decode_2718(&mut slice)
         .map_err(|_| RpcError::InvalidParams("failed to decode signed transaction".into()))?;
     if !slice.is_empty() {
         return Err(RpcError::InvalidParams("failed to decode signed transaction".into()));
     }
-    Ok(tx)
+    TxEnvelope::try_from(tx).map_err(|_| RpcError::server("transaction type not supported"))
 }

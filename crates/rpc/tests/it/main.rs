@@ -9,7 +9,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256};
 use phala_chain::init_genesis;
 use phala_engine::Engine;
 use phala_pool::{PoolConfig, TxPool};
-use phala_primitives::{ChainSpec, TxEnvelope};
+use phala_primitives::{ChainSpec, PhalaTxEnvelope, TxDeposit, TxEnvelope};
 use phala_rpc::{
     NodeContext, RpcLimits,
     auth::{JwtSecret, unix_now},
@@ -287,6 +287,19 @@ fn pool_errors_carry_geths_messages() {
     assert_eq!(underpriced["error"]["message"], json!("replacement transaction underpriced"));
     let garbage = node.call("eth_sendRawTransaction", json!(["0xdeadbeef"]));
     assert_eq!(garbage["error"]["code"], json!(-32602));
+    // A well-formed OP deposit: only L1 creates those (op-geth's error).
+    let deposit = PhalaTxEnvelope::from(TxDeposit {
+        from: sender(),
+        to: TxKind::Call(Address::repeat_byte(9)),
+        gas_limit: 100_000,
+        ..Default::default()
+    });
+    let refused = node.call(
+        "eth_sendRawTransaction",
+        json!([Bytes::from(alloy_eips::Encodable2718::encoded_2718(&deposit))]),
+    );
+    assert_eq!(refused["error"]["code"], json!(-32000), "{refused}");
+    assert_eq!(refused["error"]["message"], json!("transaction type not supported"));
     assert_eq!(
         node.call("txpool_status", json!([]))["result"],
         json!({"pending": "0x1", "queued": "0x0"})
