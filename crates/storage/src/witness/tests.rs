@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::{Database, KeyValueRead, LatestState, StateWriter, StorageError, trie::TrieUpdater};
+use alloy_primitives::address;
 use alloy_trie::HashBuilder;
 use phala_primitives::AccountChange;
 use std::collections::BTreeSet;
@@ -546,4 +547,85 @@ fn inline_nodes_are_seeded_at_their_own_path() {
     }
     let [a_root, b_root] = updaters.map(|updater| updater.root(trie).unwrap());
     assert_eq!(a_root, b_root);
+}
+
+/// The real OP Sepolia witnesses (kona's executor test data), block-26207960.json and any other
+/// `block-*.json` beside it: reads of the predeploys, and seeding that gives back the parent root.
+#[test]
+fn op_sepolia_fixtures() {
+    let conformance = match std::env::var_os("PHALA_CONFORMANCE_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
+        }
+    };
+    let dir = conformance.join("op/execution");
+    if !dir.join("block-26207960.json").is_file() {
+        println!("skipped: {} is absent", dir.join("block-26207960.json").display());
+        return;
+    }
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("block-") && name.ends_with(".json")
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        println!("{}", path.display());
+        check_fixture(&path);
+    }
+}
+
+fn check_fixture(path: &std::path::Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let hex =
+        |value: &serde_json::Value| alloy_primitives::hex::decode(value.as_str().unwrap()).unwrap();
+    let state_root = B256::from_slice(&hex(&fixture["parentHeader"]["stateRoot"]));
+    let preimages: BTreeMap<B256, Bytes> = fixture["preimages"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(key, value)| (key.parse().unwrap(), hex(value).into()))
+        .collect();
+    let witness = WitnessState::new(state_root, preimages).unwrap();
+
+    let fee_vaults = [
+        address!("0x4200000000000000000000000000000000000011"),
+        address!("0x4200000000000000000000000000000000000019"),
+        address!("0x420000000000000000000000000000000000001a"),
+    ];
+    let l1_block = address!("0x4200000000000000000000000000000000000015");
+    let mut touched = StateChanges::default();
+    for address in fee_vaults.into_iter().chain([l1_block]) {
+        let account = witness.trie_account(address).unwrap().unwrap();
+        // The fee vaults' storage goes unread, so the witness lacks their storage tries.
+        let holds_storage = witness.preimages.contains_key(&account.storage_root);
+        println!("  {address}: {account:?}, storage root node in witness: {holds_storage}");
+        touched.accounts.insert(
+            address,
+            AccountChange {
+                account: Some(Account {
+                    nonce: account.nonce,
+                    balance: account.balance,
+                    code_hash: account.code_hash,
+                }),
+                ..Default::default()
+            },
+        );
+    }
+    let l1_block_account = witness.trie_account(l1_block).unwrap().unwrap();
+    assert_ne!(l1_block_account.code_hash, KECCAK_EMPTY);
+    assert!(!witness.code(l1_block_account.code_hash).unwrap().is_empty());
+
+    // Nothing changed: the seeded trie gives back the parent's state root, also when the touched
+    // accounts are written back unchanged (their storage roots stay).
+    for changes in [StateChanges::default(), touched] {
+        let (root, summary) = seeded_root(&witness, &changes);
+        println!("  {summary:?}");
+        assert_eq!(root, state_root);
+    }
 }
