@@ -1,4 +1,6 @@
-use crate::Table;
+use crate::{Table, trie::TrieId};
+use alloy_primitives::B256;
+use alloy_trie::Nibbles;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,54 @@ pub enum StorageError {
     /// A block needed to unwind or re-org is missing.
     #[error("block {0} is missing from the database")]
     MissingBlock(alloy_primitives::B256),
+    /// A witness could not serve a read or seed a database.
+    #[error(transparent)]
+    Witness(#[from] WitnessError),
+}
+
+/// Errors of reading state from a witness (a preimage map of trie nodes and code).
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    /// A trie node on the path of a read is not among the preimages: the witness does not cover
+    /// this read.
+    #[error("witness lacks trie node {hash} at path {path:?} of the {trie:?} trie")]
+    MissingNode {
+        /// The trie being walked.
+        trie: TrieId,
+        /// Nibble path of the node.
+        path: Nibbles,
+        /// Hash the parent refers to it by.
+        hash: B256,
+    },
+    /// Code of an account is not among the preimages.
+    #[error("witness lacks code {0}")]
+    MissingCode(B256),
+    /// A preimage is not the keccak-256 preimage of its key.
+    #[error("witness preimage under {key} hashes to {actual}")]
+    PreimageMismatch {
+        /// Key the preimage is given under.
+        key: B256,
+        /// Keccak-256 of the value.
+        actual: B256,
+    },
+    /// A trie node, an account leaf or a storage value does not decode.
+    #[error("witness node at path {path:?} of the {trie:?} trie does not decode: {source}")]
+    InvalidNode {
+        /// The trie being walked.
+        trie: TrieId,
+        /// Nibble path of the node.
+        path: Nibbles,
+        /// The decoding error.
+        source: alloy_rlp::Error,
+    },
+    /// A node's key would run past the 64 nibbles of a hashed key, or a leaf ends before them.
+    #[error("witness node at path {path:?} of the {trie:?} trie has a key of the wrong length")]
+    KeyLength {
+        /// The trie being walked.
+        trie: TrieId,
+        /// Nibble path of the node.
+        path: Nibbles,
+    },
 }
 
 impl StorageError {

@@ -11,6 +11,9 @@
 //!   (only the paths of changed keys are re-hashed), with alloy-trie node encoding.
 //! - [`StateWriter`]: applies a block's [`StateChanges`](phala_primitives::StateChanges) to plain
 //!   state, change sets, history and the trie, and unwinds a block again.
+//! - [`WitnessState`]: state read from a witness (trie nodes and code by hash) for stateless
+//!   execution; [`WitnessState::seed`] writes the witness's trie nodes and the touched plain
+//!   state into an empty database, so that [`StateWriter`] computes the post-state root.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
@@ -20,12 +23,14 @@ mod models;
 mod state;
 mod tables;
 pub mod trie;
+mod witness;
 
 pub use db::{Database, DetachedWrites, KeyValueRead, WriteSet};
-pub use error::StorageError;
+pub use error::{StorageError, WitnessError};
 pub use models::{StoredAccount, TxLocation};
 pub use state::{HistoricalState, LatestState, StateWriter, unwound_state};
 pub use tables::Table;
+pub use witness::{SeedSummary, WitnessState};
 
 /// Result of a storage operation.
 pub type StorageResult<T> = Result<T, StorageError>;

@@ -42,7 +42,8 @@ impl<'w, 'db> StateWriter<'w, 'db> {
             let hashed_address = keccak256(address);
             let storage_trie = TrieId::Storage(hashed_address);
             // A deleted account must not leave storage behind.
-            if change.storage_wiped || (change.account.is_none() && prior.is_some()) {
+            let wiped = change.storage_wiped || (change.account.is_none() && prior.is_some());
+            if wiped {
                 let writes = trie.writes();
                 for (slot_key, value) in writes.scan_prefix(Table::Storage, address.as_slice())? {
                     let slot = U256::from_be_slice(&slot_key[20..]);
@@ -75,7 +76,14 @@ impl<'w, 'db> StateWriter<'w, 'db> {
                     trie.remove(TrieId::Account, hashed_address)?;
                 }
                 Some(account) => {
-                    let stored = StoredAccount::new(account, trie.root(storage_trie)?);
+                    // Storage the block did not write keeps its root: take it from the stored
+                    // account rather than the storage trie, which a database seeded from a
+                    // stateless witness does not hold for accounts whose storage went unread.
+                    let storage_root = match prior {
+                        Some(prior) if !wiped && change.storage.is_empty() => prior.storage_root,
+                        _ => trie.root(storage_trie)?,
+                    };
+                    let stored = StoredAccount::new(account, storage_root);
                     trie.writes().put(Table::Accounts, address.as_slice(), stored.encode_value());
                     trie.insert(
                         TrieId::Account,

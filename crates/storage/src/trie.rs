@@ -25,7 +25,7 @@ pub enum TrieId {
 }
 
 impl TrieId {
-    const fn table(self) -> Table {
+    pub(crate) const fn table(self) -> Table {
         match self {
             Self::Account => Table::AccountTrie,
             Self::Storage(_) => Table::StorageTrie,
@@ -33,7 +33,7 @@ impl TrieId {
     }
 
     /// The database key of the node at `path`: the trie prefix, then one byte per nibble.
-    fn node_key(self, path: &Nibbles) -> Vec<u8> {
+    pub(crate) fn node_key(self, path: &Nibbles) -> Vec<u8> {
         let mut out = match self {
             Self::Account => Vec::with_capacity(path.len()),
             Self::Storage(hashed_address) => {
