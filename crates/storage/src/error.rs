@@ -32,9 +32,16 @@ pub enum StorageError {
     /// A block needed to unwind or re-org is missing.
     #[error("block {0} is missing from the database")]
     MissingBlock(alloy_primitives::B256),
-    /// A witness could not serve a read or seed a database.
+    /// A witness could not serve a read or seed a database (boxed: it is large, and every
+    /// block result carries this error type).
     #[error(transparent)]
-    Witness(#[from] WitnessError),
+    Witness(Box<WitnessError>),
+}
+
+impl From<WitnessError> for StorageError {
+    fn from(error: WitnessError) -> Self {
+        Self::Witness(Box::new(error))
+    }
 }
 
 /// Errors of reading state from a witness (a preimage map of trie nodes and code).
