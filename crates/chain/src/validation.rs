@@ -341,3 +341,118 @@ pub fn gas_used_per_tx(receipts: &[ReceiptEnvelope]) -> impl Iterator<Item = u64
         used
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{Signed, TxEip4844, TxEip4844Variant};
+    use alloy_primitives::{Bytes, Signature};
+    use phala_primitives::BlockBody;
+
+    /// An OP chain with every fork up to Holocene at genesis (Isthmus and Jovian later).
+    fn op_spec() -> ChainSpec {
+        let genesis = serde_json::from_value(serde_json::json!({
+            "config": {
+                "chainId": 901, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
+                "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0,
+                "petersburgBlock": 0, "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0,
+                "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0, "bedrockBlock": 0,
+                "regolithTime": 0, "canyonTime": 0, "ecotoneTime": 0, "fjordTime": 0,
+                "graniteTime": 0, "holoceneTime": 0, "isthmusTime": 1000, "jovianTime": 2000
+            },
+            "gasLimit": "0x1c9c380", "difficulty": "0x0", "alloc": {}
+        }))
+        .unwrap();
+        ChainSpec::from_genesis(genesis).unwrap()
+    }
+
+    fn holocene_header(spec: &ChainSpec, timestamp: u64, extra_data: Vec<u8>) -> Header {
+        Header {
+            number: 1,
+            timestamp,
+            gas_limit: 30_000_000,
+            base_fee_per_gas: Some(1),
+            withdrawals_root: Some(alloy_consensus::constants::EMPTY_WITHDRAWALS),
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(Default::default()),
+            requests_hash: spec.is_prague_active_at_timestamp(timestamp).then(Default::default),
+            extra_data: Bytes::from(extra_data),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn holocene_and_jovian_headers_carry_their_eip1559_parameters() {
+        let spec = op_spec();
+        let holocene = Eip1559ExtraData { denominator: 250, elasticity: 6, min_base_fee: None };
+        let jovian = Eip1559ExtraData { min_base_fee: Some(1), ..holocene };
+        validate_header(&spec, &holocene_header(&spec, 10, holocene.encode())).unwrap();
+        validate_header(&spec, &holocene_header(&spec, 2000, jovian.encode())).unwrap();
+        let refused = [
+            holocene_header(&spec, 10, Vec::new()),
+            holocene_header(&spec, 10, jovian.encode()),
+            holocene_header(&spec, 2000, holocene.encode()),
+            holocene_header(&spec, 10, Eip1559ExtraData { denominator: 0, ..holocene }.encode()),
+        ];
+        for header in refused {
+            let err = validate_header(&spec, &header).unwrap_err();
+            assert!(matches!(err, BlockError::Header(_)), "{err}");
+        }
+        // An Ethereum chain has no such rule.
+        let ethereum = ChainSpec::with_all_forks_up_to(
+            phala_primitives::EthereumHardfork::Cancun,
+            1,
+            Default::default(),
+            Vec::new(),
+            None,
+        );
+        let mut header = holocene_header(&ethereum, 10, Vec::new());
+        header.requests_hash = None;
+        validate_header(&ethereum, &header).unwrap();
+    }
+
+    #[test]
+    fn an_op_gas_limit_may_jump_to_the_system_configs() {
+        let spec = op_spec();
+        let params = Eip1559ExtraData { denominator: 250, elasticity: 6, min_base_fee: None };
+        let parent = Header { number: 0, ..holocene_header(&spec, 0, params.encode()) };
+        let mut header = holocene_header(&spec, 2, params.encode());
+        header.gas_limit = 60_000_000;
+        header.base_fee_per_gas = spec.next_block_base_fee(&parent, 2);
+        validate_against_parent(&spec, &header, &parent).unwrap();
+    }
+
+    #[test]
+    fn an_op_body_holds_no_blob_transaction_and_no_withdrawal() {
+        let spec = op_spec();
+        let blob = TxEnvelope::Eip4844(Signed::new_unchecked(
+            TxEip4844Variant::TxEip4844(TxEip4844::default()),
+            Signature::test_signature(),
+            Default::default(),
+        ));
+        let header = holocene_header(&spec, 10, Vec::new());
+        let with_blob = Block {
+            header: header.clone(),
+            body: BlockBody {
+                transactions: vec![blob],
+                withdrawals: Some(Default::default()),
+                ..Default::default()
+            },
+        };
+        let err = validate_body(&spec, &with_blob).unwrap_err();
+        assert!(err.to_string().contains("blob transaction, refused on an OP chain"), "{err}");
+        let withdrawal = alloy_eips::eip4895::Withdrawal {
+            index: 0,
+            validator_index: 0,
+            address: Default::default(),
+            amount: 1,
+        };
+        let with_withdrawal = Block {
+            header,
+            body: BlockBody { withdrawals: Some(vec![withdrawal].into()), ..Default::default() },
+        };
+        let err = validate_body(&spec, &with_withdrawal).unwrap_err();
+        assert!(err.to_string().contains("withdrawals are not allowed"), "{err}");
+    }
+}
