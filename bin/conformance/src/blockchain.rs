@@ -108,7 +108,39 @@ pub(crate) struct Summary {
     pub(crate) failures: Vec<String>,
 }
 
-enum Verdict {
+impl Summary {
+    /// Counts `verdict` and prints its `PASS|FAIL|SKIP <label>` line.
+    pub(crate) fn record(&mut self, label: String, verdict: Verdict) {
+        match verdict {
+            Verdict::Pass => {
+                self.passed += 1;
+                println!("PASS {label}");
+            }
+            Verdict::Fail(reason) => {
+                self.failed += 1;
+                println!("FAIL {label}: {reason}");
+                self.failures.push(label);
+            }
+            Verdict::Skip(reason) => {
+                self.skipped += 1;
+                println!("SKIP {label}: {reason}");
+            }
+        }
+    }
+
+    /// Lists the failures again after the run, under `heading`.
+    pub(crate) fn print_failures(&self, heading: &str) {
+        if !self.failures.is_empty() {
+            println!("{heading}:");
+            for label in &self.failures {
+                println!("  {label}");
+            }
+        }
+    }
+}
+
+/// The result of one fixture or case.
+pub(crate) enum Verdict {
     Pass,
     Fail(String),
     Skip(String),
@@ -155,30 +187,10 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre:
     let mut summary = Summary::default();
     for (_, file, fixtures) in results {
         for (name, verdict) in fixtures {
-            let label = format!("{}::{name}", file.display());
-            match verdict {
-                Verdict::Pass => {
-                    summary.passed += 1;
-                    println!("PASS {label}");
-                }
-                Verdict::Fail(reason) => {
-                    summary.failed += 1;
-                    println!("FAIL {label}: {reason}");
-                    summary.failures.push(label);
-                }
-                Verdict::Skip(reason) => {
-                    summary.skipped += 1;
-                    println!("SKIP {label}: {reason}");
-                }
-            }
+            summary.record(format!("{}::{name}", file.display()), verdict);
         }
     }
-    if !summary.failures.is_empty() {
-        println!("failed fixtures:");
-        for label in &summary.failures {
-            println!("  {label}");
-        }
-    }
+    summary.print_failures("failed fixtures");
     Ok(summary)
 }
 

@@ -18,7 +18,7 @@
 //! A case fails with every field that differs (expected vs got), and on any expected field or
 //! section it has no check for.
 
-use crate::blockchain::Summary;
+use crate::blockchain::{Summary, Verdict};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256, hex, keccak256};
 use eyre::{Context, OptionExt, bail, eyre};
@@ -33,13 +33,6 @@ use phala_protocol::{
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
-/// The result of one case.
-enum Verdict {
-    Pass,
-    Fail(String),
-    Skip(String),
-}
-
 /// Runs every vector file at `path` (a file or a folder) and prints a line per case; the caller
 /// prints the summary.
 pub(crate) fn run(path: &Path) -> eyre::Result<Summary> {
@@ -50,30 +43,10 @@ pub(crate) fn run(path: &Path) -> eyre::Result<Summary> {
             .file_name()
             .map_or_else(|| file.display().to_string(), |name| name.to_string_lossy().into_owned());
         for (case, verdict) in run_file(&file) {
-            let label = format!("{name}::{case}");
-            match verdict {
-                Verdict::Pass => {
-                    summary.passed += 1;
-                    println!("PASS {label}");
-                }
-                Verdict::Fail(reason) => {
-                    summary.failed += 1;
-                    println!("FAIL {label}: {reason}");
-                    summary.failures.push(label);
-                }
-                Verdict::Skip(reason) => {
-                    summary.skipped += 1;
-                    println!("SKIP {label}: {reason}");
-                }
-            }
+            summary.record(format!("{name}::{case}"), verdict);
         }
     }
-    if !summary.failures.is_empty() {
-        println!("failed cases:");
-        for label in &summary.failures {
-            println!("  {label}");
-        }
-    }
+    summary.print_failures("failed cases");
     Ok(summary)
 }
 

@@ -20,6 +20,9 @@ mod genesis;
 mod importer;
 pub mod validation;
 
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
+
 pub use builder::{BlockAttributes, BlockBuilder, BuiltBlock};
 pub use error::{BlockError, ImportError};
 pub use genesis::{genesis_state_changes, init_genesis, open_chain};

@@ -6,18 +6,17 @@ use alloy_eips::{
     eip4844::{BlobTransactionSidecar, Bytes48, DATA_GAS_PER_BLOB},
     eip7594::BlobTransactionSidecarVariant,
 };
-use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rlp::Encodable;
 use phala_chain::{
-    BlockAttributes, BlockBuilder, BlockError, BlockImporter, ImportOutcome, init_genesis,
+    BlockAttributes, BlockBuilder, BlockError, BlockImporter, ImportOutcome,
     validation::carries_blob_sidecar,
 };
-use phala_primitives::{Block, ChainSpec, EthereumHardfork, TxEnvelope};
+use phala_primitives::{Block, ChainSpec, TxEnvelope};
 use phala_storage::{Database, KeyValueRead, Table};
 use std::sync::Arc;
 
-const SECRET: B256 = B256::repeat_byte(0x42);
+use phala_chain::test_utils::{TEST_SECRET as SECRET, temp_chain, test_sender};
 
 /// Every entry of every table.
 type DatabaseSnapshot = Vec<(Table, Vec<(Vec<u8>, Vec<u8>)>)>;
@@ -32,26 +31,8 @@ struct TestChain {
 
 impl TestChain {
     fn new() -> Self {
-        let probe = B256::repeat_byte(1);
-        let signature = secp256k1::sign_message(SECRET, probe).unwrap();
-        let sender = secp256k1::recover_signer(&signature, probe).unwrap();
-        let mut genesis = Genesis { gas_limit: 30_000_000, ..Default::default() };
-        genesis.config.chain_id = 1337;
-        genesis.alloc.insert(
-            sender,
-            GenesisAccount { balance: U256::from(10u128.pow(21)), ..Default::default() },
-        );
-        let spec = Arc::new(ChainSpec::with_all_forks_up_to(
-            EthereumHardfork::Prague,
-            1337,
-            genesis,
-            Vec::new(),
-            None,
-        ));
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::open(dir.path()).unwrap();
-        init_genesis(&db, &spec).unwrap();
-        Self { _dir: dir, db, spec, sender, nonce: 0 }
+        let (dir, db, spec) = temp_chain();
+        Self { _dir: dir, db, spec, sender: test_sender(), nonce: 0 }
     }
 
     fn transfer(&mut self, to: Address, value: u64) -> TxEnvelope {

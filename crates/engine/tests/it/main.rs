@@ -1,16 +1,16 @@
 //! The engine's pipeline: insert, fork choice, building and sealing, on a real RocksDB.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1};
-use alloy_genesis::{Genesis, GenesisAccount};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use phala_chain::{BlockError, init_genesis};
+use alloy_primitives::{Address, B256, U256};
+use phala_chain::{
+    BlockError,
+    test_utils::{signed_transfer, temp_chain},
+};
 use phala_engine::{BlockAttributes, Engine, ImportOutcome, InsertOutcome};
 use phala_pool::{PoolConfig, TxPool};
-use phala_primitives::{ChainSpec, EthereumHardfork, TxEnvelope};
-use phala_storage::{Database, KeyValueRead};
+use phala_primitives::TxEnvelope;
+use phala_storage::KeyValueRead;
 use std::sync::Arc;
 
-const SECRET: B256 = B256::repeat_byte(0x42);
 const RECIPIENT: Address = Address::repeat_byte(0x77);
 
 struct TestEngine {
@@ -20,22 +20,7 @@ struct TestEngine {
 
 impl TestEngine {
     fn new() -> Self {
-        let mut genesis = Genesis { gas_limit: 30_000_000, ..Default::default() };
-        genesis.config.chain_id = 1337;
-        genesis.alloc.insert(
-            sender(),
-            GenesisAccount { balance: U256::from(10u128.pow(21)), ..Default::default() },
-        );
-        let spec = Arc::new(ChainSpec::with_all_forks_up_to(
-            EthereumHardfork::Prague,
-            1337,
-            genesis,
-            Vec::new(),
-            None,
-        ));
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::open(dir.path()).unwrap();
-        init_genesis(&db, &spec).unwrap();
+        let (dir, db, spec) = temp_chain();
         let engine = Engine::new(Arc::new(db), spec, TxPool::new(PoolConfig::default()));
         Self { _dir: dir, engine }
     }
@@ -49,26 +34,8 @@ impl TestEngine {
     }
 }
 
-fn sender() -> Address {
-    let probe = B256::repeat_byte(1);
-    let signature = secp256k1::sign_message(SECRET, probe).unwrap();
-    secp256k1::recover_signer(&signature, probe).unwrap()
-}
-
 fn transfer(nonce: u64, value: u64) -> TxEnvelope {
-    let tx = TxEip1559 {
-        chain_id: 1337,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1,
-        to: TxKind::Call(RECIPIENT),
-        value: U256::from(value),
-        input: Bytes::new(),
-        access_list: Default::default(),
-    };
-    let signature = secp256k1::sign_message(SECRET, tx.signature_hash()).unwrap();
-    tx.into_signed(signature).into()
+    signed_transfer(nonce, RECIPIENT, value)
 }
 
 fn attributes(timestamp: u64) -> BlockAttributes {

@@ -1,0 +1,66 @@
+//! Test helpers (feature `test-utils`): a funded key and a temporary chain on a real RocksDB.
+
+use crate::init_genesis;
+use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1};
+use alloy_genesis::{Genesis, GenesisAccount};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use phala_primitives::{ChainSpec, EthereumHardfork, TxEnvelope};
+use phala_storage::Database;
+use std::sync::Arc;
+
+/// The secret key of the funded test account.
+pub const TEST_SECRET: B256 = B256::repeat_byte(0x42);
+
+/// The chain id of the test chain.
+pub const TEST_CHAIN_ID: u64 = 1337;
+
+/// The address of [`TEST_SECRET`].
+pub fn test_sender() -> Address {
+    let probe = B256::repeat_byte(1);
+    let signature = secp256k1::sign_message(TEST_SECRET, probe).expect("valid key");
+    secp256k1::recover_signer(&signature, probe).expect("valid signature")
+}
+
+/// A chain with every Ethereum fork up to Prague at genesis, a 30M gas limit and 1,000 ETH for
+/// [`test_sender`].
+pub fn test_spec() -> Arc<ChainSpec> {
+    let mut genesis = Genesis { gas_limit: 30_000_000, ..Default::default() };
+    genesis.config.chain_id = TEST_CHAIN_ID;
+    genesis.alloc.insert(
+        test_sender(),
+        GenesisAccount { balance: U256::from(10u128.pow(21)), ..Default::default() },
+    );
+    Arc::new(ChainSpec::with_all_forks_up_to(
+        EthereumHardfork::Prague,
+        TEST_CHAIN_ID,
+        genesis,
+        Vec::new(),
+        None,
+    ))
+}
+
+/// A temporary database holding the genesis of [`test_spec`]; it lives as long as the directory.
+pub fn temp_chain() -> (tempfile::TempDir, Database, Arc<ChainSpec>) {
+    let spec = test_spec();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = Database::open(dir.path()).expect("open database");
+    init_genesis(&db, &spec).expect("genesis");
+    (dir, db, spec)
+}
+
+/// An EIP-1559 transfer of `value` wei to `to` from [`test_sender`], signed.
+pub fn signed_transfer(nonce: u64, to: Address, value: u64) -> TxEnvelope {
+    let tx = TxEip1559 {
+        chain_id: TEST_CHAIN_ID,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1,
+        to: TxKind::Call(to),
+        value: U256::from(value),
+        input: Bytes::new(),
+        access_list: Default::default(),
+    };
+    let signature = secp256k1::sign_message(TEST_SECRET, tx.signature_hash()).expect("valid key");
+    tx.into_signed(signature).into()
+}
