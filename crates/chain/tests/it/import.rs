@@ -1,12 +1,12 @@
 use alloy_consensus::{
-    SignableTransaction, TxEip1559, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar,
-    crypto::secp256k1, proofs::calculate_transaction_root,
+    SignableTransaction, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar, crypto::secp256k1,
+    proofs::calculate_transaction_root,
 };
 use alloy_eips::{
     eip4844::{BlobTransactionSidecar, Bytes48, DATA_GAS_PER_BLOB},
     eip7594::BlobTransactionSidecarVariant,
 };
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Encodable;
 use phala_chain::{
     BlockAttributes, BlockBuilder, BlockError, BlockImporter, ImportOutcome,
@@ -16,7 +16,7 @@ use phala_primitives::{Block, ChainSpec, TxEnvelope};
 use phala_storage::{Database, KeyValueRead, Table};
 use std::sync::Arc;
 
-use phala_chain::test_utils::{TEST_SECRET as SECRET, temp_chain, test_sender};
+use phala_chain::test_utils::{TEST_SECRET as SECRET, signed_transfer, temp_chain, test_sender};
 
 /// Every entry of every table.
 type DatabaseSnapshot = Vec<(Table, Vec<(Vec<u8>, Vec<u8>)>)>;
@@ -36,20 +36,8 @@ impl TestChain {
     }
 
     fn transfer(&mut self, to: Address, value: u64) -> TxEnvelope {
-        let tx = TxEip1559 {
-            chain_id: 1337,
-            nonce: self.nonce,
-            gas_limit: 21_000,
-            max_fee_per_gas: 10_000_000_000,
-            max_priority_fee_per_gas: 1,
-            to: TxKind::Call(to),
-            value: U256::from(value),
-            input: Bytes::new(),
-            access_list: Default::default(),
-        };
         self.nonce += 1;
-        let signature = secp256k1::sign_message(SECRET, tx.signature_hash()).unwrap();
-        tx.into_signed(signature).into()
+        signed_transfer(self.nonce - 1, to, value)
     }
 
     /// A one-blob transaction in the network form a pool receives: with blob, commitment and
