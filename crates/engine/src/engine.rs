@@ -10,7 +10,7 @@ use phala_chain::{
 use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
 use phala_pool::{AccountInfoProvider, BestTransactions, PoolError, TxPool, ValidationContext};
 use phala_primitives::{Block, ChainSpec, Header, TxEnvelope};
-use phala_storage::{Database, KeyValueRead};
+use phala_storage::{Database, KeyValueRead, StorageError};
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex, MutexGuard, RwLock},
@@ -141,7 +141,7 @@ impl Engine {
     /// The canonical head's hash and header.
     pub fn canonical_head(&self) -> Result<(B256, Header), EngineError> {
         let hash = self.db.head_hash()?;
-        let header = self.db.head_header()?;
+        let header = self.db.header(hash)?.ok_or(StorageError::MissingBlock(hash))?;
         Ok((hash, header))
     }
 
@@ -256,9 +256,10 @@ impl Engine {
 
     /// Brings the pool and subscribers up to a head that was just committed.
     fn after_commit(&self, outcome: &ImportOutcome) {
-        let ImportOutcome::Imported { hash, .. } = *outcome else { return };
-        let Ok(header) = self.db.head_header() else { return };
-        let head = self.db.head_hash().unwrap_or(hash);
+        if !matches!(outcome, ImportOutcome::Imported { .. }) {
+            return;
+        }
+        let Ok((head, header)) = self.canonical_head() else { return };
         self.executed().retain(|executed| executed.base == head);
         let base_fee =
             self.spec.next_block_base_fee(&header, header.timestamp + 1).unwrap_or_default();
