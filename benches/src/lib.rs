@@ -183,7 +183,7 @@ impl TransferWorkload {
                 ..Default::default()
             };
             let txs = self.transactions(txs_per_block, number);
-            let block = builder.build(&attributes, txs)?;
+            let block = builder.build(&attributes, txs.into_iter().map(Into::into).collect())?;
             importer.import(&block).map_err(|err| err.source)?;
             chain.push(block);
         }

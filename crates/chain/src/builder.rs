@@ -10,18 +10,18 @@ use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B64, B256, Bytes, U256};
 use phala_evm::{BlockExecutor, StrictSource, TransactionSource, blob_gas_of};
 use phala_primitives::{
-    Block, BlockBody, ChainSpec, EthereumHardforks, ReceiptEnvelope, TxEnvelope,
+    Block, BlockBody, ChainSpec, EthereumHardforks, PhalaReceiptEnvelope, PhalaTxEnvelope,
 };
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
 use std::sync::Arc;
 
 /// `tx` as a block carries it: a blob transaction from the pool loses its sidecar, if it has one
 /// (the hash and signature cover only the canonical form, so they stay).
-fn without_blob_sidecar(tx: TxEnvelope) -> TxEnvelope {
+fn without_blob_sidecar(tx: PhalaTxEnvelope) -> PhalaTxEnvelope {
     match tx {
-        TxEnvelope::Eip4844(signed) => {
+        PhalaTxEnvelope::Eip4844(signed) => {
             let (tx, signature, hash) = signed.into_parts();
-            TxEnvelope::Eip4844(Signed::new_unchecked(tx.drop_sidecar(), signature, hash))
+            PhalaTxEnvelope::Eip4844(Signed::new_unchecked(tx.drop_sidecar(), signature, hash))
         }
         other => other,
     }
@@ -52,7 +52,7 @@ pub struct BuiltBlock {
     /// The sealed-ready block (all header fields set).
     pub block: Block,
     /// One receipt per transaction.
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<PhalaReceiptEnvelope>,
     /// Its EIP-7685 requests (Prague), empty request types left out.
     pub requests: Requests,
     /// Its writes, ready to commit while the head is still its parent: a built block is not
@@ -77,7 +77,7 @@ impl<'db> BlockBuilder<'db> {
     pub fn build(
         &self,
         attributes: &BlockAttributes,
-        transactions: Vec<TxEnvelope>,
+        transactions: Vec<PhalaTxEnvelope>,
     ) -> Result<Block, BlockError> {
         let template = self.template(attributes, transactions.clone())?;
         let senders = self.executor.recover_senders(&template)?;
@@ -143,7 +143,7 @@ impl<'db> BlockBuilder<'db> {
     fn template(
         &self,
         attributes: &BlockAttributes,
-        transactions: Vec<TxEnvelope>,
+        transactions: Vec<PhalaTxEnvelope>,
     ) -> Result<Block, BlockError> {
         let spec = self.executor.spec();
         let parent_hash = self.db.head_hash()?;

@@ -2,7 +2,7 @@ use crate::{BlockError, ImportError, validation};
 use alloy_primitives::B256;
 use alloy_rlp::Decodable;
 use phala_evm::BlockExecutor;
-use phala_primitives::{Block, ChainSpec, Header, ReceiptEnvelope, StateChanges, StateReadError};
+use phala_primitives::{Block, ChainSpec, Header, PhalaReceiptEnvelope, StateChanges, StateReadError};
 use phala_storage::{
     Database, DetachedWrites, KeyValueRead, LatestState, StateWriter, StorageError, WriteSet,
 };
@@ -42,7 +42,7 @@ pub struct ExecutedBlock {
     /// The head these writes were made on.
     pub base: B256,
     /// One receipt per transaction.
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<PhalaReceiptEnvelope>,
     /// Number of transactions.
     pub transactions: usize,
     /// How many canonical blocks committing it unwinds.
@@ -56,7 +56,7 @@ impl ExecutedBlock {
         hash: B256,
         header: Header,
         base: B256,
-        receipts: Vec<ReceiptEnvelope>,
+        receipts: Vec<PhalaReceiptEnvelope>,
         transactions: usize,
         writes: DetachedWrites,
     ) -> Self {
@@ -275,7 +275,7 @@ impl<'db> BlockImporter<'db> {
         writes: &mut WriteSet<'db>,
         block: &Block,
         hash: B256,
-    ) -> Result<Vec<ReceiptEnvelope>, BlockError> {
+    ) -> Result<Vec<PhalaReceiptEnvelope>, BlockError> {
         let header = &block.header;
         let senders = self.executor.recover_senders(block)?;
         let scratch_base = &*writes;

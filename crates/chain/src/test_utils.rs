@@ -4,7 +4,7 @@ use crate::init_genesis;
 use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1};
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use phala_primitives::{ChainSpec, EthereumHardfork, TxEnvelope};
+use phala_primitives::{ChainSpec, EthereumHardfork, PhalaTxEnvelope};
 use phala_storage::Database;
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub fn temp_chain() -> (tempfile::TempDir, Database, Arc<ChainSpec>) {
 }
 
 /// An EIP-1559 transfer of `value` wei to `to` from [`test_sender`], signed.
-pub fn signed_transfer(nonce: u64, to: Address, value: u64) -> TxEnvelope {
+pub fn signed_transfer(nonce: u64, to: Address, value: u64) -> PhalaTxEnvelope {
     let tx = TxEip1559 {
         chain_id: TEST_CHAIN_ID,
         nonce,

@@ -12,7 +12,8 @@ use alloy_eips::{eip1559::GAS_LIMIT_BOUND_DIVISOR, eip4844::DATA_GAS_PER_BLOB};
 use alloy_primitives::{B64, Bloom, U256};
 use phala_evm::{ExecutionOutcome, blob_gas_of};
 use phala_primitives::{
-    Block, ChainSpec, Eip1559ExtraData, EthereumHardforks, OpHardforks, ReceiptEnvelope, TxEnvelope,
+    Block, ChainSpec, Eip1559ExtraData, EthereumHardforks, OpHardforks, PhalaReceiptEnvelope,
+    PhalaTxEnvelope, PhalaTxType,
 };
 
 /// Largest gas limit a header may carry (2^63 - 1).
@@ -268,7 +269,7 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
 /// The OP Stack's body rules: no blob transactions, and no withdrawals (value leaves an L2
 /// through the L2ToL1MessagePasser, not the beacon chain).
 fn validate_op_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> {
-    if let Some(index) = block.body.transactions.iter().position(|tx| tx.is_eip4844()) {
+    if let Some(index) = block.body.transactions.iter().position(|tx| tx.tx_type() == PhalaTxType::Eip4844) {
         return Err(body_error(format!(
             "transaction {index} is a blob transaction, refused on an OP chain"
         )));
@@ -282,12 +283,12 @@ fn validate_op_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> {
 }
 
 /// Whether `tx` is a blob transaction in its network form, with blobs, commitments and proofs.
-pub fn carries_blob_sidecar(tx: &TxEnvelope) -> bool {
-    matches!(tx, TxEnvelope::Eip4844(signed) if signed.tx().sidecar().is_some())
+pub fn carries_blob_sidecar(tx: &PhalaTxEnvelope) -> bool {
+    matches!(tx, PhalaTxEnvelope::Eip4844(signed) if signed.tx().sidecar().is_some())
 }
 
 /// The header bloom of a block's receipts: the union of their blooms.
-pub fn receipts_bloom(receipts: &[ReceiptEnvelope]) -> Bloom {
+pub fn receipts_bloom(receipts: &[PhalaReceiptEnvelope]) -> Bloom {
     let mut bloom = Bloom::ZERO;
     for receipt in receipts {
         bloom.accrue_bloom(&receipt.bloom());
@@ -333,7 +334,7 @@ pub fn validate_execution(
 }
 
 /// The gas each transaction used, from the receipts' cumulative gas.
-pub fn gas_used_per_tx(receipts: &[ReceiptEnvelope]) -> impl Iterator<Item = u64> + '_ {
+pub fn gas_used_per_tx(receipts: &[PhalaReceiptEnvelope]) -> impl Iterator<Item = u64> + '_ {
     let mut previous = 0;
     receipts.iter().map(move |receipt| {
         let used = receipt.cumulative_gas_used() - previous;
@@ -426,7 +427,7 @@ mod tests {
     #[test]
     fn an_op_body_holds_no_blob_transaction_and_no_withdrawal() {
         let spec = op_spec();
-        let blob = TxEnvelope::Eip4844(Signed::new_unchecked(
+        let blob = PhalaTxEnvelope::Eip4844(Signed::new_unchecked(
             TxEip4844Variant::TxEip4844(TxEip4844::default()),
             Signature::test_signature(),
             Default::default(),

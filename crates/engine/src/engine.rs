@@ -9,7 +9,7 @@ use phala_chain::{
 };
 use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
 use phala_pool::{AccountInfoProvider, BestTransactions, PoolError, TxPool, ValidationContext};
-use phala_primitives::{Block, ChainSpec, Header, TxEnvelope};
+use phala_primitives::{Block, ChainSpec, Header, PhalaTxEnvelope, TxEnvelope};
 use phala_storage::{Database, KeyValueRead, StorageError};
 use std::{
     collections::VecDeque,
@@ -315,7 +315,7 @@ impl Engine {
                     .iter()
                     .map(|tx| tx.recover_signer().map_err(|_| EngineError::InvalidSender))
                     .collect::<Result<Vec<_>, _>>()?;
-                let mut source = txs.into_iter().zip(senders);
+                let mut source = txs.into_iter().map(PhalaTxEnvelope::from).zip(senders);
                 builder.build_from(attributes, &mut StrictSource(&mut source))
             }
             None => {
@@ -355,13 +355,13 @@ struct PoolSource {
 }
 
 impl TransactionSource for PoolSource {
-    fn next_transaction(&mut self) -> Option<(TxEnvelope, Address)> {
-        self.best.next().map(|pooled| (pooled.tx.clone(), pooled.sender))
+    fn next_transaction(&mut self) -> Option<(PhalaTxEnvelope, Address)> {
+        self.best.next().map(|pooled| (pooled.tx.clone().into(), pooled.sender))
     }
 
     fn rejected(
         &mut self,
-        _tx: &TxEnvelope,
+        _tx: &PhalaTxEnvelope,
         sender: Address,
         _error: BlockValidationError,
     ) -> Result<(), ExecutionError> {

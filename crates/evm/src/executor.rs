@@ -1,28 +1,27 @@
-use crate::{EvmSpec, ExecutionError, PhalaEvmFactory, StateDatabase};
-use alloy_consensus::{Eip658Value, Transaction, TxType, transaction::SignerRecoverable};
-use alloy_eips::eip7685::Requests;
+use crate::{EvmConfig, EvmSpec, ExecutionError, StateDatabase};
+use alloy_consensus::{Eip658Value, Transaction, transaction::SignerRecoverable};
+use alloy_eips::{Encodable2718, eip7685::Requests};
 use alloy_evm::{
-    Evm as _, EvmEnv, EvmFactory,
+    Evm as _, EvmEnv,
     block::{BlockExecutionError, BlockExecutor as _, BlockValidationError},
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
 use alloy_hardforks::EthereumHardforks;
 use alloy_primitives::{Address, B256};
 use phala_primitives::{
-    Account, AccountChange, Block, ChainSpec, Header, ReceiptEnvelope, StateChanges, StateReader,
-    TxEnvelope,
+    Account, AccountChange, Block, ChainSpec, Header, PhalaReceiptEnvelope, PhalaTxEnvelope,
+    PhalaTxType, ReceiptEnvelope, StateChanges, StateReader,
 };
 use revm::database::{BundleState, State, states::bundle_state::BundleRetention};
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
 
 /// What executing a block produced.
 #[derive(Debug)]
 pub struct ExecutionOutcome {
     /// One receipt per transaction.
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<PhalaReceiptEnvelope>,
     /// Gas used by all transactions.
     pub gas_used: u64,
-    /// Blob gas used (EIP-4844).
+    /// Blob gas used (EIP-4844); on OP chains from Jovian, the DA footprint.
     pub blob_gas_used: u64,
     /// EIP-7685 requests (Prague).
     pub requests: Requests,
@@ -30,7 +29,8 @@ pub struct ExecutionOutcome {
     pub changes: StateChanges,
 }
 
-/// The EVM environment (fork rules, block fields, blob fee) of a block.
+/// The Ethereum-rules EVM environment (fork rules, block fields, blob fee) of a block; see
+/// [`crate::EvmConfig::evm_env`] for the environment of either rule set.
 pub fn evm_env_for_header(spec: &Arc<ChainSpec>, header: &Header) -> EvmEnv {
     EvmEnv::for_eth_block(
         header,
@@ -40,31 +40,31 @@ pub fn evm_env_for_header(spec: &Arc<ChainSpec>, header: &Header) -> EvmEnv {
     )
 }
 
-/// Executes blocks with Ethereum rules.
+/// Executes blocks with the rules of the chain spec (Ethereum L1 or OP Stack).
 #[derive(Debug, Clone)]
 pub struct BlockExecutor {
-    spec: Arc<ChainSpec>,
-    evm_spec: EvmSpec,
-    evm_factory: PhalaEvmFactory,
+    config: EvmConfig,
 }
 
 impl BlockExecutor {
     /// An executor for `spec`.
     pub fn new(spec: Arc<ChainSpec>) -> Self {
-        Self {
-            evm_spec: EvmSpec(spec.clone()),
-            evm_factory: PhalaEvmFactory::new(spec.clone()),
-            spec,
-        }
+        Self { config: EvmConfig::new(spec) }
     }
 
     /// The chain spec.
     pub const fn spec(&self) -> &Arc<ChainSpec> {
-        &self.spec
+        self.config.spec()
+    }
+
+    /// The EVM configuration (the execution seam for calls, tracing and simulation).
+    pub const fn evm_config(&self) -> &EvmConfig {
+        &self.config
     }
 
     /// Recovers the sender of every transaction, checking that each signature is valid (low `s`,
-    /// EIP-2) and that each transaction type is active at the block.
+    /// EIP-2) and that each transaction type is active at the block. A deposit's sender is its
+    /// `from`.
     pub fn recover_senders(&self, block: &Block) -> Result<Vec<Address>, ExecutionError> {
         let header = &block.header;
         block
@@ -75,7 +75,7 @@ impl BlockExecutor {
             .map(|(index, tx)| {
                 self.check_tx_type(index, tx, header)?;
                 tx.recover_signer()
-                    .map_err(|_| ExecutionError::InvalidSignature { index, hash: *tx.tx_hash() })
+                    .map_err(|_| ExecutionError::InvalidSignature { index, hash: tx.trie_hash() })
             })
             .collect()
     }
@@ -83,23 +83,25 @@ impl BlockExecutor {
     fn check_tx_type(
         &self,
         index: usize,
-        tx: &TxEnvelope,
+        tx: &PhalaTxEnvelope,
         header: &Header,
     ) -> Result<(), ExecutionError> {
-        let spec = &self.spec;
+        let spec = self.spec();
+        let optimism = spec.is_optimism();
         let active = match tx.tx_type() {
-            TxType::Legacy => true,
-            TxType::Eip2930 => spec.is_berlin_active_at_block(header.number),
-            TxType::Eip1559 => spec.is_london_active_at_block(header.number),
-            TxType::Eip4844 => spec.is_cancun_active_at_timestamp(header.timestamp),
-            TxType::Eip7702 => spec.is_prague_active_at_timestamp(header.timestamp),
+            PhalaTxType::Legacy => true,
+            PhalaTxType::Eip2930 => spec.is_berlin_active_at_block(header.number),
+            PhalaTxType::Eip1559 => spec.is_london_active_at_block(header.number),
+            PhalaTxType::Eip4844 => !optimism && spec.is_cancun_active_at_timestamp(header.timestamp),
+            PhalaTxType::Eip7702 => spec.is_prague_active_at_timestamp(header.timestamp),
+            PhalaTxType::Deposit => optimism,
         };
         if active {
             Ok(())
         } else {
             Err(ExecutionError::TxTypeNotActive {
                 index,
-                hash: *tx.tx_hash(),
+                hash: tx.trie_hash(),
                 tx_type: tx.tx_type() as u8,
             })
         }
@@ -142,7 +144,7 @@ impl BlockExecutor {
         state: R,
         block: &Block,
         source: &mut dyn TransactionSource,
-    ) -> Result<(ExecutionOutcome, Vec<(TxEnvelope, Address)>), ExecutionError> {
+    ) -> Result<(ExecutionOutcome, Vec<(PhalaTxEnvelope, Address)>), ExecutionError> {
         self.execute_from_with_roots(state, block, source, None)
     }
 
@@ -152,18 +154,16 @@ impl BlockExecutor {
         block: &Block,
         source: &mut dyn TransactionSource,
         mut intermediate_root: Option<IntermediateRoot<'_>>,
-    ) -> Result<(ExecutionOutcome, Vec<(TxEnvelope, Address)>), ExecutionError> {
+    ) -> Result<(ExecutionOutcome, Vec<(PhalaTxEnvelope, Address)>), ExecutionError> {
         let header = &block.header;
-        if self.spec.is_byzantium_active_at_block(header.number) {
+        if self.spec().is_byzantium_active_at_block(header.number) {
             intermediate_root = None;
         }
         let mut roots = Vec::new();
         let mut db =
             State::builder().with_database_ref(StateDatabase(state)).with_bundle_update().build();
-        let evm = self.evm_factory.create_evm(&mut db, evm_env_for_header(&self.spec, header));
-        let ctx = execution_ctx(block);
-        let mut executor =
-            EthBlockExecutor::new(evm, ctx, &self.evm_spec, AlloyReceiptBuilder::default());
+        let evm = self.config.evm(&mut db, self.config.evm_env(header));
+        let mut executor = self.config.block_executor(evm, block);
         executor.apply_pre_execution_changes()?;
         let mut included = Vec::new();
         while let Some((tx, sender)) = source.next_transaction() {
@@ -190,7 +190,7 @@ impl BlockExecutor {
         db.merge_transitions(BundleRetention::Reverts);
         let changes = state_changes(db.take_bundle());
         for (receipt, root) in result.receipts.iter_mut().zip(roots) {
-            if let ReceiptEnvelope::Legacy(receipt) = receipt {
+            if let PhalaReceiptEnvelope::Ethereum(ReceiptEnvelope::Legacy(receipt)) = receipt {
                 receipt.receipt.status = Eip658Value::PostState(root);
             }
         }
@@ -205,20 +205,6 @@ impl BlockExecutor {
     }
 }
 
-/// alloy-evm's execution context of `block` (parent, beacon root, ommers, withdrawals).
-pub fn execution_ctx(block: &Block) -> EthBlockExecutionCtx<'_> {
-    let header = &block.header;
-    EthBlockExecutionCtx {
-        parent_hash: header.parent_hash,
-        parent_beacon_block_root: header.parent_beacon_block_root,
-        ommers: &block.body.ommers,
-        withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
-        extra_data: header.extra_data.clone(),
-        tx_count_hint: Some(block.body.transactions.len()),
-        slot_number: None,
-    }
-}
-
 /// Computes the state root after a transaction from the block's state changes so far.
 pub type IntermediateRoot<'a> =
     &'a mut dyn FnMut(&StateChanges) -> Result<B256, phala_primitives::StateReadError>;
@@ -226,13 +212,13 @@ pub type IntermediateRoot<'a> =
 /// Transactions offered to [`BlockExecutor::execute_from`], one at a time.
 pub trait TransactionSource {
     /// The next transaction to try, with its recovered sender.
-    fn next_transaction(&mut self) -> Option<(TxEnvelope, Address)>;
+    fn next_transaction(&mut self) -> Option<(PhalaTxEnvelope, Address)>;
 
     /// `tx` was rejected before execution. Return `Ok` to skip it and go on, or an error to
     /// fail the build.
     fn rejected(
         &mut self,
-        tx: &TxEnvelope,
+        tx: &PhalaTxEnvelope,
         sender: Address,
         error: BlockValidationError,
     ) -> Result<(), ExecutionError>;
@@ -242,14 +228,14 @@ pub trait TransactionSource {
 #[derive(Debug)]
 pub struct StrictSource<'a, I>(pub &'a mut I);
 
-impl<I: Iterator<Item = (TxEnvelope, Address)>> TransactionSource for StrictSource<'_, I> {
-    fn next_transaction(&mut self) -> Option<(TxEnvelope, Address)> {
+impl<I: Iterator<Item = (PhalaTxEnvelope, Address)>> TransactionSource for StrictSource<'_, I> {
+    fn next_transaction(&mut self) -> Option<(PhalaTxEnvelope, Address)> {
         self.0.next()
     }
 
     fn rejected(
         &mut self,
-        _tx: &TxEnvelope,
+        _tx: &PhalaTxEnvelope,
         _sender: Address,
         error: BlockValidationError,
     ) -> Result<(), ExecutionError> {

@@ -48,7 +48,26 @@ pub fn tdx_precompile() -> DynPrecompile {
     )
 }
 
-/// Builds EVMs with the precompiles `spec` schedules for the block being executed.
+/// Adds the Phala precompiles `spec` schedules at `timestamp` (TDX attestation, ed25519 and
+/// sr25519) to `precompiles`, for the EVM of either rule set.
+pub(crate) fn install_phala_precompiles(
+    spec: &ChainSpec,
+    precompiles: &mut PrecompilesMap,
+    timestamp: u64,
+) {
+    if spec.is_tdx_attestation_active_at_timestamp(timestamp) {
+        precompiles.extend_precompiles([(TDX_VERIFIER_ADDRESS, tdx_precompile())]);
+    }
+    let substrate = spec.phala_fork_activation(PhalaHardfork::SubstrateSignatures);
+    if substrate.active_at_timestamp(timestamp) {
+        precompiles.extend_precompiles([
+            (substrate::ED25519_VERIFY_ADDRESS, substrate::ed25519_precompile()),
+            (substrate::SR25519_VERIFY_ADDRESS, substrate::sr25519_precompile()),
+        ]);
+    }
+}
+
+/// Builds Ethereum-rules EVMs (the genesis builder's) with the precompiles `spec` schedules for the block being executed.
 #[derive(Debug, Clone)]
 pub struct PhalaEvmFactory {
     spec: Arc<ChainSpec>,
@@ -63,16 +82,7 @@ impl PhalaEvmFactory {
 
     fn install(&self, precompiles: &mut PrecompilesMap, env: &EvmEnv) {
         let timestamp = env.block_env.timestamp.saturating_to::<u64>();
-        if self.spec.is_tdx_attestation_active_at_timestamp(timestamp) {
-            precompiles.extend_precompiles([(TDX_VERIFIER_ADDRESS, tdx_precompile())]);
-        }
-        let substrate = self.spec.phala_fork_activation(PhalaHardfork::SubstrateSignatures);
-        if substrate.active_at_timestamp(timestamp) {
-            precompiles.extend_precompiles([
-                (substrate::ED25519_VERIFY_ADDRESS, substrate::ed25519_precompile()),
-                (substrate::SR25519_VERIFY_ADDRESS, substrate::sr25519_precompile()),
-            ]);
-        }
+        install_phala_precompiles(&self.spec, precompiles, timestamp);
         let osaka = env.cfg_env.spec().is_enabled_in(SpecId::OSAKA);
         if !osaka && self.spec.is_fjord_active_at_timestamp(timestamp) {
             let rip7212 = secp256r1::P256VERIFY;

@@ -19,3 +19,9 @@ impl EthExecutorSpec for EvmSpec {
         self.0.deposit_contract_address
     }
 }
+
+impl alloy_op_hardforks::OpHardforks for EvmSpec {
+    fn op_fork_activation(&self, fork: alloy_op_hardforks::OpHardfork) -> ForkCondition {
+        self.0.op_fork_activation(fork)
+    }
+}

@@ -6,8 +6,8 @@
 //!   imply), blob schedule, base fee rules by fork (OP: Canyon's denominator, Holocene's and
 //!   Jovian's [`Eip1559ExtraData`]) and the genesis allocation.
 //! - [`PhalaTxEnvelope`] / [`PhalaReceiptEnvelope`]: one transaction and one receipt type for
-//!   both rule sets — every Ethereum type and the OP deposit (`0x7E`). (The block type still
-//!   carries Ethereum transactions; the workspace moves over to these with the OP executor.)
+//!   both rule sets — every Ethereum type and the OP deposit (`0x7E`): the block body, the pool,
+//!   storage and RPC all carry them.
 //! - [`predeploys`]: the fixed addresses of the genesis contracts.
 //! - [`genesis`]: loading a geth-style `genesis.json` and building the genesis header.
 //! - Re-exports of the alloy block, transaction and receipt types used across the workspace.
@@ -34,7 +34,7 @@ pub use alloy_consensus::{
 pub use alloy_hardforks::{EthereumHardfork, EthereumHardforks, ForkCondition};
 pub use alloy_op_hardforks::{OpHardfork, OpHardforks};
 
-/// A block with Ethereum transactions.
-pub type Block = AlloyBlock<TxEnvelope>;
+/// A block of either rule set: Ethereum transactions and OP deposits.
+pub type Block = AlloyBlock<PhalaTxEnvelope>;
 /// The body of a [`Block`].
-pub type BlockBody = AlloyBlockBody<TxEnvelope>;
+pub type BlockBody = AlloyBlockBody<PhalaTxEnvelope>;

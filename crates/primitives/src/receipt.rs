@@ -52,6 +52,21 @@ impl PhalaReceiptEnvelope {
         }
     }
 
+    /// Whether the transaction succeeded (a pre-Byzantium receipt's state root counts as such).
+    pub fn status(&self) -> bool {
+        self.as_receipt().status.coerce_status()
+    }
+
+    /// Gas used by the block up to and including this transaction.
+    pub fn cumulative_gas_used(&self) -> u64 {
+        self.as_receipt().cumulative_gas_used
+    }
+
+    /// The logs.
+    pub fn logs(&self) -> &[Log] {
+        &self.as_receipt().logs
+    }
+
     /// The logs bloom.
     pub const fn logs_bloom(&self) -> &Bloom {
         match self {

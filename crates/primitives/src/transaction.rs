@@ -5,7 +5,10 @@
 use alloy_consensus::{
     Sealed, Signed, TransactionEnvelope, TxEip1559, TxEip2930, TxEip4844Variant, TxEip7702,
     TxEnvelope, TxLegacy,
+    crypto::RecoveryError,
+    transaction::{SignerRecoverable, TxHashRef},
 };
+use alloy_primitives::{Address, B256};
 pub use op_alloy_consensus::TxDeposit;
 
 /// A transaction of a phala-node block: an Ethereum transaction or an OP deposit.
@@ -48,6 +51,74 @@ impl PhalaTxEnvelope {
     }
 }
 
+impl SignerRecoverable for PhalaTxEnvelope {
+    /// The signer, with EIP-2's low `s`; a deposit's sender is its `from` (checked on L1).
+    fn recover_signer(&self) -> Result<Address, RecoveryError> {
+        match self {
+            Self::Legacy(tx) => SignerRecoverable::recover_signer(tx),
+            Self::Eip2930(tx) => SignerRecoverable::recover_signer(tx),
+            Self::Eip1559(tx) => SignerRecoverable::recover_signer(tx),
+            Self::Eip4844(tx) => SignerRecoverable::recover_signer(tx),
+            Self::Eip7702(tx) => SignerRecoverable::recover_signer(tx),
+            Self::Deposit(tx) => Ok(tx.from),
+        }
+    }
+
+    fn recover_signer_unchecked(&self) -> Result<Address, RecoveryError> {
+        match self {
+            Self::Legacy(tx) => SignerRecoverable::recover_signer_unchecked(tx),
+            Self::Eip2930(tx) => SignerRecoverable::recover_signer_unchecked(tx),
+            Self::Eip1559(tx) => SignerRecoverable::recover_signer_unchecked(tx),
+            Self::Eip4844(tx) => SignerRecoverable::recover_signer_unchecked(tx),
+            Self::Eip7702(tx) => SignerRecoverable::recover_signer_unchecked(tx),
+            Self::Deposit(tx) => Ok(tx.from),
+        }
+    }
+}
+
+impl TxHashRef for PhalaTxEnvelope {
+    fn tx_hash(&self) -> &B256 {
+        match self {
+            Self::Legacy(tx) => tx.hash(),
+            Self::Eip2930(tx) => tx.hash(),
+            Self::Eip1559(tx) => tx.hash(),
+            Self::Eip4844(tx) => tx.hash(),
+            Self::Eip7702(tx) => tx.hash(),
+            Self::Deposit(tx) => tx.hash_ref(),
+        }
+    }
+}
+
+impl PhalaTxEnvelope {
+    /// The transaction hash (EIP-2718 bytes' keccak).
+    pub fn tx_hash(&self) -> &B256 {
+        TxHashRef::tx_hash(self)
+    }
+
+    /// The EIP-2718 type.
+    pub fn tx_type(&self) -> PhalaTxType {
+        TransactionEnvelope::tx_type(self)
+    }
+}
+
+macro_rules! from_signed {
+    ($($variant:ident($tx:ty)),+ $(,)?) => {$(
+        impl From<Signed<$tx>> for PhalaTxEnvelope {
+            fn from(tx: Signed<$tx>) -> Self {
+                Self::$variant(tx)
+            }
+        }
+    )+};
+}
+
+from_signed!(
+    Legacy(TxLegacy),
+    Eip2930(TxEip2930),
+    Eip1559(TxEip1559),
+    Eip4844(TxEip4844Variant),
+    Eip7702(TxEip7702),
+);
+
 impl From<TxEnvelope> for PhalaTxEnvelope {
     fn from(tx: TxEnvelope) -> Self {
         match tx {
@@ -87,7 +158,7 @@ mod tests {
     use super::*;
     use alloy_consensus::{SignableTransaction, Transaction, crypto::secp256k1};
     use alloy_eips::{Decodable2718, Encodable2718};
-    use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex};
+    use alloy_primitives::{Bytes, TxKind, U256, hex};
 
     /// The L1-info deposit of OP Mainnet block 118024092 (shared/conformance/op/vectors).
     const L1_INFO_DEPOSIT: &str = "7ef8f8a0a539eb753df3b13b7e386e147d45822b67cb908c9ddc5618e3dbaa22ed00850b94deaddeaddeaddeaddeaddeaddeaddeaddead00019442000000000000000000000000000000000000158080830f424080b8a4440a5e2000000558000c5fc50000000000000000000000006605a89f00000000012a10d90000000000000000000000000000000000000000000000000000000af39ac3270000000000000000000000000000000000000000000000000000000d5ea528d24e582fa68786f080069bdbfe06a43f8e67bfd31b8e4d8a8837ba41da9a82a54a0000000000000000000000006887246668a3b87f54deb3b94ba47a6f63f32985";

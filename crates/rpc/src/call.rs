@@ -7,7 +7,7 @@ use crate::{
 };
 use alloy_eips::BlockId;
 use alloy_evm::{
-    Evm, EvmEnv, EvmFactory,
+    Evm, EvmEnv,
     overrides::{OverrideBlockHashes, apply_state_overrides},
     rpc::TryIntoTxEnv,
 };
@@ -15,7 +15,7 @@ use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::{
     AccessListResult, BlockOverrides, TransactionRequest, state::StateOverride,
 };
-use phala_evm::{PhalaEvmFactory, StateDatabase, evm_env_for_header};
+use phala_evm::{EvmConfig, OpHaltReason, OpTransactionError, PhalaEvmError, PhalaTx, StateDatabase};
 use phala_primitives::Header;
 use phala_storage::{Database, HistoricalState};
 use revm::{
@@ -40,8 +40,8 @@ pub struct CallSetup<'a> {
     pub db: CallDb<'a>,
     /// Fork rules and block fields.
     pub evm_env: EvmEnv,
-    /// Builds the EVM with the chain's precompiles.
-    pub factory: PhalaEvmFactory,
+    /// Builds the EVM with the chain's rules and precompiles.
+    pub config: EvmConfig,
 }
 
 /// State and environment of block `id` with `overrides` applied, with the relaxations calls
@@ -53,7 +53,8 @@ pub fn setup<'a>(
     block_overrides: Option<BlockOverrides>,
 ) -> RpcResult<CallSetup<'a>> {
     let (_, header, state) = ctx.state_at(id)?;
-    let mut evm_env = evm_env_for_header(ctx.spec(), &header);
+    let config = EvmConfig::new(ctx.spec().clone());
+    let mut evm_env = config.evm_env(&header);
     let cfg = &mut evm_env.cfg_env;
     cfg.disable_nonce_check = true;
     cfg.disable_eip3607 = true;
@@ -66,7 +67,7 @@ pub fn setup<'a>(
         apply_state_overrides(overrides, &mut db)
             .map_err(|err| RpcError::InvalidParams(err.to_string()))?;
     }
-    Ok(CallSetup { header, db, evm_env, factory: PhalaEvmFactory::new(ctx.spec().clone()) })
+    Ok(CallSetup { header, db, evm_env, config })
 }
 
 /// Turns a request into the transaction environment: fees checked against the block, a missing
@@ -117,11 +118,14 @@ pub fn tx_env(
     Ok(env)
 }
 
+/// The result of a call: OP's halt reasons wrap Ethereum's.
+pub type CallResult = ResultAndState<OpHaltReason>;
+
 /// Runs `tx` on the setup's state without committing.
-pub fn transact(setup: &mut CallSetup<'_>, tx: TxEnv) -> RpcResult<ResultAndState> {
-    let mut evm = setup.factory.create_evm(&mut setup.db, setup.evm_env.clone());
+pub fn transact(setup: &mut CallSetup<'_>, tx: TxEnv) -> RpcResult<CallResult> {
+    let mut evm = setup.config.evm(&mut setup.db, setup.evm_env.clone());
     let caller = tx.caller;
-    evm.transact(tx).map_err(|err| evm_error(err, caller))
+    evm.transact(PhalaTx::call(tx)).map_err(|err| evm_error(err, caller))
 }
 
 /// geth's message for a transaction the EVM refused to run.
@@ -161,8 +165,12 @@ pub fn invalid_tx_message(error: &InvalidTransaction, caller: Address) -> String
 }
 
 /// geth's message for a halted (not reverted) execution.
-pub fn halt_message(reason: &HaltReason) -> String {
+pub fn halt_message(reason: &OpHaltReason) -> String {
     use revm::context::result::OutOfGasError;
+    let reason = match reason {
+        OpHaltReason::Base(reason) => reason,
+        OpHaltReason::FailedDeposit => return "failed deposit".to_string(),
+    };
     match reason {
         HaltReason::OutOfGas(OutOfGasError::InvalidOperand) => "invalid operand".to_string(),
         HaltReason::OutOfGas(_) => "out of gas".to_string(),
@@ -187,9 +195,14 @@ pub fn halt_message(reason: &HaltReason) -> String {
     }
 }
 
-fn evm_error<E: std::fmt::Display>(error: EVMError<E>, caller: Address) -> RpcError {
+fn evm_error<E: std::fmt::Display>(error: PhalaEvmError<E>, caller: Address) -> RpcError {
     match error {
-        EVMError::Transaction(invalid) => RpcError::server(invalid_tx_message(&invalid, caller)),
+        EVMError::Transaction(invalid) => match invalid.0 {
+            OpTransactionError::Base(invalid) => {
+                RpcError::server(invalid_tx_message(&invalid, caller))
+            }
+            other => RpcError::server(other.to_string()),
+        },
         EVMError::Header(header) => RpcError::server(header.to_string()),
         EVMError::Database(db) => RpcError::Internal(db.to_string()),
         EVMError::Custom(message) => RpcError::Internal(message),
@@ -198,7 +211,7 @@ fn evm_error<E: std::fmt::Display>(error: EVMError<E>, caller: Address) -> RpcEr
 }
 
 /// The output of a successful call, or the geth error for a revert or halt.
-pub fn call_output(result: ExecutionResult) -> RpcResult<Bytes> {
+pub fn call_output(result: ExecutionResult<OpHaltReason>) -> RpcResult<Bytes> {
     match result {
         ExecutionResult::Success { output, .. } => Ok(output.into_data()),
         ExecutionResult::Revert { output, .. } => Err(revert_error(output)),
@@ -333,12 +346,12 @@ pub fn create_access_list(
         let mut inspector = AccessListInspector::new(access_list.clone());
         tx.access_list = access_list.clone();
         let result = {
-            let mut evm = setup.factory.create_evm_with_inspector(
+            let mut evm = setup.config.evm_with_inspector(
                 &mut setup.db,
                 setup.evm_env.clone(),
                 &mut inspector,
             );
-            evm.transact(tx.clone()).map_err(|err| evm_error(err, tx.caller))?
+            evm.transact(PhalaTx::call(tx.clone())).map_err(|err| evm_error(err, tx.caller))?
         };
         let mut excluded = precompiles.clone();
         excluded.push(tx.caller);

@@ -11,11 +11,45 @@ use alloy_consensus::{
 use alloy_eips::Encodable2718;
 use alloy_primitives::{Address, B256, U256};
 use alloy_rlp::Encodable;
-use alloy_rpc_types_eth::{
-    Block as RpcBlock, BlockTransactions, Header as RpcHeader, Log, Transaction, TransactionReceipt,
+use alloy_rpc_types_eth::{BlockTransactions, Header as RpcHeader, Log, TransactionReceipt};
+use op_alloy_consensus::OpReceiptEnvelope;
+use phala_primitives::{
+    Block, ChainSpec, Header, PhalaReceiptEnvelope, PhalaTxEnvelope, ReceiptEnvelope,
 };
-use phala_primitives::{Block, ChainSpec, Header, ReceiptEnvelope, TxEnvelope};
+use phala_protocol::{l1_fee::l1_fee_receipt_fields, l1_info::L1BlockInfo};
 use phala_storage::KeyValueRead;
+use serde::{Deserialize, Serialize};
+
+/// A transaction in its JSON-RPC shape; a deposit carries `sourceHash`, `mint` and
+/// `isSystemTx` (op-geth's fields).
+pub type Transaction = alloy_rpc_types_eth::Transaction<PhalaTxEnvelope>;
+
+/// A block in its JSON-RPC shape.
+pub type RpcBlock = alloy_rpc_types_eth::Block<Transaction>;
+
+/// A receipt's consensus part in its JSON-RPC shape: Ethereum's, or an OP deposit's with
+/// `depositNonce` and `depositReceiptVersion`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RpcReceiptEnvelope {
+    /// The receipt of an Ethereum transaction.
+    Ethereum(ReceiptEnvelope<Log>),
+    /// The receipt of a deposit (only that variant of the OP envelope is used).
+    Deposit(OpReceiptEnvelope<Log>),
+}
+
+/// A receipt in its JSON-RPC shape; on an OP chain a non-deposit's carries the L1 fee fields
+/// (`l1Fee`, `l1GasPrice`, `l1GasUsed`, the scalars, the operator fee ones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RpcReceipt {
+    /// The Ethereum fields.
+    #[serde(flatten)]
+    pub inner: TransactionReceipt<RpcReceiptEnvelope>,
+    /// The OP L1 fee fields (all absent on an Ethereum chain and for deposits).
+    #[serde(flatten)]
+    pub l1_block_info: op_alloy_rpc_types::L1BlockInfo,
+}
 
 /// The JSON-RPC block, with full transactions or only their hashes.
 pub fn rpc_block(hash: B256, block: Block, full: bool) -> RpcResult<RpcBlock> {
@@ -95,7 +129,11 @@ impl TxBlockInfo {
 pub use phala_chain::gas_used_per_tx;
 
 /// The JSON-RPC transaction; `block` is `None` for a pooled transaction.
-pub fn rpc_transaction(tx: TxEnvelope, sender: Address, block: Option<TxBlockInfo>) -> Transaction {
+pub fn rpc_transaction(
+    tx: PhalaTxEnvelope,
+    sender: Address,
+    block: Option<TxBlockInfo>,
+) -> Transaction {
     let effective_gas_price = match block {
         Some(info) => Some(tx.effective_gas_price(info.base_fee)),
         // geth reports gasPrice = maxFeePerGas for pending dynamic-fee transactions.
@@ -112,7 +150,7 @@ pub fn rpc_transaction(tx: TxEnvelope, sender: Address, block: Option<TxBlockInf
 }
 
 /// Recovers a stored transaction's sender (stored transactions were validated on import).
-pub fn recover(tx: &TxEnvelope) -> RpcResult<Address> {
+pub fn recover(tx: &PhalaTxEnvelope) -> RpcResult<Address> {
     tx.recover_signer()
         .map_err(|_| RpcError::Internal(format!("bad signature in stored tx {}", tx.tx_hash())))
 }
@@ -122,9 +160,10 @@ pub fn rpc_block_receipts(
     spec: &ChainSpec,
     hash: B256,
     block: &Block,
-    receipts: Vec<ReceiptEnvelope>,
-) -> RpcResult<Vec<TransactionReceipt>> {
+    receipts: Vec<PhalaReceiptEnvelope>,
+) -> RpcResult<Vec<RpcReceipt>> {
     let header = &block.header;
+    let l1_fees = L1Fees::of_block(spec, block);
     let blob_gas_price = spec
         .blob_params_at_timestamp(header.timestamp)
         .zip(header.excess_blob_gas)
@@ -137,9 +176,15 @@ pub fn rpc_block_receipts(
     {
         let sender = recover(tx)?;
         let tx_hash = *tx.tx_hash();
+        let deposit_nonce = receipt.as_deposit().and_then(|deposit| deposit.deposit_nonce);
         let receipt = rpc_logs(receipt, hash, header, tx_hash, index as u64, &mut log_index);
-        let contract_address = tx.kind().is_create().then(|| sender.create(tx.nonce()));
-        out.push(TransactionReceipt {
+        // A deposit's nonce is in its receipt (the transaction has none).
+        let nonce = deposit_nonce.unwrap_or_else(|| tx.nonce());
+        let contract_address = tx.kind().is_create().then(|| sender.create(nonce));
+        let l1_block_info = l1_fees.as_ref().map(|fees| fees.of(tx)).unwrap_or_default();
+        out.push(RpcReceipt {
+            l1_block_info,
+            inner: TransactionReceipt {
             inner: receipt,
             transaction_hash: tx_hash,
             transaction_index: Some(index as u64),
@@ -152,22 +197,63 @@ pub fn rpc_block_receipts(
             from: sender,
             to: tx.to(),
             contract_address,
-        });
+        }});
     }
     Ok(out)
+}
+
+/// The L1 fee parameters of an OP block, from its L1-attributes deposit.
+struct L1Fees {
+    l1_block: op_revm::L1BlockInfo,
+    spec: op_revm::OpSpecId,
+}
+
+impl L1Fees {
+    /// `None` on an Ethereum chain, or for a block without a readable L1-attributes deposit.
+    fn of_block(spec: &ChainSpec, block: &Block) -> Option<Self> {
+        if !spec.is_optimism() {
+            return None;
+        }
+        let deposit = block.body.transactions.first()?.as_deposit()?;
+        let info = L1BlockInfo::decode(&deposit.input).ok()?;
+        let op_spec = phala_evm::op_spec_at_timestamp(spec, block.header.timestamp);
+        Some(Self { l1_block: info.to_op_revm(op_spec), spec: op_spec })
+    }
+
+    /// The receipt fields of `tx` (none for a deposit).
+    fn of(&self, tx: &PhalaTxEnvelope) -> op_alloy_rpc_types::L1BlockInfo {
+        let Some(fields) = l1_fee_receipt_fields(&self.l1_block, &tx.encoded_2718(), self.spec)
+        else {
+            return Default::default();
+        };
+        let wide = |value: U256| u128::try_from(value).unwrap_or(u128::MAX);
+        op_alloy_rpc_types::L1BlockInfo {
+            l1_gas_price: Some(wide(fields.l1_gas_price)),
+            l1_gas_used: Some(wide(fields.l1_gas_used)),
+            l1_fee: Some(wide(fields.l1_fee)),
+            // Millionths shown as a decimal, as op-geth prints the Bedrock scalar.
+            l1_fee_scalar: fields.l1_fee_scalar.map(|scalar| wide(scalar) as f64 / 1e6),
+            l1_base_fee_scalar: fields.l1_base_fee_scalar.map(wide),
+            l1_blob_base_fee: fields.l1_blob_base_fee.map(wide),
+            l1_blob_base_fee_scalar: fields.l1_blob_base_fee_scalar.map(wide),
+            operator_fee_scalar: fields.operator_fee_scalar.map(wide),
+            operator_fee_constant: fields.operator_fee_constant.map(wide),
+            da_footprint_gas_scalar: fields.da_footprint_gas_scalar,
+        }
+    }
 }
 
 /// `receipt` with its logs placed in the block: block, transaction and block-wide log index
 /// (`log_index` is the next one and moves past this receipt's logs).
 fn rpc_logs(
-    receipt: ReceiptEnvelope,
+    receipt: PhalaReceiptEnvelope,
     hash: B256,
     header: &Header,
     tx_hash: B256,
     tx_index: u64,
     log_index: &mut u64,
-) -> ReceiptEnvelope<Log> {
-    receipt.map_logs(|inner| {
+) -> RpcReceiptEnvelope {
+    let mut place = |inner| {
         let log = Log {
             inner,
             block_hash: Some(hash),
@@ -180,7 +266,26 @@ fn rpc_logs(
         };
         *log_index += 1;
         log
-    })
+    };
+    match receipt {
+        PhalaReceiptEnvelope::Ethereum(receipt) => {
+            RpcReceiptEnvelope::Ethereum(receipt.map_logs(&mut place))
+        }
+        PhalaReceiptEnvelope::Deposit(receipt) => {
+            let receipt = op_alloy_consensus::OpReceiptEnvelope::Deposit(receipt);
+            RpcReceiptEnvelope::Deposit(receipt.map_logs(&mut place))
+        }
+    }
+}
+
+impl RpcReceiptEnvelope {
+    /// The logs.
+    pub fn logs(&self) -> &[Log] {
+        match self {
+            Self::Ethereum(receipt) => receipt.logs(),
+            Self::Deposit(receipt) => receipt.logs(),
+        }
+    }
 }
 
 /// Every log of the stored block `hash`, in its JSON-RPC shape. Unlike
@@ -200,13 +305,13 @@ pub fn block_logs(ctx: &NodeContext, hash: B256) -> RpcResult<Vec<Log>> {
 }
 
 /// The receipts of the canonical block `hash`, converted.
-pub fn block_receipts(ctx: &NodeContext, hash: B256) -> RpcResult<Option<Vec<TransactionReceipt>>> {
+pub fn block_receipts(ctx: &NodeContext, hash: B256) -> RpcResult<Option<Vec<RpcReceipt>>> {
     let Some(block) = ctx.block(hash)? else { return Ok(None) };
     let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
     rpc_block_receipts(ctx.spec(), hash, &block, receipts).map(Some)
 }
 
 /// The EIP-2718 encoding of a transaction.
-pub fn encode_tx(tx: &TxEnvelope) -> Vec<u8> {
+pub fn encode_tx(tx: &PhalaTxEnvelope) -> Vec<u8> {
     tx.encoded_2718()
 }

@@ -12,18 +12,17 @@ use crate::{
 use alloy_consensus::transaction::Recovered;
 use alloy_eips::{BlockId, BlockNumberOrTag, Encodable2718};
 use alloy_evm::{
-    Evm, EvmFactory, FromRecoveredTx,
+    Evm, FromRecoveredTx,
     block::{BlockExecutor as _, TxResult},
-    eth::{EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Encodable;
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
 use jsonrpsee::RpcModule;
-use phala_evm::{EvmSpec, PhalaEvmFactory, StateDatabase, evm_env_for_header};
+use phala_evm::{EvmConfig, PhalaTx, StateDatabase};
 use phala_storage::{HistoricalState, KeyValueRead};
-use revm::{context::TxEnv, database::CacheDB};
+use revm::database::CacheDB;
 use revm_inspectors::tracing::{DebugInspector, TransactionContext};
 use serde::Deserialize;
 
@@ -144,15 +143,12 @@ fn trace_block(
     let parent_state = HistoricalState::new(ctx.db(), header.number - 1);
     let db = CacheDB::new(StateDatabase(parent_state));
     let inspector = DebugInspector::new(opts).map_err(inspector_error)?;
-    let evm_env = evm_env_for_header(spec, header);
+    let config = EvmConfig::new(spec.clone());
+    let evm_env = config.evm_env(header);
     let block_env = evm_env.block_env.clone();
-    let mut evm =
-        PhalaEvmFactory::new(spec.clone()).create_evm_with_inspector(db, evm_env, inspector);
+    let mut evm = config.evm_with_inspector(db, evm_env, inspector);
     evm.set_inspector_enabled(false);
-    let evm_spec = EvmSpec(spec.clone());
-    let exec_ctx = phala_evm::execution_ctx(&block);
-    let mut executor =
-        EthBlockExecutor::new(evm, exec_ctx, &evm_spec, AlloyReceiptBuilder::default());
+    let mut executor = config.block_executor(evm, &block);
     executor.apply_pre_execution_changes().map_err(|err| RpcError::Internal(err.to_string()))?;
     let mut traces = Vec::new();
     for (index, tx) in block.body.transactions.iter().enumerate() {
@@ -169,7 +165,7 @@ fn trace_block(
         let output = executor
             .execute_transaction_without_commit(recovered)
             .map_err(|err| RpcError::Internal(err.to_string()))?;
-        let tx_env = TxEnv::from_recovered_tx(tx, sender);
+        let tx_env = PhalaTx::from_recovered_tx(tx, sender);
         let tx_context = TransactionContext {
             block_hash: Some(hash),
             tx_index: Some(index),
@@ -177,7 +173,7 @@ fn trace_block(
         };
         let (db, inspector, _) = executor.evm_mut().components_mut();
         let trace = inspector
-            .get_result(Some(tx_context), &tx_env, &block_env, output.result(), db)
+            .get_result(Some(tx_context), tx_env.base(), &block_env, output.result(), db)
             .map_err(inspector_error)?;
         inspector.fuse().map_err(inspector_error)?;
         executor.commit_transaction(output).map_err(|err| RpcError::Internal(err.to_string()))?;
@@ -201,12 +197,11 @@ fn trace_call(
     let mut inspector = DebugInspector::new(opts.tracing).map_err(inspector_error)?;
     let block_env = setup.evm_env.block_env.clone();
     let result = {
-        let mut evm = setup.factory.create_evm_with_inspector(
-            &mut setup.db,
-            setup.evm_env.clone(),
-            &mut inspector,
-        );
-        evm.transact(tx.clone()).map_err(|err| RpcError::server(err.to_string()))?
+        let mut evm =
+            setup.config.evm_with_inspector(&mut setup.db, setup.evm_env.clone(), &mut inspector);
+        evm.transact(PhalaTx::call(tx.clone())).map_err(|err| RpcError::server(err.to_string()))?
     };
-    inspector.get_result(None, &tx, &block_env, &result, &mut setup.db).map_err(inspector_error)
+    inspector
+        .get_result(None, &tx, &block_env, &result, &mut setup.db)
+        .map_err(inspector_error)
 }

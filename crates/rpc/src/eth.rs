@@ -277,7 +277,7 @@ fn uncle(
     ctx: &NodeContext,
     hash: B256,
     index: usize,
-) -> RpcResult<Option<alloy_rpc_types_eth::Block>> {
+) -> RpcResult<Option<convert::RpcBlock>> {
     let Some(body) = ctx.db().body(hash)? else { return Ok(None) };
     let Some(header) = body.ommers.get(index).cloned() else { return Ok(None) };
     let hash = header.hash_slow();
@@ -292,7 +292,7 @@ fn uncle(
 fn mined_transaction(
     ctx: &NodeContext,
     hash: B256,
-) -> RpcResult<Option<(phala_primitives::TxEnvelope, TxBlockInfo)>> {
+) -> RpcResult<Option<(phala_primitives::PhalaTxEnvelope, TxBlockInfo)>> {
     let Some(location) = ctx.db().tx_location(hash)? else { return Ok(None) };
     let Some(block_hash) = ctx.db().canonical_hash(location.block_number)? else { return Ok(None) };
     transaction_at(ctx, block_hash, location.index)
@@ -302,7 +302,7 @@ fn transaction_at(
     ctx: &NodeContext,
     block_hash: B256,
     index: u64,
-) -> RpcResult<Option<(phala_primitives::TxEnvelope, TxBlockInfo)>> {
+) -> RpcResult<Option<(phala_primitives::PhalaTxEnvelope, TxBlockInfo)>> {
     let Some(header) = ctx.db().header(block_hash)? else { return Ok(None) };
     let Some(body) = ctx.db().body(block_hash)? else { return Ok(None) };
     let Some(tx) = usize::try_from(index).ok().and_then(|i| body.transactions.get(i)).cloned()
@@ -322,7 +322,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         Ok(ctx
             .pool()
             .get(&hash)
-            .map(|pooled| convert::rpc_transaction(pooled.tx.clone(), pooled.sender, None)))
+            .map(|pooled| convert::rpc_transaction(pooled.tx.clone().into(), pooled.sender, None)))
     });
     method!(module, "eth_getRawTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
@@ -646,7 +646,7 @@ fn register_txpool(module: &mut RpcModule<NodeContext>) {
     });
 }
 
-type PoolGroup = BTreeMap<Address, BTreeMap<String, alloy_rpc_types_eth::Transaction>>;
+type PoolGroup = BTreeMap<Address, BTreeMap<String, convert::Transaction>>;
 
 fn pool_group(
     group: BTreeMap<Address, BTreeMap<u64, std::sync::Arc<phala_pool::PooledTransaction>>>,
@@ -661,7 +661,7 @@ fn pool_group(
                 .map(|(nonce, pooled)| {
                     (
                         nonce.to_string(),
-                        convert::rpc_transaction(pooled.tx.clone(), pooled.sender, None),
+                        convert::rpc_transaction(pooled.tx.clone().into(), pooled.sender, None),
                     )
                 })
                 .collect();

@@ -102,7 +102,7 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
                                     .get(&hash)
                                     .map(|pooled| {
                                         serde_json::to_value(convert::rpc_transaction(
-                                            pooled.tx.clone(),
+                                            pooled.tx.clone().into(),
                                             pooled.sender,
                                             None,
                                         ))

@@ -21,32 +21,31 @@ use alloy_consensus::{
 };
 use alloy_eips::{BlockId, eip4895::Withdrawals};
 use alloy_evm::{
-    Evm, EvmFactory, FromRecoveredTx,
-    block::{BlockExecutionError, BlockExecutor as _, BlockValidationError},
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
+    Evm, FromRecoveredTx,
+    block::{BlockExecutionError, BlockExecutor as _, BlockValidationError, TxResult as _},
     overrides::apply_state_overrides,
-    precompiles::{DynPrecompile, PrecompilesMap},
+    precompiles::DynPrecompile,
 };
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, Signature, TxKind, U256};
 use alloy_rpc_types_eth::{
-    Block as RpcBlock, BlockOverrides, Log as RpcLog, TransactionRequest,
+    BlockOverrides, Log as RpcLog, TransactionRequest,
     simulate::{SimBlock, SimCallResult, SimulatePayload, SimulatedBlock},
     state::StateOverride,
 };
-use phala_evm::{EvmSpec, StateDatabase, evm_env_for_header, state_changes};
-use phala_primitives::{Block, BlockBody, EthereumHardforks, Header, TxEnvelope};
+use phala_evm::{EvmConfig, PhalaTx, StateDatabase, state_changes};
+use phala_primitives::{Block, BlockBody, EthereumHardforks, Header, PhalaTxEnvelope, TxEnvelope};
 use phala_storage::{HistoricalState, StateWriter};
 use revm::{
     Database as _, Inspector,
     context::{
-        JournalTr, TxEnv,
+        JournalTr,
         result::{ExecutionResult, InvalidTransaction},
     },
     context_interface::{ContextTr, block::BlobExcessGasAndPrice},
     database::{State, WrapDatabaseRef, states::bundle_state::BundleRetention},
     interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome},
 };
-use std::{borrow::Cow, collections::BTreeMap};
+use std::collections::BTreeMap;
 
 /// Default spacing of simulated block timestamps, in seconds.
 const TIMESTAMP_INCREMENT: u64 = 12;
@@ -220,7 +219,7 @@ pub fn simulate(
     ctx: &NodeContext,
     payload: SimulatePayload,
     id: BlockId,
-) -> RpcResult<Vec<SimulatedBlock<RpcBlock>>> {
+) -> RpcResult<Vec<SimulatedBlock<crate::convert::RpcBlock>>> {
     let SimulatePayload {
         block_state_calls,
         trace_transfers,
@@ -246,7 +245,6 @@ pub fn simulate(
     let mut requests: Vec<Option<SimBlock>> = block_state_calls.into_iter().map(Some).collect();
 
     let spec = ctx.spec();
-    let evm_spec = EvmSpec(spec.clone());
     let db = ctx.db();
     let mut state = State::builder()
         .with_database_ref(StateDatabase(HistoricalState::new(db, base.number)))
@@ -281,7 +279,6 @@ pub fn simulate(
         );
         let simulated = simulate_block(
             ctx,
-            &evm_spec,
             &mut state,
             header,
             block_overrides.as_ref(),
@@ -399,7 +396,7 @@ fn block_header(
 /// What executing one simulated block produced (the state root is computed afterwards).
 struct SimulatedOutcome {
     header: Header,
-    transactions: Vec<TxEnvelope>,
+    transactions: Vec<PhalaTxEnvelope>,
     senders: Vec<Address>,
     receipts_root: B256,
     bloom: alloy_primitives::Bloom,
@@ -414,7 +411,6 @@ type SimState<'a> =
 #[allow(clippy::too_many_arguments)]
 fn simulate_block(
     ctx: &NodeContext,
-    evm_spec: &EvmSpec,
     state: &mut SimState<'_>,
     mut header: Header,
     block_overrides: Option<&BlockOverrides>,
@@ -425,7 +421,8 @@ fn simulate_block(
     trace_transfers: bool,
 ) -> RpcResult<SimulatedOutcome> {
     let spec = ctx.spec();
-    let mut evm_env = evm_env_for_header(spec, &header);
+    let config = EvmConfig::new(spec.clone());
+    let mut evm_env = config.evm_env(&header);
     let cfg = &mut evm_env.cfg_env;
     // The sender may have code even with validation (geth skips the EOA check too).
     cfg.disable_eip3607 = true;
@@ -447,11 +444,7 @@ fn simulate_block(
         }
     }
     let tracer = CallLogTracer::new(trace_transfers);
-    let mut evm = phala_evm::PhalaEvmFactory::new(spec.clone()).create_evm_with_inspector(
-        &mut *state,
-        evm_env,
-        tracer,
-    );
+    let mut evm = config.evm_with_inspector(&mut *state, evm_env, tracer);
     if let Some(overrides) = state_overrides {
         let keep_warm = apply_overrides(&mut evm, overrides)?;
         evm.inspector_mut().keep_warm = keep_warm;
@@ -459,17 +452,16 @@ fn simulate_block(
     evm.set_inspector_enabled(false);
     let cancun = spec.is_cancun_active_at_timestamp(header.timestamp);
     let shanghai = spec.is_shanghai_active_at_timestamp(header.timestamp);
-    let exec_ctx = EthBlockExecutionCtx {
-        parent_hash: header.parent_hash,
-        parent_beacon_block_root: header.parent_beacon_block_root,
-        ommers: &[],
-        withdrawals: shanghai.then(|| Cow::Owned(Vec::new())),
-        extra_data: header.extra_data.clone(),
-        tx_count_hint: Some(calls.len()),
-        slot_number: None,
+    // The executor reads the block's header, ommers (none) and withdrawals (none).
+    let frame = Block {
+        header: header.clone(),
+        body: BlockBody {
+            transactions: Vec::new(),
+            ommers: Vec::new(),
+            withdrawals: shanghai.then(Default::default),
+        },
     };
-    let mut executor =
-        EthBlockExecutor::new(evm, exec_ctx, evm_spec, AlloyReceiptBuilder::default());
+    let mut executor = config.block_executor(evm, &frame);
     executor.apply_pre_execution_changes().map_err(internal)?;
 
     let block_gas_limit = header.gas_limit;
@@ -498,16 +490,18 @@ fn simulate_block(
         }
         // The RPC gas cap is a pool shared by all calls of the simulation.
         gas = gas.min(*gas_pool);
-        let tx = call_transaction(ctx, &request, nonce, gas, header.base_fee_per_gas.is_some())?;
+        let tx: PhalaTxEnvelope =
+            call_transaction(ctx, &request, nonce, gas, header.base_fee_per_gas.is_some())?.into();
         let tx_hash = *tx.tx_hash();
-        let mut tx_env = TxEnv::from_recovered_tx(&tx, from);
+        // Unsigned calls carry no L1 data fee, as in `eth_call`.
+        let mut tx_env = PhalaTx::call(PhalaTx::from_recovered_tx(&tx, from).0.base);
         if validation {
             // geth checks the nonce before fees, revm after; keep geth's order.
             check_nonce(nonce, state_nonce)
                 .map_err(|error| SimulateError::invalid_tx(&error, from, gas))?;
         } else {
             // Unchecked nonces only matter to revm's overflow check, which geth skips here.
-            tx_env.nonce = 0;
+            tx_env.base_mut().nonce = 0;
         }
         executor.evm_mut().set_inspector_enabled(true);
         executor.evm_mut().inspector_mut().reset();
@@ -515,7 +509,7 @@ fn simulate_block(
         let output = executor.execute_transaction_without_commit((tx_env, recovered));
         executor.evm_mut().set_inspector_enabled(false);
         let output = output.map_err(|err| execution_error(err, from, gas))?;
-        let result = output.result.result.clone();
+        let result = output.result().result.clone();
         executor.commit_transaction(output).map_err(internal)?;
         if !validation && state_nonce == u64::MAX && tx.kind().is_call() {
             // Without nonce checks geth lets the nonce of a call wrap around.
@@ -558,7 +552,7 @@ fn simulate_block(
     Ok(SimulatedOutcome { header, transactions, senders, receipts_root, bloom, calls: results })
 }
 
-type SimEvm<'s, 'a> = alloy_evm::EthEvm<&'s mut SimState<'a>, CallLogTracer, PrecompilesMap>;
+type SimEvm<'s, 'a> = phala_evm::PhalaEvm<&'s mut SimState<'a>, CallLogTracer>;
 
 /// Applies a block's state overrides the way geth does: a precompile that is overridden (or
 /// moved with `movePrecompileToAddress`) stops being one at its address, and a moved precompile
@@ -750,7 +744,7 @@ const fn check_nonce(tx: u64, state: u64) -> Result<(), InvalidTransaction> {
 }
 
 /// The per-call result: output, logs, gas and, for a failure, the error geth reports.
-fn call_result(result: ExecutionResult, logs: Vec<RpcLog>) -> SimCallResult {
+fn call_result(result: ExecutionResult<phala_evm::OpHaltReason>, logs: Vec<RpcLog>) -> SimCallResult {
     use alloy_rpc_types_eth::simulate::SimulateError as CallError;
     let gas_used = result.tx_gas_used();
     let max_used_gas = Some(result.gas().total_gas_spent().max(gas_used));

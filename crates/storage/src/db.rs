@@ -4,7 +4,7 @@ use crate::{
     tables::{key, meta},
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
-use phala_primitives::{BlockBody, Header, ReceiptEnvelope};
+use phala_primitives::{BlockBody, Header, PhalaReceiptEnvelope};
 use rocksdb::{
     ColumnFamily, ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch,
 };
@@ -159,7 +159,7 @@ pub trait KeyValueRead {
     }
 
     /// The receipts of a block by block hash.
-    fn receipts(&self, hash: B256) -> StorageResult<Option<Vec<ReceiptEnvelope>>> {
+    fn receipts(&self, hash: B256) -> StorageResult<Option<Vec<PhalaReceiptEnvelope>>> {
         self.get(Table::Receipts, hash.as_slice())?
             .map(|bytes| decode_rlp(Table::Receipts, &bytes))
             .transpose()

@@ -7,7 +7,7 @@ use crate::{
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use phala_primitives::{
-    Account, BlockBody, Header, ReceiptEnvelope, StateChanges, StateReadError, StateReader,
+    Account, BlockBody, Header, PhalaReceiptEnvelope, StateChanges, StateReadError, StateReader,
 };
 use std::collections::BTreeMap;
 
@@ -172,7 +172,7 @@ impl<'w, 'db> StateWriter<'w, 'db> {
         hash: B256,
         header: &Header,
         body: &BlockBody,
-        receipts: &[ReceiptEnvelope],
+        receipts: &[PhalaReceiptEnvelope],
     ) {
         self.writes.put(Table::Headers, hash.as_slice(), encode_rlp(header));
         self.writes.put(Table::HeaderNumbers, hash.as_slice(), header.number.to_be_bytes());

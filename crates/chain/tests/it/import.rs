@@ -12,7 +12,7 @@ use phala_chain::{
     BlockAttributes, BlockBuilder, BlockError, BlockImporter, ImportOutcome,
     validation::carries_blob_sidecar,
 };
-use phala_primitives::{Block, ChainSpec, TxEnvelope};
+use phala_primitives::{Block, ChainSpec, PhalaTxEnvelope};
 use phala_storage::{Database, KeyValueRead, Table};
 use std::sync::Arc;
 
@@ -35,14 +35,14 @@ impl TestChain {
         Self { _dir: dir, db, spec, sender: test_sender(), nonce: 0 }
     }
 
-    fn transfer(&mut self, to: Address, value: u64) -> TxEnvelope {
+    fn transfer(&mut self, to: Address, value: u64) -> PhalaTxEnvelope {
         self.nonce += 1;
         signed_transfer(self.nonce - 1, to, value)
     }
 
     /// A one-blob transaction in the network form a pool receives: with blob, commitment and
     /// proof (not KZG-valid; nothing here checks them).
-    fn blob_tx_with_sidecar(&mut self) -> TxEnvelope {
+    fn blob_tx_with_sidecar(&mut self) -> PhalaTxEnvelope {
         let sidecar = BlobTransactionSidecar::new(
             vec![Default::default()],
             vec![Bytes48::repeat_byte(0xc0)],
@@ -68,11 +68,11 @@ impl TestChain {
                 tx,
                 BlobTransactionSidecarVariant::Eip4844(sidecar),
             ));
-        TxEnvelope::Eip4844(pooled.into_signed(signature))
+        PhalaTxEnvelope::Eip4844(pooled.into_signed(signature))
     }
 
     /// Builds (without importing) a block on the head.
-    fn build(&mut self, timestamp: u64, txs: Vec<TxEnvelope>) -> Block {
+    fn build(&mut self, timestamp: u64, txs: Vec<PhalaTxEnvelope>) -> Block {
         let attributes = BlockAttributes {
             timestamp,
             beneficiary: Address::repeat_byte(0xbe),
@@ -238,7 +238,7 @@ fn reorg_to_a_sibling_branch_and_back() {
 
 impl TestChain {
     /// Builds a block on `parent` by replaying the branch on a fresh database.
-    fn build_on_branch(&mut self, parent: &Block, timestamp: u64, txs: Vec<TxEnvelope>) -> Block {
+    fn build_on_branch(&mut self, parent: &Block, timestamp: u64, txs: Vec<PhalaTxEnvelope>) -> Block {
         let fresh = Self::new();
         let mut branch = vec![parent.clone()];
         let mut cursor = parent.header.parent_hash;

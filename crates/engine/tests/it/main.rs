@@ -35,7 +35,7 @@ impl TestEngine {
 }
 
 fn transfer(nonce: u64, value: u64) -> TxEnvelope {
-    signed_transfer(nonce, RECIPIENT, value)
+    TxEnvelope::try_from(signed_transfer(nonce, RECIPIENT, value)).expect("an Ethereum transfer")
 }
 
 fn attributes(timestamp: u64) -> BlockAttributes {

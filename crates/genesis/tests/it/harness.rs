@@ -211,7 +211,7 @@ impl Chain {
     fn mine_with(
         &mut self,
         transactions: Vec<TxEnvelope>,
-    ) -> Vec<alloy_consensus::ReceiptEnvelope> {
+    ) -> Vec<phala_primitives::PhalaReceiptEnvelope> {
         self.time += BLOCK_TIME;
         let attributes = BlockAttributes {
             timestamp: self.time,
@@ -220,7 +220,7 @@ impl Chain {
             ..Default::default()
         };
         let block = BlockBuilder::new(&self.db, self.spec.clone())
-            .build(&attributes, transactions)
+            .build(&attributes, transactions.into_iter().map(Into::into).collect())
             .unwrap();
         let hash = block.header.hash_slow();
         let outcome = BlockImporter::new(&self.db, self.spec.clone()).import(&block).unwrap();
