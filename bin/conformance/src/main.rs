@@ -4,11 +4,14 @@
 //!   RocksDB storage and block importer (see `blockchain.rs` for exactly what is checked).
 //! - `conformance rpc [DIR]`: execution-apis JSON-RPC tests against a node serving HTTP, run as
 //!   hive's rpc-compat simulator runs them (see `rpc.rs`).
+//! - `conformance op-execution [PATH]...`: real OP Sepolia blocks re-executed statelessly from
+//!   their preimages with the node's builder steps, executor and trie (see `op_execution.rs`).
 //! - `conformance op-vectors [PATH]`: the OP Stack protocol vectors (L1 fees, L1-info calldata,
 //!   deposit source hashes, withdrawal hashes), computed with phala-protocol (see
 //!   `op_vectors.rs`).
 
 mod blockchain;
+mod op_execution;
 mod op_vectors;
 mod rpc;
 
@@ -54,6 +57,11 @@ enum Command {
         /// `blockchain`.
         #[arg(long, value_name = "FILE")]
         expected_failures: Option<PathBuf>,
+    },
+    /// Re-execute real OP blocks from their preimages and compare the block hash.
+    OpExecution {
+        /// Fixture files or folders. Default: `<conformance dir>/op/execution`.
+        paths: Vec<PathBuf>,
     },
     /// Run the OP Stack protocol vectors (L1 data fees, L1-info calldata, deposit source hashes,
     /// withdrawal hashes) with phala-protocol.
@@ -154,6 +162,17 @@ fn main() -> ExitCode {
             };
             match rpc::run(&dir, filter.as_deref()) {
                 Ok(summary) => report(&summary, &expected),
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::OpExecution { paths } => {
+            let paths =
+                if paths.is_empty() { vec![conformance_dir().join("op/execution")] } else { paths };
+            match op_execution::run(&paths) {
+                Ok(summary) => report(&summary, &[]),
                 Err(err) => {
                     eprintln!("error: {err:#}");
                     ExitCode::from(2)

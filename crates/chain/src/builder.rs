@@ -1,4 +1,8 @@
 //! Building a block on the head: execute transactions, then fill in the header's results.
+//!
+//! The header is assembled by two pure steps shared with anything that builds blocks off the
+//! database (the OP execution conformance runner, derivation): [`block_template`] (the fields
+//! known before execution) and [`seal_template`] (the results of execution).
 
 use crate::{BlockError, ExecutedBlock, validation};
 use alloy_consensus::{
@@ -7,10 +11,15 @@ use alloy_consensus::{
 };
 use alloy_eips::eip4895::{Withdrawal, Withdrawals};
 use alloy_eips::eip7685::Requests;
+use alloy_evm::block::BlockExecutionError;
 use alloy_primitives::{Address, B64, B256, Bytes, U256};
-use phala_evm::{BlockExecutor, StrictSource, TransactionSource, blob_gas_of};
+use phala_evm::{
+    BlockExecutor, BlockValidationError, ExecutionError, ExecutionOutcome, StrictSource,
+    TransactionSource, blob_gas_of,
+};
 use phala_primitives::{
-    Block, BlockBody, ChainSpec, EthereumHardforks, PhalaReceiptEnvelope, PhalaTxEnvelope,
+    Block, BlockBody, ChainSpec, EthereumHardforks, OpHardforks, PhalaReceiptEnvelope,
+    PhalaTxEnvelope,
 };
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
 use std::sync::Arc;
@@ -42,8 +51,19 @@ pub struct BlockAttributes {
     pub parent_beacon_block_root: Option<B256>,
     /// Extra data.
     pub extra_data: Bytes,
-    /// Withdrawals to process (Shanghai and later).
+    /// Withdrawals to process (Shanghai and later; never on an OP chain).
     pub withdrawals: Vec<Withdrawal>,
+    /// Transactions the block starts with, in order, before any the builder chooses: on an OP
+    /// chain the L1-attributes deposit and the deposits of the L1 origin (the payload
+    /// attributes' `transactions`).
+    pub transactions: Vec<PhalaTxEnvelope>,
+    /// Build from [`Self::transactions`] only (OP's `noTxPool`).
+    pub no_tx_pool: bool,
+    /// Holocene: the EIP-1559 denominator ‖ elasticity for `extraData` (zeros: the chain's
+    /// Canyon values); replaces [`Self::extra_data`] on an OP chain.
+    pub eip1559_params: Option<[u8; 8]>,
+    /// Jovian: the minimum base fee for `extraData`.
+    pub min_base_fee: Option<u64>,
 }
 
 /// A block fresh from the builder, with what execution produced.
@@ -73,7 +93,8 @@ impl<'db> BlockBuilder<'db> {
         Self { db, executor: BlockExecutor::new(spec) }
     }
 
-    /// Builds a post-merge block on the head with `transactions` (all of which must be valid).
+    /// Builds a post-merge block on the head with `transactions` after the attributes' own (all
+    /// of which must be valid).
     pub fn build(
         &self,
         attributes: &BlockAttributes,
@@ -83,6 +104,16 @@ impl<'db> BlockBuilder<'db> {
         let senders = self.executor.recover_senders(&template)?;
         let mut source = transactions.into_iter().zip(senders);
         self.build_from(attributes, &mut StrictSource(&mut source)).map(|built| built.block)
+    }
+
+    fn template(
+        &self,
+        attributes: &BlockAttributes,
+        transactions: Vec<PhalaTxEnvelope>,
+    ) -> Result<Block, BlockError> {
+        let parent_hash = self.db.head_hash()?;
+        let parent = self.db.header(parent_hash)?.ok_or(StorageError::MissingBlock(parent_hash))?;
+        block_template(self.executor.spec(), parent_hash, &parent, attributes, transactions)
     }
 
     /// Builds a block on the current head from the transactions `source` offers; the source
@@ -100,25 +131,26 @@ impl<'db> BlockBuilder<'db> {
             .ok_or(StorageError::MissingBlock(template.header.parent_hash))?;
         let spec = self.executor.spec();
         let mut writes = self.db.write_set();
+        let forced = self.executor.recover_senders(&Block {
+            header: template.header.clone(),
+            body: BlockBody { transactions: attributes.transactions.clone(), ..Default::default() },
+        })?;
+        let mut source = ForcedFirst {
+            forced: attributes.transactions.iter().cloned().zip(forced),
+            rest: (!attributes.no_tx_pool).then_some(source),
+            last_was_forced: false,
+        };
         let (outcome, included) =
-            self.executor.execute_from(LatestState::new(&writes), &template, source)?;
+            self.executor.execute_from(LatestState::new(&writes), &template, &mut source)?;
         let mut block = template;
-        block.body.transactions =
-            included.into_iter().map(|(tx, _)| without_blob_sidecar(tx)).collect();
-        let timestamp = block.header.timestamp;
+        block.body.transactions = included.into_iter().map(|(tx, _)| tx).collect();
         let number = block.header.number;
-        block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
-        if spec.is_cancun_active_at_timestamp(timestamp) {
-            block.header.blob_gas_used = Some(blob_gas_of(&block));
-        }
-        let header = &mut block.header;
-        header.gas_used = outcome.gas_used;
-        header.receipts_root = calculate_receipt_root(&outcome.receipts);
-        header.logs_bloom = validation::receipts_bloom(&outcome.receipts);
-        header.requests_hash =
-            spec.is_prague_active_at_timestamp(timestamp).then(|| outcome.requests.requests_hash());
         let mut writer = StateWriter::new(&mut writes);
-        header.state_root = writer.apply_state_changes(number, &outcome.changes)?;
+        let state_root = writer.apply_state_changes(number, &outcome.changes)?;
+        let message_passer_root = validation::message_passer_root(spec, &block.header, &writes)?;
+        seal_template(spec, &mut block, &outcome, state_root, message_passer_root);
+        let mut writer = StateWriter::new(&mut writes);
+        let header = &block.header;
         validation::validate_header(spec, header)?;
         validation::validate_against_parent(spec, header, &parent)?;
         let hash = header.hash_slow();
@@ -138,58 +170,144 @@ impl<'db> BlockBuilder<'db> {
         );
         Ok(BuiltBlock { block, receipts: outcome.receipts, requests, executed })
     }
+}
 
-    /// The block to build: header fields known before execution, and `transactions`.
-    fn template(
-        &self,
-        attributes: &BlockAttributes,
-        transactions: Vec<PhalaTxEnvelope>,
-    ) -> Result<Block, BlockError> {
-        let spec = self.executor.spec();
-        let parent_hash = self.db.head_hash()?;
-        let parent = self.db.header(parent_hash)?.ok_or(StorageError::MissingBlock(parent_hash))?;
-        let number = parent.number + 1;
-        let timestamp = attributes.timestamp;
-        let cancun = spec.is_cancun_active_at_timestamp(timestamp);
-        let shanghai = spec.is_shanghai_active_at_timestamp(timestamp);
-        let mut header = Header {
-            parent_hash,
-            ommers_hash: EMPTY_OMMER_ROOT_HASH,
-            beneficiary: attributes.beneficiary,
-            difficulty: U256::ZERO,
-            number,
-            gas_limit: attributes.gas_limit.unwrap_or(parent.gas_limit),
-            timestamp,
-            extra_data: attributes.extra_data.clone(),
-            mix_hash: attributes.prev_randao,
-            nonce: B64::ZERO,
-            base_fee_per_gas: spec.next_block_base_fee(&parent, timestamp),
-            withdrawals_root: shanghai.then(|| calculate_withdrawals_root(&attributes.withdrawals)),
-            parent_beacon_block_root: if cancun {
-                Some(attributes.parent_beacon_block_root.unwrap_or_default())
-            } else {
-                None
-            },
-            ..Default::default()
-        };
-        if let Some(params) = spec.blob_params_at_timestamp(timestamp) {
-            header.excess_blob_gas = Some(params.next_block_excess_blob_gas_osaka(
-                parent.excess_blob_gas.unwrap_or_default(),
-                parent.blob_gas_used.unwrap_or_default(),
-                parent.base_fee_per_gas.unwrap_or_default(),
-            ));
-        }
-        let body = BlockBody {
-            transactions,
-            ommers: Vec::new(),
-            withdrawals: shanghai.then(|| Withdrawals::new(attributes.withdrawals.clone())),
-        };
-        let mut block = Block { header, body };
-        block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
-        if cancun {
-            block.header.blob_gas_used = Some(blob_gas_of(&block));
-        }
+/// The transactions a block must start with (strictly: one the EVM rejects fails the build),
+/// then those of the builder's source, if any.
+struct ForcedFirst<'a, I> {
+    forced: I,
+    rest: Option<&'a mut dyn TransactionSource>,
+    last_was_forced: bool,
+}
 
-        Ok(block)
+impl<I: Iterator<Item = (PhalaTxEnvelope, Address)>> TransactionSource for ForcedFirst<'_, I> {
+    fn next_transaction(&mut self) -> Option<(PhalaTxEnvelope, Address)> {
+        if let Some(next) = self.forced.next() {
+            self.last_was_forced = true;
+            return Some(next);
+        }
+        self.last_was_forced = false;
+        let (tx, sender) = self.rest.as_mut()?.next_transaction()?;
+        Some((without_blob_sidecar(tx), sender))
+    }
+
+    fn rejected(
+        &mut self,
+        tx: &PhalaTxEnvelope,
+        sender: Address,
+        error: BlockValidationError,
+    ) -> Result<(), ExecutionError> {
+        match self.rest.as_mut() {
+            Some(rest) if !self.last_was_forced => rest.rejected(tx, sender, error),
+            _ => Err(BlockExecutionError::Validation(error).into()),
+        }
+    }
+}
+
+/// The block to build on `parent` (whose hash is `parent_hash`): the header fields known
+/// before execution, and `transactions` after the attributes' own.
+///
+/// On an OP chain: `extraData` carries the Holocene EIP-1559 parameters (Jovian: and the
+/// minimum base fee), there is no blob fee market (excess blob gas 0), and the body has an
+/// empty withdrawals list from Canyon.
+pub fn block_template(
+    spec: &ChainSpec,
+    parent_hash: B256,
+    parent: &Header,
+    attributes: &BlockAttributes,
+    transactions: Vec<PhalaTxEnvelope>,
+) -> Result<Block, BlockError> {
+    let number = parent.number + 1;
+    let timestamp = attributes.timestamp;
+    let cancun = spec.is_cancun_active_at_timestamp(timestamp);
+    let shanghai = spec.is_shanghai_active_at_timestamp(timestamp);
+    let optimism = spec.is_optimism();
+    let extra_data = if optimism && spec.is_holocene_active_at_timestamp(timestamp) {
+        let params = attributes.eip1559_params.ok_or_else(|| {
+            BlockError::InvalidAttributes("Holocene payload attributes need eip1559Params".into())
+        })?;
+        let mut extra = spec.holocene_extra_data(params, timestamp);
+        if spec.is_jovian_active_at_timestamp(timestamp) {
+            extra.min_base_fee = Some(attributes.min_base_fee.ok_or_else(|| {
+                BlockError::InvalidAttributes("Jovian payload attributes need minBaseFee".into())
+            })?);
+        }
+        Bytes::from(extra.encode())
+    } else {
+        attributes.extra_data.clone()
+    };
+    if optimism && !attributes.withdrawals.is_empty() {
+        return Err(BlockError::InvalidAttributes("withdrawals on an OP chain".into()));
+    }
+    let mut header = Header {
+        parent_hash,
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: attributes.beneficiary,
+        difficulty: U256::ZERO,
+        number,
+        gas_limit: attributes.gas_limit.unwrap_or(parent.gas_limit),
+        timestamp,
+        extra_data,
+        mix_hash: attributes.prev_randao,
+        nonce: B64::ZERO,
+        base_fee_per_gas: spec.next_block_base_fee(parent, timestamp),
+        withdrawals_root: shanghai.then(|| calculate_withdrawals_root(&attributes.withdrawals)),
+        parent_beacon_block_root: if cancun {
+            Some(attributes.parent_beacon_block_root.unwrap_or_default())
+        } else {
+            None
+        },
+        ..Default::default()
+    };
+    if optimism {
+        header.excess_blob_gas = cancun.then_some(0);
+    } else if let Some(params) = spec.blob_params_at_timestamp(timestamp) {
+        header.excess_blob_gas = Some(params.next_block_excess_blob_gas_osaka(
+            parent.excess_blob_gas.unwrap_or_default(),
+            parent.blob_gas_used.unwrap_or_default(),
+            parent.base_fee_per_gas.unwrap_or_default(),
+        ));
+    }
+    let mut all = attributes.transactions.clone();
+    all.extend(transactions);
+    let body = BlockBody {
+        transactions: all,
+        ommers: Vec::new(),
+        withdrawals: shanghai.then(|| Withdrawals::new(attributes.withdrawals.clone())),
+    };
+    let mut block = Block { header, body };
+    block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
+    if cancun {
+        block.header.blob_gas_used = Some(blob_gas_of(&block));
+    }
+    Ok(block)
+}
+
+/// Fills in what execution decided: the transactions root of the included transactions (the
+/// block's body must hold them), gas used, receipts root, bloom, blob gas (an OP chain's, from
+/// Jovian, is the DA footprint), the requests hash and the state root; from Isthmus an OP
+/// block's withdrawals root is `message_passer_root`, the L2ToL1MessagePasser's storage root.
+pub fn seal_template(
+    spec: &ChainSpec,
+    block: &mut Block,
+    outcome: &ExecutionOutcome,
+    state_root: B256,
+    message_passer_root: Option<B256>,
+) {
+    let timestamp = block.header.timestamp;
+    block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
+    if spec.is_cancun_active_at_timestamp(timestamp) {
+        block.header.blob_gas_used =
+            Some(if spec.is_optimism() { outcome.blob_gas_used } else { blob_gas_of(block) });
+    }
+    let header = &mut block.header;
+    header.gas_used = outcome.gas_used;
+    header.receipts_root = calculate_receipt_root(&outcome.receipts);
+    header.logs_bloom = validation::receipts_bloom(&outcome.receipts);
+    header.requests_hash =
+        spec.is_prague_active_at_timestamp(timestamp).then(|| outcome.requests.requests_hash());
+    header.state_root = state_root;
+    if let Some(root) = message_passer_root {
+        header.withdrawals_root = Some(root);
     }
 }

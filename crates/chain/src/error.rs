@@ -70,6 +70,26 @@ pub enum BlockError {
         /// Computed.
         computed: B256,
     },
+    /// Payload attributes the chain's rules cannot build from.
+    #[error("invalid payload attributes: {0}")]
+    InvalidAttributes(String),
+    /// An OP block's withdrawals root (from Isthmus, the L2ToL1MessagePasser's storage root)
+    /// differs from the header.
+    #[error("withdrawals root mismatch: header {header:?}, computed {computed}")]
+    WithdrawalsRoot {
+        /// In the header.
+        header: Option<B256>,
+        /// Computed.
+        computed: B256,
+    },
+    /// An OP block's blob gas used (from Jovian, its DA footprint) differs from the header.
+    #[error("blob gas used mismatch: header {header:?}, execution {computed}")]
+    BlobGasUsed {
+        /// In the header.
+        header: Option<u64>,
+        /// Computed.
+        computed: u64,
+    },
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -2,7 +2,9 @@ use crate::{BlockError, ImportError, validation};
 use alloy_primitives::B256;
 use alloy_rlp::Decodable;
 use phala_evm::BlockExecutor;
-use phala_primitives::{Block, ChainSpec, Header, PhalaReceiptEnvelope, StateChanges, StateReadError};
+use phala_primitives::{
+    Block, ChainSpec, Header, PhalaReceiptEnvelope, StateChanges, StateReadError,
+};
 use phala_storage::{
     Database, DetachedWrites, KeyValueRead, LatestState, StateWriter, StorageError, WriteSet,
 };
@@ -290,11 +292,14 @@ impl<'db> BlockImporter<'db> {
             Some(&mut root_after),
         )?;
         validation::validate_execution(self.spec(), header, &outcome)?;
-        let mut writer = StateWriter::new(writes);
-        let state_root = writer.apply_state_changes(header.number, &outcome.changes)?;
+        let state_root =
+            StateWriter::new(writes).apply_state_changes(header.number, &outcome.changes)?;
         if state_root != header.state_root {
             return Err(BlockError::StateRoot { header: header.state_root, computed: state_root });
         }
+        let message_passer_root = validation::message_passer_root(self.spec(), header, &*writes)?;
+        validation::validate_op_execution(self.spec(), header, &outcome, message_passer_root)?;
+        let mut writer = StateWriter::new(writes);
         writer.insert_block(hash, header, &block.body, &outcome.receipts);
         let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
         writer.make_canonical(hash, header.number, &tx_hashes);

@@ -23,7 +23,7 @@ pub mod validation;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 
-pub use builder::{BlockAttributes, BlockBuilder, BuiltBlock};
+pub use builder::{BlockAttributes, BlockBuilder, BuiltBlock, block_template, seal_template};
 pub use error::{BlockError, ImportError};
 pub use genesis::{genesis_state_changes, init_genesis, open_chain};
 pub use importer::{BlockImporter, ExecutedBlock, ImportOutcome};

@@ -9,11 +9,17 @@ use alloy_consensus::{
     },
 };
 use alloy_eips::{eip1559::GAS_LIMIT_BOUND_DIVISOR, eip4844::DATA_GAS_PER_BLOB};
-use alloy_primitives::{B64, Bloom, U256};
+use alloy_primitives::{B64, B256, Bloom, U256, keccak256};
 use phala_evm::{ExecutionOutcome, blob_gas_of};
+use phala_primitives::predeploys::L2_TO_L1_MESSAGE_PASSER;
 use phala_primitives::{
     Block, ChainSpec, Eip1559ExtraData, EthereumHardforks, OpHardforks, PhalaReceiptEnvelope,
     PhalaTxEnvelope, PhalaTxType,
+};
+use phala_protocol::{L1_BLOCK_ADDRESS, L1_INFO_DEPOSITOR};
+use phala_storage::{
+    KeyValueRead,
+    trie::{TrieId, trie_root},
 };
 
 /// Largest gas limit a header may carry (2^63 - 1).
@@ -164,7 +170,16 @@ pub fn validate_against_parent(
             header.base_fee_per_gas, expected_base_fee
         )));
     }
-    if let Some(params) = spec.blob_params_at_timestamp(header.timestamp) {
+    if spec.is_optimism() {
+        // No blob fee market on an OP chain.
+        if spec.is_cancun_active_at_timestamp(header.timestamp) && header.excess_blob_gas != Some(0)
+        {
+            return Err(header_error(format!(
+                "excess blob gas {:?} on an OP chain, expected 0",
+                header.excess_blob_gas
+            )));
+        }
+    } else if let Some(params) = spec.blob_params_at_timestamp(header.timestamp) {
         let parent_excess = parent.excess_blob_gas.unwrap_or_default();
         let parent_used = parent.blob_gas_used.unwrap_or_default();
         let expected = params.next_block_excess_blob_gas_osaka(
@@ -246,7 +261,9 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
         (Some(_), None) => return Err(body_error("withdrawals before Shanghai")),
         (None, Some(_)) => return Err(body_error("withdrawals missing")),
     }
-    if let Some(header_blob_gas) = header.blob_gas_used {
+    // An OP chain has no blob transactions; from Jovian its header's blob gas is the DA
+    // footprint, checked after execution.
+    if let Some(header_blob_gas) = header.blob_gas_used.filter(|_| !spec.is_optimism()) {
         let blob_gas = blob_gas_of(block);
         if blob_gas != header_blob_gas {
             return Err(body_error(format!(
@@ -269,7 +286,31 @@ pub fn validate_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> 
 /// The OP Stack's body rules: no blob transactions, and no withdrawals (value leaves an L2
 /// through the L2ToL1MessagePasser, not the beacon chain).
 fn validate_op_body(spec: &ChainSpec, block: &Block) -> Result<(), BlockError> {
-    if let Some(index) = block.body.transactions.iter().position(|tx| tx.tx_type() == PhalaTxType::Eip4844) {
+    // Every OP block opens with the L1-attributes deposit, and deposits come before any other
+    // transaction.
+    match block.body.transactions.first().and_then(PhalaTxEnvelope::as_deposit) {
+        Some(deposit)
+            if deposit.from == L1_INFO_DEPOSITOR
+                && deposit.to == alloy_primitives::TxKind::Call(L1_BLOCK_ADDRESS) => {}
+        _ => {
+            return Err(body_error(
+                "the first transaction of an OP block must be the L1-attributes deposit",
+            ));
+        }
+    }
+    let first_regular = block.body.transactions.iter().position(|tx| !tx.is_deposit());
+    if let Some(first) = first_regular
+        && let Some(late) =
+            block.body.transactions[first..].iter().position(PhalaTxEnvelope::is_deposit)
+    {
+        return Err(body_error(format!(
+            "transaction {} is a deposit after a non-deposit transaction",
+            first + late
+        )));
+    }
+    if let Some(index) =
+        block.body.transactions.iter().position(|tx| tx.tx_type() == PhalaTxType::Eip4844)
+    {
         return Err(body_error(format!(
             "transaction {index} is a blob transaction, refused on an OP chain"
         )));
@@ -328,6 +369,50 @@ pub fn validate_execution(
         return Err(BlockError::RequestsHash {
             header: header.requests_hash,
             computed: requests_hash,
+        });
+    }
+    Ok(())
+}
+
+/// From Isthmus, an OP block's withdrawals root: the L2ToL1MessagePasser's storage root in the
+/// post-state `state` (`None` before, and on an Ethereum chain).
+pub fn message_passer_root(
+    spec: &ChainSpec,
+    header: &Header,
+    state: &impl KeyValueRead,
+) -> Result<Option<B256>, BlockError> {
+    if !(spec.is_optimism() && spec.is_isthmus_active_at_timestamp(header.timestamp)) {
+        return Ok(None);
+    }
+    let hashed = keccak256(L2_TO_L1_MESSAGE_PASSER);
+    Ok(Some(trie_root(state, TrieId::Storage(hashed))?))
+}
+
+/// The OP checks after execution: blob gas used (the DA footprint from Jovian, else zero) and,
+/// from Isthmus, the withdrawals root against `message_passer_root`.
+pub fn validate_op_execution(
+    spec: &ChainSpec,
+    header: &Header,
+    outcome: &ExecutionOutcome,
+    message_passer_root: Option<B256>,
+) -> Result<(), BlockError> {
+    if !spec.is_optimism() {
+        return Ok(());
+    }
+    if spec.is_cancun_active_at_timestamp(header.timestamp)
+        && header.blob_gas_used != Some(outcome.blob_gas_used)
+    {
+        return Err(BlockError::BlobGasUsed {
+            header: header.blob_gas_used,
+            computed: outcome.blob_gas_used,
+        });
+    }
+    if let Some(root) = message_passer_root
+        && header.withdrawals_root != Some(root)
+    {
+        return Err(BlockError::WithdrawalsRoot {
+            header: header.withdrawals_root,
+            computed: root,
         });
     }
     Ok(())

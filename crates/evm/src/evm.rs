@@ -8,7 +8,9 @@ use crate::{PhalaEvmFactory, PhalaTx, precompiles::install_phala_precompiles};
 use alloy_evm::{
     Database, EthEvm, Evm, EvmEnv, EvmFactory, eth::EthEvmContext, precompiles::PrecompilesMap,
 };
-use alloy_op_evm::{OpEvm, OpEvmContext, OpEvmFactory, OpTx, OpTxError, spec_by_timestamp_after_bedrock};
+use alloy_op_evm::{
+    OpEvm, OpEvmContext, OpEvmFactory, OpTx, OpTxError, spec_by_timestamp_after_bedrock,
+};
 use alloy_primitives::{Address, Bytes};
 use op_revm::{OpHaltReason, OpTransactionError};
 use phala_primitives::{ChainSpec, Header};
@@ -60,10 +62,11 @@ impl EvmConfig {
         if self.is_optimism() {
             let op_spec = spec_by_timestamp_after_bedrock(&*self.spec, header.timestamp);
             env.cfg_env = env.cfg_env.with_spec_and_mainnet_gas_params(op_spec.into_eth_spec());
-            env.block_env.blob_excess_gas_and_price =
-                env.cfg_env.spec.is_enabled_in(SpecId::CANCUN).then_some(
-                    BlobExcessGasAndPrice { excess_blob_gas: 0, blob_gasprice: 1 },
-                );
+            env.block_env.blob_excess_gas_and_price = env
+                .cfg_env
+                .spec
+                .is_enabled_in(SpecId::CANCUN)
+                .then_some(BlobExcessGasAndPrice { excess_blob_gas: 0, blob_gasprice: 1 });
         }
         env
     }
@@ -97,6 +100,9 @@ impl EvmConfig {
     }
 }
 
+// One EVM exists per execution and is never stored in bulk, so the size difference between
+// the variants costs nothing worth an allocation.
+#[allow(clippy::large_enum_variant)]
 enum Rules<DB: Database, I> {
     Ethereum(EthEvm<DB, I, PrecompilesMap>),
     Optimism(OpEvm<DB, I, PrecompilesMap, OpTx>),
@@ -173,10 +179,7 @@ where
         self.cfg.chain_id
     }
 
-    fn transact_raw(
-        &mut self,
-        tx: PhalaTx,
-    ) -> Result<ResultAndState<OpHaltReason>, Self::Error> {
+    fn transact_raw(&mut self, tx: PhalaTx) -> Result<ResultAndState<OpHaltReason>, Self::Error> {
         match &mut self.inner {
             Rules::Ethereum(evm) => {
                 evm.transact_raw(tx.0.base).map(ethereum_result).map_err(ethereum_error)

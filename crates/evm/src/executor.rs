@@ -92,7 +92,9 @@ impl BlockExecutor {
             PhalaTxType::Legacy => true,
             PhalaTxType::Eip2930 => spec.is_berlin_active_at_block(header.number),
             PhalaTxType::Eip1559 => spec.is_london_active_at_block(header.number),
-            PhalaTxType::Eip4844 => !optimism && spec.is_cancun_active_at_timestamp(header.timestamp),
+            PhalaTxType::Eip4844 => {
+                !optimism && spec.is_cancun_active_at_timestamp(header.timestamp)
+            }
             PhalaTxType::Eip7702 => spec.is_prague_active_at_timestamp(header.timestamp),
             PhalaTxType::Deposit => optimism,
         };

@@ -30,8 +30,8 @@ mod tx;
 pub use alloy_evm::block::BlockValidationError;
 pub use block::{PhalaBlockExecutor, PhalaReceiptBuilder, PhalaTxResult};
 pub use database::StateDatabase;
-pub use evm::{EvmConfig, PhalaEvm, PhalaEvmError};
 pub use error::ExecutionError;
+pub use evm::{EvmConfig, PhalaEvm, PhalaEvmError};
 pub use executor::{
     BlockExecutor, ExecutionOutcome, IntermediateRoot, StrictSource, TransactionSource,
     blob_gas_of, evm_env_for_header, state_changes,

@@ -1,9 +1,11 @@
 //! The sequencer: has the engine seal blocks from the pool on a timer (or one per transaction).
 //! A sealed block is committed with the writes the builder made, without executing it again.
 
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use phala_engine::{BlockAttributes, Engine, EngineError, ForkchoiceState, ImportOutcome};
-use phala_primitives::{EthereumHardforks, Header};
+use phala_evm::op_spec_at_timestamp;
+use phala_primitives::{ChainSpec, EthereumHardforks, Header, PhalaTxEnvelope};
+use phala_protocol::{L1BlockInfo, L1InfoFormat};
 use std::{
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -78,11 +80,46 @@ fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
-/// The attributes of the next block on `parent`: the clock's time (strictly after the parent).
+/// The synthetic L1 origin of a sequencer without an L1 (`--dev`): fixed values, so that the
+/// L1-attributes deposit of every block sets the same fee parameters and L1 fees are non-zero.
+/// L1 block 1 at time 0 with hash `keccak256("phala-node dev L1 origin")`, an L1 base fee of
+/// 1 gwei and a blob base fee of 1 wei, OP Mainnet's Ecotone scalars (base fee 1368, blob base
+/// fee 810949), no operator fee, and no batcher.
+pub fn dev_l1_origin() -> L1BlockInfo {
+    L1BlockInfo {
+        number: 1,
+        timestamp: 0,
+        base_fee: U256::from(1_000_000_000u64),
+        block_hash: keccak256("phala-node dev L1 origin"),
+        blob_base_fee: U256::from(1),
+        base_fee_scalar: 1368,
+        blob_base_fee_scalar: 810_949,
+        ..Default::default()
+    }
+}
+
+/// The L1-attributes deposit that opens an OP block at `timestamp` on `parent` with L1 origin
+/// `origin` (its sequence number is set here: the origin never changes, so it counts blocks).
+pub fn l1_attributes_deposit(
+    spec: &ChainSpec,
+    parent: &Header,
+    timestamp: u64,
+    origin: &L1BlockInfo,
+) -> PhalaTxEnvelope {
+    let op_spec = op_spec_at_timestamp(spec, timestamp);
+    let parent_spec = op_spec_at_timestamp(spec, parent.timestamp);
+    let format = L1InfoFormat::for_block(op_spec, Some(parent_spec));
+    let info = L1BlockInfo { sequence_number: parent.number, ..*origin };
+    info.deposit_tx(format, op_spec).into()
+}
+
+/// The attributes of the next block on `parent`: the clock's time (strictly after the parent);
+/// on an OP chain the L1-attributes deposit of the dev L1 origin comes first and `extraData`
+/// carries the chain's EIP-1559 parameters.
 pub fn next_attributes(ctx: &Engine, parent: &Header, fee_recipient: Address) -> BlockAttributes {
     let timestamp = unix_now().max(parent.timestamp + 1);
     let spec = ctx.spec();
-    BlockAttributes {
+    let mut attributes = BlockAttributes {
         timestamp,
         beneficiary: fee_recipient,
         gas_limit: Some(parent.gas_limit),
@@ -91,8 +128,15 @@ pub fn next_attributes(ctx: &Engine, parent: &Header, fee_recipient: Address) ->
             .is_cancun_active_at_timestamp(timestamp)
             .then_some(B256::ZERO),
         extra_data: Bytes::new(),
-        withdrawals: Vec::new(),
+        ..Default::default()
+    };
+    if spec.is_optimism() {
+        attributes.transactions =
+            vec![l1_attributes_deposit(spec, parent, timestamp, &dev_l1_origin())];
+        attributes.eip1559_params = Some([0; 8]);
+        attributes.min_base_fee = Some(0);
     }
+    attributes
 }
 
 /// Seals a block from the pool. With `only_if_pending`, nothing happens when the pool has

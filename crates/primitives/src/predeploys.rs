@@ -37,3 +37,8 @@ pub const ALL: [(&str, Address); 7] = [
     ("StakePools", STAKE_POOLS),
     ("MigrationClaims", MIGRATION_CLAIMS),
 ];
+
+/// The OP Stack's L2ToL1MessagePasser predeploy; from Isthmus an OP block's `withdrawalsRoot` is
+/// its storage root.
+pub const L2_TO_L1_MESSAGE_PASSER: Address =
+    alloy_primitives::address!("0x4200000000000000000000000000000000000016");

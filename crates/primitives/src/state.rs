@@ -57,3 +57,21 @@ pub trait StateReader {
     /// Hash of the canonical block `number` on the chain being extended.
     fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError>;
 }
+
+impl<T: StateReader + ?Sized> StateReader for &T {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        (**self).account(address)
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        (**self).storage(address, slot)
+    }
+
+    fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        (**self).bytecode(code_hash)
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        (**self).block_hash(number)
+    }
+}

@@ -15,7 +15,9 @@ use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::{
     AccessListResult, BlockOverrides, TransactionRequest, state::StateOverride,
 };
-use phala_evm::{EvmConfig, OpHaltReason, OpTransactionError, PhalaEvmError, PhalaTx, StateDatabase};
+use phala_evm::{
+    EvmConfig, OpHaltReason, OpTransactionError, PhalaEvmError, PhalaTx, StateDatabase,
+};
 use phala_primitives::Header;
 use phala_storage::{Database, HistoricalState};
 use revm::{

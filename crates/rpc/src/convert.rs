@@ -185,19 +185,20 @@ pub fn rpc_block_receipts(
         out.push(RpcReceipt {
             l1_block_info,
             inner: TransactionReceipt {
-            inner: receipt,
-            transaction_hash: tx_hash,
-            transaction_index: Some(index as u64),
-            block_hash: Some(hash),
-            block_number: Some(header.number),
-            gas_used,
-            effective_gas_price: tx.effective_gas_price(header.base_fee_per_gas),
-            blob_gas_used: tx.blob_gas_used(),
-            blob_gas_price: tx.blob_gas_used().and(blob_gas_price),
-            from: sender,
-            to: tx.to(),
-            contract_address,
-        }});
+                inner: receipt,
+                transaction_hash: tx_hash,
+                transaction_index: Some(index as u64),
+                block_hash: Some(hash),
+                block_number: Some(header.number),
+                gas_used,
+                effective_gas_price: tx.effective_gas_price(header.base_fee_per_gas),
+                blob_gas_used: tx.blob_gas_used(),
+                blob_gas_price: tx.blob_gas_used().and(blob_gas_price),
+                from: sender,
+                to: tx.to(),
+                contract_address,
+            },
+        });
     }
     Ok(out)
 }

@@ -201,7 +201,5 @@ fn trace_call(
             setup.config.evm_with_inspector(&mut setup.db, setup.evm_env.clone(), &mut inspector);
         evm.transact(PhalaTx::call(tx.clone())).map_err(|err| RpcError::server(err.to_string()))?
     };
-    inspector
-        .get_result(None, &tx, &block_env, &result, &mut setup.db)
-        .map_err(inspector_error)
+    inspector.get_result(None, &tx, &block_env, &result, &mut setup.db).map_err(inspector_error)
 }

@@ -155,6 +155,7 @@ fn block_attributes(
         parent_beacon_block_root: attributes.parent_beacon_block_root,
         extra_data,
         withdrawals: attributes.withdrawals.clone().unwrap_or_default(),
+        ..Default::default()
     }
 }
 

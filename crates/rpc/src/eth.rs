@@ -273,11 +273,7 @@ fn register_blocks(module: &mut RpcModule<NodeContext>) {
     });
 }
 
-fn uncle(
-    ctx: &NodeContext,
-    hash: B256,
-    index: usize,
-) -> RpcResult<Option<convert::RpcBlock>> {
+fn uncle(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<convert::RpcBlock>> {
     let Some(body) = ctx.db().body(hash)? else { return Ok(None) };
     let Some(header) = body.ommers.get(index).cloned() else { return Ok(None) };
     let hash = header.hash_slow();

@@ -744,7 +744,10 @@ const fn check_nonce(tx: u64, state: u64) -> Result<(), InvalidTransaction> {
 }
 
 /// The per-call result: output, logs, gas and, for a failure, the error geth reports.
-fn call_result(result: ExecutionResult<phala_evm::OpHaltReason>, logs: Vec<RpcLog>) -> SimCallResult {
+fn call_result(
+    result: ExecutionResult<phala_evm::OpHaltReason>,
+    logs: Vec<RpcLog>,
+) -> SimCallResult {
     use alloy_rpc_types_eth::simulate::SimulateError as CallError;
     let gas_used = result.tx_gas_used();
     let max_used_gas = Some(result.gas().total_gas_spent().max(gas_used));

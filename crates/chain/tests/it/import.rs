@@ -238,7 +238,12 @@ fn reorg_to_a_sibling_branch_and_back() {
 
 impl TestChain {
     /// Builds a block on `parent` by replaying the branch on a fresh database.
-    fn build_on_branch(&mut self, parent: &Block, timestamp: u64, txs: Vec<PhalaTxEnvelope>) -> Block {
+    fn build_on_branch(
+        &mut self,
+        parent: &Block,
+        timestamp: u64,
+        txs: Vec<PhalaTxEnvelope>,
+    ) -> Block {
         let fresh = Self::new();
         let mut branch = vec![parent.clone()];
         let mut cursor = parent.header.parent_hash;
