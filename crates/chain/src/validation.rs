@@ -521,7 +521,7 @@ mod tests {
         let with_blob = Block {
             header: header.clone(),
             body: BlockBody {
-                transactions: vec![blob],
+                transactions: vec![l1_info_deposit(), blob],
                 withdrawals: Some(Default::default()),
                 ..Default::default()
             },
@@ -536,9 +536,55 @@ mod tests {
         };
         let with_withdrawal = Block {
             header,
-            body: BlockBody { withdrawals: Some(vec![withdrawal].into()), ..Default::default() },
+            body: BlockBody {
+                transactions: vec![l1_info_deposit()],
+                withdrawals: Some(vec![withdrawal].into()),
+                ..Default::default()
+            },
         };
         let err = validate_body(&spec, &with_withdrawal).unwrap_err();
         assert!(err.to_string().contains("withdrawals are not allowed"), "{err}");
+    }
+
+    fn l1_info_deposit() -> PhalaTxEnvelope {
+        phala_primitives::TxDeposit {
+            from: L1_INFO_DEPOSITOR,
+            to: alloy_primitives::TxKind::Call(L1_BLOCK_ADDRESS),
+            gas_limit: 1_000_000,
+            ..Default::default()
+        }
+        .into()
+    }
+
+    #[test]
+    fn an_op_block_opens_with_the_l1_attributes_deposit_and_deposits_come_first() {
+        let spec = op_spec();
+        let header = holocene_header(&spec, 10, Vec::new());
+        let block = |transactions| Block {
+            header: header.clone(),
+            body: BlockBody {
+                transactions,
+                withdrawals: Some(Default::default()),
+                ..Default::default()
+            },
+        };
+        let user_deposit: PhalaTxEnvelope = phala_primitives::TxDeposit {
+            from: alloy_primitives::Address::repeat_byte(1),
+            gas_limit: 21_000,
+            ..Default::default()
+        }
+        .into();
+        let transfer = crate::test_utils::signed_transfer(0, alloy_primitives::Address::ZERO, 1);
+        for transactions in [vec![], vec![user_deposit.clone()], vec![transfer.clone()]] {
+            let err = validate_body(&spec, &block(transactions)).unwrap_err();
+            assert!(err.to_string().contains("must be the L1-attributes deposit"), "{err}");
+        }
+        let late = block(vec![l1_info_deposit(), transfer.clone(), user_deposit.clone()]);
+        let err = validate_body(&spec, &late).unwrap_err();
+        assert!(err.to_string().contains("transaction 2 is a deposit after"), "{err}");
+        // Deposits first is an OP block's order; the tx root is the only other thing wrong.
+        let ordered = block(vec![l1_info_deposit(), user_deposit, transfer]);
+        let err = validate_body(&spec, &ordered).unwrap_err();
+        assert!(err.to_string().contains("transactions root"), "{err}");
     }
 }
