@@ -44,11 +44,12 @@ fn main() {
     println!("cargo:rerun-if-changed={}", contracts.join("package.json").display());
     println!("cargo:rerun-if-changed={}", package.join("package.json").display());
     if let Err(message) = extract(&contracts, &package, &out) {
-        panic!(
-            "\n\n{message}\nThe OP Stack predeploys come from the npm package {PACKAGE} pinned in \
-             contracts/package.json: run `cd contracts && npm ci` (scripts/test and scripts/devnet \
-             do it).\n\n"
+        eprintln!(
+            "error: {message}\nThe OP Stack predeploys come from the npm package {PACKAGE} pinned \
+             in contracts/package.json: run `cd contracts && npm ci` (scripts/test and \
+             scripts/devnet do it)."
         );
+        std::process::exit(1);
     }
 }
 
