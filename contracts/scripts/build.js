@@ -1,6 +1,6 @@
 // Compiles the contracts with the pinned solc (standard JSON, optimizer on, 200 runs) and writes
 // each of our contracts' ABI, creation bytecode and runtime bytecode to out/<Name>.json.
-// Imports resolve against this folder, then node_modules (OpenZeppelin). Usage: node scripts/build.js
+// Imports resolve against this folder, then node_modules (OpenZeppelin, solady). Usage: node scripts/build.js
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -18,15 +18,6 @@ for (const dir of ['src', 'test']) {
   };
   if (fs.existsSync(path.join(root, dir))) walk(dir);
 }
-const input = {
-  language: 'Solidity',
-  sources,
-  settings: {
-    optimizer: { enabled: true, runs: 200 },
-    evmVersion: 'prague',
-    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
-  },
-};
 const findImports = (p) => {
   for (const base of [root, path.join(root, 'node_modules')]) {
     const file = path.join(base, p);
@@ -34,12 +25,32 @@ const findImports = (p) => {
   }
   return { error: `not found: ${p}` };
 };
-const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
-const errors = (output.errors || []).filter((e) => e.severity === 'error');
-for (const e of output.errors || []) console.error(e.formattedMessage);
-if (errors.length > 0) process.exit(1);
+const compile = (group, evmVersion) => {
+  const input = {
+    language: 'Solidity',
+    sources: group,
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion,
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+  const errors = (output.errors || []).filter((e) => e.severity === 'error');
+  for (const e of output.errors || []) console.error(e.formattedMessage);
+  if (errors.length > 0) process.exit(1);
+  return output.contracts;
+};
+// The OP Stack predeploys (src/op) must run on OP chains from Bedrock on, before Canyon brought
+// Shanghai's PUSH0, so they are compiled for Paris; everything else targets Prague.
+const isOp = (file) => file.startsWith(`src${path.sep}op${path.sep}`);
+const pick = (keep) => Object.fromEntries(Object.entries(sources).filter(([file]) => keep(file)));
+const compiled = {
+  ...compile(pick((file) => !isOp(file)), 'prague'),
+  ...compile(pick(isOp), 'paris'),
+};
 fs.mkdirSync(path.join(root, 'out'), { recursive: true });
-for (const [file, contracts] of Object.entries(output.contracts)) {
+for (const [file, contracts] of Object.entries(compiled)) {
   if (!(file in sources)) continue; // imported library code (OpenZeppelin) gets no artifact of its own
   for (const [name, contract] of Object.entries(contracts)) {
     const code = contract.evm.deployedBytecode.object;

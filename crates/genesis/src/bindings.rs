@@ -1,4 +1,4 @@
-//! `sol!` bindings of the genesis contracts, generated from the ABIs in the committed compiler
+//! `sol!` bindings of the genesis contracts and our OP predeploys, generated from the ABIs in the committed compiler
 //! output (`contracts/out`), so they cannot drift from the contracts. Each contract has its own
 //! module because structs shared through an interface (the TDX precompile's `Collateral`) are
 //! generated once per contract that uses them.
@@ -65,6 +65,25 @@ pub mod pools {
         #[derive(Debug)]
         StakePools,
         "../../contracts/out/StakePools.json"
+    );
+}
+
+/// `contracts/src/op`: our OP Stack predeploys.
+pub mod op {
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        L1Block,
+        "../../contracts/out/L1Block.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        GasPriceOracle,
+        "../../contracts/out/GasPriceOracle.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        OperatorFeeVault,
+        "../../contracts/out/OperatorFeeVault.json"
     );
 }
 

@@ -1,35 +1,22 @@
-//! Runs the genesis contracts' constructors on our EVM at their fixed addresses.
-//!
-//! A constructor normally runs in a CREATE at an address derived from the deployer. Here each
-//! contract's creation code (with its ABI-encoded arguments appended) is placed at its fixed
-//! address and called: the constructor writes its storage there, sees `address(this)` and
-//! `block.chainid` as a deployment on this chain would, and returns the runtime code with its
-//! immutables filled in. That code replaces the creation code, with nonce 1 (EIP-161).
+//! Builds the genesis contracts into a chain's genesis: their constructors run in deployment
+//! order on [`GenesisEvm`] at their fixed addresses, and on an OP chain the OP Stack predeploys
+//! and preinstalls go in first ([`crate::op::add_op_predeploys`]).
 
 use crate::{
-    GenesisContractsConfig, GenesisError, artifacts, bindings::*, config::pha, migration::Snapshot,
+    GenesisContractsConfig, GenesisError, bindings::*, config::pha, evm::GenesisEvm,
+    migration::Snapshot, op,
 };
-use alloy_evm::{Evm, EvmEnv, EvmFactory};
-use alloy_genesis::{Genesis, GenesisAccount};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_genesis::Genesis;
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor};
-use phala_evm::{PhalaEvmFactory, evm_env_for_header};
 use phala_primitives::{
     ChainSpec,
-    genesis::genesis_header,
     predeploys::{
         BURN_ADDRESS, GENESIS_DEPLOYER, GOVERNOR, MIGRATION_CLAIMS, PHA_TOKEN, STAKE_POOLS,
         STAKED_PHA, TIMELOCK, WORKER_REGISTRY,
     },
 };
-use revm::{
-    DatabaseCommit,
-    bytecode::Bytecode,
-    context::{TxEnv, result::ExecutionResult},
-    database::{CacheDB, EmptyDB},
-    state::AccountInfo,
-};
-use std::{collections::BTreeMap, path::Path, sync::Arc};
+use std::path::Path;
 
 /// The key of a chain spec file that holds the genesis contracts' inputs.
 pub const GENESIS_CONTRACTS_KEY: &str = "genesisContracts";
@@ -37,10 +24,9 @@ pub const GENESIS_CONTRACTS_KEY: &str = "genesisContracts";
 /// PHA staked at genesis for [`BURN_ADDRESS`], so the vault is never nearly empty.
 pub const BURNT_STAKE: u64 = 1;
 
-/// Gas for each constructor and set-up call (far above what any needs).
-const CALL_GAS: u64 = 100_000_000;
-
-/// `base` with the genesis contracts added: constructors run in deployment order, then the
+/// `base` with the genesis contracts added: on an OP chain (a config with OP fork keys) first
+/// the OP predeploys and preinstalls (configured by `contracts.op_predeploys`, else
+/// [`op::OpPredeployConfig::default`]), then the constructors in deployment order, then the
 /// vault deposits of the allocations' staked PHA. `snapshot` is the migration snapshot.
 pub fn build_genesis(
     base: Genesis,
@@ -48,6 +34,13 @@ pub fn build_genesis(
     snapshot: &Snapshot,
 ) -> Result<Genesis, GenesisError> {
     contracts.validate()?;
+    let mut base = base;
+    if ChainSpec::from_genesis(base.clone())?.is_optimism() {
+        let config = contracts.op_predeploys.clone().unwrap_or_default();
+        op::add_op_predeploys(&mut base, &config)?;
+    } else if contracts.op_predeploys.is_some() {
+        return Err(GenesisError::OpPredeploysWithoutOpForks);
+    }
     for (_, address) in phala_primitives::predeploys::ALL {
         if base.alloc.contains_key(&address) {
             return Err(GenesisError::Invalid(format!(
@@ -248,149 +241,4 @@ pub fn load_chain_spec_json(text: &str, origin: &Path) -> Result<Genesis, Genesi
         None => Snapshot::default(),
     };
     build_genesis(base, &contracts, &snapshot)
-}
-
-/// An in-memory EVM over the base genesis state, at the genesis block.
-struct GenesisEvm {
-    db: CacheDB<EmptyDB>,
-    env: EvmEnv,
-    factory: PhalaEvmFactory,
-    chain_id: u64,
-    nonce: u64,
-}
-
-impl GenesisEvm {
-    fn new(base: &Genesis) -> Result<Self, GenesisError> {
-        let spec = Arc::new(ChainSpec::from_genesis(base.clone())?);
-        let mut env = evm_env_for_header(&spec, &genesis_header(&spec));
-        // Genesis code runs for free and without limits; nothing here is a user transaction.
-        env.cfg_env.disable_base_fee = true;
-        env.cfg_env.disable_nonce_check = true;
-        env.cfg_env.disable_block_gas_limit = true;
-        env.cfg_env.tx_gas_limit_cap = Some(u64::MAX);
-        let mut db = CacheDB::new(EmptyDB::default());
-        for (address, account) in &base.alloc {
-            let code = account.code.clone().map(Bytecode::new_raw);
-            let info = AccountInfo {
-                balance: account.balance,
-                nonce: account.nonce.unwrap_or_default(),
-                code_hash: code
-                    .as_ref()
-                    .map_or(revm::primitives::KECCAK_EMPTY, Bytecode::hash_slow),
-                account_id: None,
-                code,
-            };
-            db.insert_account_info(*address, info);
-            for (slot, value) in account.storage.iter().flatten() {
-                db.insert_account_storage(*address, (*slot).into(), (*value).into())
-                    .expect("the cache database never fails");
-            }
-        }
-        let chain_id = spec.chain_id;
-        Ok(Self { db, env, factory: PhalaEvmFactory::new(spec), chain_id, nonce: 0 })
-    }
-
-    /// Runs `contract`'s constructor with `args` at `address` and leaves its runtime code there.
-    fn deploy(
-        &mut self,
-        contract: &str,
-        address: Address,
-        args: Vec<u8>,
-    ) -> Result<(), GenesisError> {
-        let artifact = artifacts::artifact(contract).ok_or_else(|| GenesisError::Execution {
-            contract: contract.to_string(),
-            reason: "no compiled artifact".into(),
-        })?;
-        let mut init = artifact.bytecode.to_vec();
-        init.extend_from_slice(&args);
-        let init = Bytecode::new_raw(init.into());
-        self.db.insert_account_info(
-            address,
-            AccountInfo {
-                balance: U256::ZERO,
-                nonce: 0,
-                code_hash: init.hash_slow(),
-                account_id: None,
-                code: Some(init),
-            },
-        );
-        let runtime = Bytecode::new_raw(self.call(contract, address, Vec::new())?);
-        let balance = self.db.cache.accounts.get(&address).map_or(U256::ZERO, |a| a.info.balance);
-        self.db.insert_account_info(
-            address,
-            AccountInfo {
-                balance,
-                nonce: 1,
-                code_hash: runtime.hash_slow(),
-                account_id: None,
-                code: Some(runtime),
-            },
-        );
-        Ok(())
-    }
-
-    /// Calls `to` from the genesis deployer and commits the state; the output on success.
-    fn call(&mut self, what: &str, to: Address, data: Vec<u8>) -> Result<Bytes, GenesisError> {
-        let tx = TxEnv {
-            caller: GENESIS_DEPLOYER,
-            kind: TxKind::Call(to),
-            data: data.into(),
-            gas_limit: CALL_GAS,
-            gas_price: 0,
-            nonce: self.nonce,
-            chain_id: Some(self.chain_id),
-            ..Default::default()
-        };
-        let failed =
-            |reason: String| GenesisError::Execution { contract: what.to_string(), reason };
-        let outcome = {
-            let mut evm = self.factory.create_evm(&mut self.db, self.env.clone());
-            evm.transact(tx).map_err(|err| failed(err.to_string()))?
-        };
-        self.nonce += 1;
-        match outcome.result {
-            ExecutionResult::Success { output, .. } => {
-                self.db.commit(outcome.state);
-                Ok(output.into_data())
-            }
-            ExecutionResult::Revert { output, .. } => Err(failed(format!(
-                "reverted: {}",
-                alloy_sol_types::decode_revert_reason(&output)
-                    .unwrap_or_else(|| format!("0x{}", alloy_primitives::hex::encode(&output)))
-            ))),
-            ExecutionResult::Halt { reason, .. } => Err(failed(format!("halted: {reason:?}"))),
-        }
-    }
-
-    /// Every account of the final state except the deployer and untouched empty ones.
-    fn into_alloc(self, base: &Genesis) -> BTreeMap<Address, GenesisAccount> {
-        let mut alloc = BTreeMap::new();
-        for (address, account) in &self.db.cache.accounts {
-            if *address == GENESIS_DEPLOYER {
-                continue;
-            }
-            let storage: BTreeMap<B256, B256> = account
-                .storage
-                .iter()
-                .filter(|(_, value)| !value.is_zero())
-                .map(|(slot, value)| (B256::from(*slot), B256::from(*value)))
-                .collect();
-            let info = &account.info;
-            let code = info.code.as_ref().map(Bytecode::original_bytes).filter(|c| !c.is_empty());
-            let empty =
-                info.balance.is_zero() && info.nonce == 0 && code.is_none() && storage.is_empty();
-            if empty && !base.alloc.contains_key(address) {
-                continue;
-            }
-            let mut genesis_account = GenesisAccount::default()
-                .with_balance(info.balance)
-                .with_nonce((info.nonce > 0).then_some(info.nonce))
-                .with_code(code);
-            if !storage.is_empty() {
-                genesis_account = genesis_account.with_storage(Some(storage));
-            }
-            alloc.insert(*address, genesis_account);
-        }
-        alloc
-    }
 }

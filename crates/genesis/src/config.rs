@@ -1,7 +1,8 @@
-//! The inputs of the genesis contracts, as a chain spec's `genesisContracts` key holds them.
-//! Token amounts are whole PHA (or vPHA) unless a field says wei.
+//! The inputs of the genesis contracts, as a chain spec's `genesisContracts` key holds them
+//! (with the OP predeploys' inputs under `opPredeploys`, see [`OpPredeployConfig`]). Token
+//! amounts are whole PHA (or vPHA) unless a field says wei.
 
-use crate::GenesisError;
+use crate::{GenesisError, op::OpPredeployConfig};
 use alloy_primitives::{Address, B256, U256};
 use phala_primitives::predeploys;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,10 @@ pub struct GenesisContractsConfig {
     pub registry: RegistryConfig,
     /// The stake pools.
     pub pools: PoolsConfig,
+    /// The OP Stack predeploys' inputs (fee vault recipients, ProxyAdmin owner, L1 counterparts)
+    /// on an OP chain; absent: [`OpPredeployConfig::default`]. Refused on a chain without OP forks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op_predeploys: Option<OpPredeployConfig>,
 }
 
 /// A genesis holder.
@@ -158,6 +163,7 @@ impl GenesisContractsConfig {
                     ("H200".to_string(), 1875),
                 ]),
             },
+            op_predeploys: None,
         }
     }
 

@@ -7,6 +7,10 @@
 //!   [`phala_primitives::predeploys`]) and returns the full genesis with code and storage. The
 //!   constructors really run, so immutables (OpenZeppelin's EIP-712 domain, token addresses)
 //!   are set as a deployment would set them.
+//! - [`op`]: the OP Stack predeploys and preinstalls, added to every OP chain's genesis by
+//!   [`build_genesis`] (or directly with [`add_op_predeploys`]): OP's contracts from the pinned
+//!   npm package `@eth-optimism/contracts-bedrock`, ours where that release predates our forks,
+//!   configured by [`OpPredeployConfig`] (`genesisContracts.opPredeploys`).
 //! - [`load_chain_spec_file`]: a chain spec file, built if it has `genesisContracts`.
 //! - [`migration`]: the parachain snapshot, its 12 → 18 decimal scaling, the Merkle tree and
 //!   proofs, and the text a holder signs to claim.
@@ -20,7 +24,9 @@ pub mod bindings;
 mod builder;
 mod config;
 mod error;
+mod evm;
 pub mod migration;
+pub mod op;
 
 pub use builder::{
     BURNT_STAKE, GENESIS_CONTRACTS_KEY, build_genesis, gpu_class, load_chain_spec_file,
@@ -31,3 +37,4 @@ pub use config::{
     pha,
 };
 pub use error::GenesisError;
+pub use op::{OpPredeployConfig, add_op_predeploys};
