@@ -1,10 +1,12 @@
-//! The `--dev` chain: chain id 1337, every supported fork from genesis, accounts derived from
+//! The `--dev` chain: chain id 1337, an OP Stack L2 with every OP fork our EVM runs (Bedrock
+//! through Jovian, which imply Shanghai, Cancun and Prague) from genesis, the OP predeploys and
+//! preinstalls, accounts derived from
 //! a mnemonic (by default the "test test … junk" one of anvil and reth) prefunded with
 //! 10,000 ETH, 1,000,000 PHA and 1,000,000 vPHA each, and every genesis contract (the migration
 //! claims hold the sample snapshot of `genesis/migration`).
 
 use crate::NodeError;
-use alloy_eips::{eip2935, eip4788, eip7002, eip7251};
+use alloy_eips::{eip2935, eip4788};
 use alloy_genesis::{ChainConfig, Genesis, GenesisAccount};
 use alloy_primitives::{Address, U256};
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner};
@@ -40,8 +42,10 @@ pub fn dev_signers(mnemonic: &str) -> Result<Vec<PrivateKeySigner>, String> {
         .collect()
 }
 
-/// The dev genesis before the genesis contracts: all forks at 0, 30M gas limit, 1 gwei initial
-/// base fee, the system contracts of Cancun and Prague, and `accounts` funded with ETH.
+/// The dev genesis before the genesis contracts: every Ethereum fork to Prague and every OP
+/// fork to Jovian at 0, 30M gas limit, 1 gwei initial base fee, the EIP-4788 and EIP-2935
+/// system contracts, and `accounts` funded with ETH. (An OP chain processes no EIP-7685
+/// requests, so the EIP-7002/7251 contracts are not there.)
 pub fn dev_base_genesis(accounts: &[Address]) -> Genesis {
     let config = ChainConfig {
         chain_id: DEV_CHAIN_ID,
@@ -64,17 +68,26 @@ pub fn dev_base_genesis(accounts: &[Address]) -> Genesis {
         shanghai_time: Some(0),
         cancun_time: Some(0),
         prague_time: Some(0),
-        osaka_time: Some(0),
         blob_schedule: default_blob_schedule(),
         ..Default::default()
     };
     let mut config = config;
-    // Every Phala hardfork (TDX attestation, Substrate signatures) from genesis.
-    for fork in PhalaHardfork::ALL {
-        config
-            .extra_fields
-            .insert_value(fork.genesis_key().to_string(), 0u64)
-            .expect("a number serialises");
+    // Every Phala hardfork (TDX attestation, Substrate signatures) and every OP hardfork the
+    // EVM runs from genesis.
+    let op_forks = [
+        "bedrockBlock",
+        "regolithTime",
+        "canyonTime",
+        "deltaTime",
+        "ecotoneTime",
+        "fjordTime",
+        "graniteTime",
+        "holoceneTime",
+        "isthmusTime",
+        "jovianTime",
+    ];
+    for key in PhalaHardfork::ALL.iter().map(|fork| fork.genesis_key()).chain(op_forks) {
+        config.extra_fields.insert_value(key.to_string(), 0u64).expect("a number serialises");
     }
     let mut alloc: BTreeMap<Address, GenesisAccount> = accounts
         .iter()
@@ -83,14 +96,6 @@ pub fn dev_base_genesis(accounts: &[Address]) -> Genesis {
     for (address, code) in [
         (eip4788::BEACON_ROOTS_ADDRESS, &eip4788::BEACON_ROOTS_CODE),
         (eip2935::HISTORY_STORAGE_ADDRESS, &eip2935::HISTORY_STORAGE_CODE),
-        (
-            eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
-            &eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE,
-        ),
-        (
-            eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
-            &eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_CODE,
-        ),
     ] {
         alloc.insert(
             address,
@@ -121,7 +126,6 @@ fn default_blob_schedule() -> BTreeMap<String, alloy_eips::eip7840::BlobParams> 
     BTreeMap::from([
         ("cancun".to_string(), BlobParams::cancun()),
         ("prague".to_string(), BlobParams::prague()),
-        ("osaka".to_string(), BlobParams::osaka()),
     ])
 }
 
@@ -165,9 +169,11 @@ mod tests {
         let json = serde_json::to_vec(&spec.genesis).unwrap();
         let again = ChainSpec::from_genesis(serde_json::from_slice(&json).unwrap()).unwrap();
         assert_eq!(again.genesis_hash(), spec.genesis_hash());
-        use phala_primitives::EthereumHardforks;
-        assert!(again.is_osaka_active_at_timestamp(0));
+        use phala_primitives::{EthereumHardforks, OpHardforks};
+        assert!(again.is_optimism());
+        assert!(again.is_jovian_active_at_timestamp(0));
         assert!(again.is_prague_active_at_timestamp(0));
+        assert!(!again.is_osaka_active_at_timestamp(0), "OP's forks imply Prague, not Osaka");
         assert!(again.is_tdx_attestation_active_at_timestamp(0));
     }
 

@@ -246,7 +246,8 @@ fn serial_dev_node_transfers_and_survives_a_restart() {
     assert_eq!(receipt["gasUsed"], json!("0x5208"));
     let block_number = receipt["blockNumber"].clone();
     let block = node.call("eth_getBlockByNumber", json!([block_number, false]));
-    assert_eq!(block["transactions"][0], hash);
+    // An OP block opens with its L1-attributes deposit.
+    assert_eq!(block["transactions"][1], hash);
     assert_eq!(node.call("eth_getBalance", json!([BOB, "latest"])), json!("0x21e27c1806e59a40000"));
     node.interrupt();
 
