@@ -14,6 +14,7 @@ use phala_chain::{init_genesis, open_chain};
 use phala_engine::{Engine, ForkchoiceState};
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::ChainSpec;
+use phala_primitives::predeploys::SEQUENCER_FEE_VAULT;
 use phala_rpc::{
     NodeContext, RpcLimits,
     auth::JwtSecret,
@@ -273,7 +274,13 @@ pub async fn start(
         max_logs: args.rpc_max_logs_per_response,
         ..RpcLimits::default()
     };
-    let fee_recipient = signers.first().map(|s| s.address()).unwrap_or_default();
+    // An OP sequencer's priority fees go to the SequencerFeeVault, as op-node's attributes
+    // name it; an Ethereum dev chain pays the first dev account.
+    let fee_recipient = if spec.is_optimism() {
+        SEQUENCER_FEE_VAULT
+    } else {
+        signers.first().map(|s| s.address()).unwrap_or_default()
+    };
     let engine = Arc::new(Engine::new(Arc::new(db), spec, pool));
     if let Ok((hash, _)) = engine.canonical_head() {
         engine.set_forkchoice(ForkchoiceState { safe: Some(hash), finalized: Some(hash) });

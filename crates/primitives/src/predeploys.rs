@@ -42,3 +42,15 @@ pub const ALL: [(&str, Address); 7] = [
 /// its storage root.
 pub const L2_TO_L1_MESSAGE_PASSER: Address =
     alloy_primitives::address!("0x4200000000000000000000000000000000000016");
+
+/// The OP Stack's SequencerFeeVault predeploy: an OP block's fee recipient (priority fees).
+pub const SEQUENCER_FEE_VAULT: Address =
+    alloy_primitives::address!("0x4200000000000000000000000000000000000011");
+
+/// The OP Stack's BaseFeeVault predeploy: receives the base fee (not burnt on an OP chain).
+pub const BASE_FEE_VAULT: Address =
+    alloy_primitives::address!("0x4200000000000000000000000000000000000019");
+
+/// The OP Stack's L1FeeVault predeploy: receives the L1 data fee.
+pub const L1_FEE_VAULT: Address =
+    alloy_primitives::address!("0x420000000000000000000000000000000000001A");

@@ -20,9 +20,40 @@ use phala_protocol::{l1_fee::l1_fee_receipt_fields, l1_info::L1BlockInfo};
 use phala_storage::KeyValueRead;
 use serde::{Deserialize, Serialize};
 
-/// A transaction in its JSON-RPC shape; a deposit carries `sourceHash`, `mint` and
-/// `isSystemTx` (op-geth's fields).
-pub type Transaction = alloy_rpc_types_eth::Transaction<PhalaTxEnvelope>;
+/// A transaction in its JSON-RPC shape. A deposit renders as op-geth's: `sourceHash`, `mint`,
+/// `isSystemTx`, a zero signature and gas price, and, once mined, its `nonce` and
+/// `depositReceiptVersion` from the receipt.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Transaction {
+    /// The Ethereum fields (and a deposit's own).
+    #[serde(flatten)]
+    pub inner: alloy_rpc_types_eth::Transaction<PhalaTxEnvelope>,
+    /// A mined deposit's nonce (its receipt's `depositNonce`).
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    pub deposit_nonce: Option<u64>,
+    /// A mined deposit's receipt version (from Canyon).
+    #[serde(default, rename = "depositReceiptVersion", with = "alloy_serde::quantity::opt")]
+    pub deposit_receipt_version: Option<u64>,
+}
+
+impl Serialize for Transaction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        // Through a JSON map, so that a deposit's `from` (in the transaction and in the
+        // recovered wrapper) appears once.
+        let mut value = serde_json::to_value(&self.inner).map_err(S::Error::custom)?;
+        if let (Some(deposit), Some(map)) = (self.inner.inner.as_deposit(), value.as_object_mut()) {
+            map.insert("isSystemTx".into(), deposit.is_system_transaction.into());
+            if let Some(nonce) = self.deposit_nonce {
+                map.insert("nonce".into(), format!("{nonce:#x}").into());
+            }
+            if let Some(version) = self.deposit_receipt_version {
+                map.insert("depositReceiptVersion".into(), format!("{version:#x}").into());
+            }
+        }
+        value.serialize(serializer)
+    }
+}
 
 /// A block in its JSON-RPC shape.
 pub type RpcBlock = alloy_rpc_types_eth::Block<Transaction>;
@@ -140,13 +171,58 @@ pub fn rpc_transaction(
         None => Some(tx.max_fee_per_gas()),
     };
     Transaction {
-        inner: Recovered::new_unchecked(tx, sender),
-        block_hash: block.map(|info| info.hash),
-        block_number: block.map(|info| info.number),
-        transaction_index: block.map(|info| info.index),
-        effective_gas_price,
-        block_timestamp: block.map(|info| info.timestamp),
+        inner: alloy_rpc_types_eth::Transaction {
+            inner: Recovered::new_unchecked(tx, sender),
+            block_hash: block.map(|info| info.hash),
+            block_number: block.map(|info| info.number),
+            transaction_index: block.map(|info| info.index),
+            effective_gas_price,
+            block_timestamp: block.map(|info| info.timestamp),
+        },
+        deposit_nonce: None,
+        deposit_receipt_version: None,
     }
+}
+
+/// A mined deposit's nonce and receipt version, from its receipt.
+fn fill_deposit_fields(tx: &mut Transaction, receipt: Option<&PhalaReceiptEnvelope>) {
+    if let Some(deposit) = receipt.and_then(PhalaReceiptEnvelope::as_deposit) {
+        tx.deposit_nonce = deposit.deposit_nonce;
+        tx.deposit_receipt_version = deposit.deposit_receipt_version;
+    }
+}
+
+/// A stored block in its JSON-RPC shape, its deposits with their receipts' nonce and version.
+pub fn mined_block(ctx: &NodeContext, hash: B256, block: Block, full: bool) -> RpcResult<RpcBlock> {
+    let has_deposits = full && block.body.transactions.iter().any(PhalaTxEnvelope::is_deposit);
+    let receipts =
+        if has_deposits { ctx.db().receipts(hash)?.unwrap_or_default() } else { Vec::new() };
+    let mut rpc = rpc_block(hash, block, full)?;
+    if let BlockTransactions::Full(txs) = &mut rpc.transactions {
+        for (tx, receipt) in txs.iter_mut().zip(&receipts) {
+            fill_deposit_fields(tx, Some(receipt));
+        }
+    }
+    Ok(rpc)
+}
+
+/// A stored transaction in its JSON-RPC shape (a deposit with its receipt's nonce and version).
+pub fn mined_transaction(
+    ctx: &NodeContext,
+    tx: PhalaTxEnvelope,
+    sender: Address,
+    info: TxBlockInfo,
+) -> RpcResult<Transaction> {
+    let deposit = tx.is_deposit();
+    let mut rpc = rpc_transaction(tx, sender, Some(info));
+    if deposit {
+        let receipts = ctx.db().receipts(info.hash)?.unwrap_or_default();
+        fill_deposit_fields(
+            &mut rpc,
+            usize::try_from(info.index).ok().and_then(|i| receipts.get(i)),
+        );
+    }
+    Ok(rpc)
 }
 
 /// Recovers a stored transaction's sender (stored transactions were validated on import).
@@ -181,7 +257,8 @@ pub fn rpc_block_receipts(
         // A deposit's nonce is in its receipt (the transaction has none).
         let nonce = deposit_nonce.unwrap_or_else(|| tx.nonce());
         let contract_address = tx.kind().is_create().then(|| sender.create(nonce));
-        let l1_block_info = l1_fees.as_ref().map(|fees| fees.of(tx)).unwrap_or_default();
+        let (l1_block_info, da_footprint) =
+            l1_fees.as_ref().map(|fees| fees.of(tx)).unwrap_or_default();
         out.push(RpcReceipt {
             l1_block_info,
             inner: TransactionReceipt {
@@ -192,7 +269,8 @@ pub fn rpc_block_receipts(
                 block_number: Some(header.number),
                 gas_used,
                 effective_gas_price: tx.effective_gas_price(header.base_fee_per_gas),
-                blob_gas_used: tx.blob_gas_used(),
+                // From Jovian an OP receipt's blob gas is the transaction's DA footprint.
+                blob_gas_used: da_footprint.or_else(|| tx.blob_gas_used()),
                 blob_gas_price: tx.blob_gas_used().and(blob_gas_price),
                 from: sender,
                 to: tx.to(),
@@ -221,14 +299,15 @@ impl L1Fees {
         Some(Self { l1_block: info.to_op_revm(op_spec), spec: op_spec })
     }
 
-    /// The receipt fields of `tx` (none for a deposit).
-    fn of(&self, tx: &PhalaTxEnvelope) -> op_alloy_rpc_types::L1BlockInfo {
+    /// The receipt fields of `tx` (none for a deposit), and its DA footprint from Jovian.
+    fn of(&self, tx: &PhalaTxEnvelope) -> (op_alloy_rpc_types::L1BlockInfo, Option<u64>) {
         let Some(fields) = l1_fee_receipt_fields(&self.l1_block, &tx.encoded_2718(), self.spec)
         else {
             return Default::default();
         };
+        let da_footprint = fields.da_footprint_gas;
         let wide = |value: U256| u128::try_from(value).unwrap_or(u128::MAX);
-        op_alloy_rpc_types::L1BlockInfo {
+        let info = op_alloy_rpc_types::L1BlockInfo {
             l1_gas_price: Some(wide(fields.l1_gas_price)),
             l1_gas_used: Some(wide(fields.l1_gas_used)),
             l1_fee: Some(wide(fields.l1_fee)),
@@ -240,7 +319,8 @@ impl L1Fees {
             operator_fee_scalar: fields.operator_fee_scalar.map(wide),
             operator_fee_constant: fields.operator_fee_constant.map(wide),
             da_footprint_gas_scalar: fields.da_footprint_gas_scalar,
-        }
+        };
+        (info, da_footprint)
     }
 }
 

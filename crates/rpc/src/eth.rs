@@ -226,14 +226,14 @@ fn register_blocks(module: &mut RpcModule<NodeContext>) {
         let full: bool = seq.optional_next()?.unwrap_or(false);
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
         let Some(block) = ctx.block(hash)? else { return Ok(None) };
-        convert::rpc_block(hash, block, full).map(Some)
+        convert::mined_block(&ctx, hash, block, full).map(Some)
     });
     method!(module, "eth_getBlockByHash", |p, ctx| {
         let mut seq = parse(&p)?;
         let hash: B256 = seq.next()?;
         let full: bool = seq.optional_next()?.unwrap_or(false);
         let Some(block) = ctx.block(hash)? else { return Ok(None) };
-        convert::rpc_block(hash, block, full).map(Some)
+        convert::mined_block(&ctx, hash, block, full).map(Some)
     });
     method!(module, "eth_getBlockTransactionCountByNumber", |p, ctx| {
         let tag: BlockNumberOrTag = parse(&p)?.next()?;
@@ -313,7 +313,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let hash: B256 = parse(&p)?.next()?;
         if let Some((tx, info)) = mined_transaction(&ctx, hash)? {
             let sender = convert::recover(&tx)?;
-            return Ok(Some(convert::rpc_transaction(tx, sender, Some(info))));
+            return convert::mined_transaction(&ctx, tx, sender, info).map(Some);
         }
         Ok(ctx
             .pool()
@@ -334,7 +334,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
         let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
         let sender = convert::recover(&tx)?;
-        Ok(Some(convert::rpc_transaction(tx, sender, Some(info))))
+        convert::mined_transaction(&ctx, tx, sender, info).map(Some)
     });
     method!(module, "eth_getTransactionByBlockHashAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
@@ -342,7 +342,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let index: U64 = seq.next()?;
         let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
         let sender = convert::recover(&tx)?;
-        Ok(Some(convert::rpc_transaction(tx, sender, Some(info))))
+        convert::mined_transaction(&ctx, tx, sender, info).map(Some)
     });
     method!(module, "eth_getRawTransactionByBlockNumberAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;

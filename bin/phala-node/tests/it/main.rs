@@ -2,6 +2,7 @@
 //! driven over HTTP JSON-RPC, stopped (Ctrl-C or kill -9) and restarted on the same datadir.
 
 mod cli;
+mod op;
 
 use phala_rpc::client;
 use serde_json::{Value, json};
