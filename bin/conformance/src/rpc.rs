@@ -20,7 +20,6 @@ use phala_chain::{BlockImporter, init_genesis};
 use phala_engine::Engine;
 use phala_node::import::split_rlp_items;
 use phala_pool::{PoolConfig, TxPool};
-use phala_primitives::ChainSpec;
 use phala_rpc::{
     NodeContext, RpcLimits,
     auth::{JwtSecret, unix_now},
@@ -208,7 +207,8 @@ fn check_exchange(actual: &str, exchange: &Exchange, spec_only: bool) -> Result<
 
 /// Imports `chain.rlp` into a fresh database in `dir` and returns the node context.
 fn prepare_node(suite: &Path, dir: &Path) -> eyre::Result<Arc<NodeContext>> {
-    let spec = Arc::new(ChainSpec::from_genesis_file(&suite.join("genesis.json"))?);
+    let genesis = suite.join("genesis.json");
+    let spec = Arc::new(phala_node::node::load_chain_spec(&genesis.to_string_lossy())?);
     let db = Database::open(dir)?;
     init_genesis(&db, &spec)?;
     let rlp_path = suite.join("chain.rlp");

@@ -5,7 +5,6 @@ use alloy_genesis::Genesis;
 use alloy_hardforks::{EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition};
 use alloy_op_hardforks::{OpHardfork, OpHardforks};
 use alloy_primitives::{Address, B256, U256};
-use std::{path::Path, sync::Arc};
 
 /// The OP Stack hardforks an execution genesis can schedule, with the `config` key op-geth
 /// uses for each (Bedrock by block number, the rest by timestamp). Delta changes only the
@@ -202,24 +201,6 @@ const fn default_blob_params(fork: EthereumHardfork) -> Option<BlobParams> {
 }
 
 impl ChainSpec {
-    /// Resolves `--chain`: a built-in name or a path to a geth-style `genesis.json`.
-    pub fn from_name_or_path(chain: &str) -> Result<Arc<Self>, ChainSpecError> {
-        let path = Path::new(chain);
-        if path.is_file() {
-            return Self::from_genesis_file(path).map(Arc::new);
-        }
-        Err(ChainSpecError::UnknownChain(chain.to_string()))
-    }
-
-    /// Loads a geth-style `genesis.json`.
-    pub fn from_genesis_file(path: &Path) -> Result<Self, ChainSpecError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ChainSpecError::Read { path: path.to_path_buf(), source })?;
-        let genesis: Genesis = serde_json::from_str(&text)
-            .map_err(|source| ChainSpecError::Json { path: path.to_path_buf(), source })?;
-        Self::from_genesis(genesis)
-    }
-
     /// Builds a chain spec from a geth-style genesis: the fork schedule comes from `config`.
     pub fn from_genesis(genesis: Genesis) -> Result<Self, ChainSpecError> {
         let config = &genesis.config;

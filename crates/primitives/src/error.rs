@@ -1,24 +1,6 @@
-use std::path::PathBuf;
-
 /// Errors raised while loading or validating a chain specification.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainSpecError {
-    /// The genesis file could not be read.
-    #[error("cannot read genesis file {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The genesis file is not valid genesis JSON.
-    #[error("invalid genesis JSON in {path}: {source}")]
-    Json {
-        /// The file (or `<inline>`).
-        path: PathBuf,
-        /// The parse error.
-        source: serde_json::Error,
-    },
     /// A Holocene or Jovian header's `extraData` is not an encoding of EIP-1559 parameters.
     #[error(
         "extraData of {length} bytes is not EIP-1559 parameters (version 0: 9 bytes, version 1: 17 bytes)"
