@@ -57,7 +57,8 @@ pub struct BlockAttributes {
     /// chain the L1-attributes deposit and the deposits of the L1 origin (the payload
     /// attributes' `transactions`).
     pub transactions: Vec<PhalaTxEnvelope>,
-    /// Build from [`Self::transactions`] only (OP's `noTxPool`).
+    /// Build from [`Self::transactions`] only (OP's `noTxPool`): the engine offers no pool
+    /// transactions.
     pub no_tx_pool: bool,
     /// Holocene: the EIP-1559 denominator ‖ elasticity for `extraData` (zeros: the chain's
     /// Canyon values); replaces [`Self::extra_data`] on an OP chain.
@@ -101,8 +102,10 @@ impl<'db> BlockBuilder<'db> {
         transactions: Vec<PhalaTxEnvelope>,
     ) -> Result<Block, BlockError> {
         let template = self.template(attributes, transactions.clone())?;
+        // The template opens with the attributes' own transactions; these follow them.
         let senders = self.executor.recover_senders(&template)?;
-        let mut source = transactions.into_iter().zip(senders);
+        let mut source =
+            transactions.into_iter().zip(senders.into_iter().skip(attributes.transactions.len()));
         self.build_from(attributes, &mut StrictSource(&mut source)).map(|built| built.block)
     }
 
@@ -137,7 +140,7 @@ impl<'db> BlockBuilder<'db> {
         })?;
         let mut source = ForcedFirst {
             forced: attributes.transactions.iter().cloned().zip(forced),
-            rest: (!attributes.no_tx_pool).then_some(source),
+            rest: Some(source),
             last_was_forced: false,
         };
         let (outcome, included) =

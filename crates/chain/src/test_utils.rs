@@ -39,6 +39,68 @@ pub fn test_spec() -> Arc<ChainSpec> {
     ))
 }
 
+/// An OP Stack chain: every Ethereum fork to Prague and every OP fork to Isthmus at genesis
+/// (no predeploys: the L1-attributes deposit calls an empty L1Block, so L1 fees are zero), a
+/// 30M gas limit, a 1 gwei base fee and 1,000 ETH for [`test_sender`].
+pub fn op_test_spec() -> Arc<ChainSpec> {
+    let mut config = serde_json::json!({ "chainId": TEST_CHAIN_ID, "terminalTotalDifficulty": 0 });
+    let object = config.as_object_mut().expect("an object");
+    for key in [
+        "homesteadBlock",
+        "eip150Block",
+        "eip155Block",
+        "eip158Block",
+        "byzantiumBlock",
+        "constantinopleBlock",
+        "petersburgBlock",
+        "istanbulBlock",
+        "berlinBlock",
+        "londonBlock",
+        "mergeNetsplitBlock",
+        "bedrockBlock",
+        "regolithTime",
+        "canyonTime",
+        "deltaTime",
+        "ecotoneTime",
+        "fjordTime",
+        "graniteTime",
+        "holoceneTime",
+        "isthmusTime",
+    ] {
+        object.insert(key.to_string(), 0.into());
+    }
+    let genesis = serde_json::json!({
+        "config": config,
+        "gasLimit": "0x1c9c380",
+        "difficulty": "0x0",
+        "baseFeePerGas": "0x3b9aca00",
+        "alloc": { test_sender().to_string(): { "balance": "0x3635c9adc5dea00000" } },
+    });
+    let genesis = serde_json::from_value(genesis).expect("a genesis");
+    Arc::new(ChainSpec::from_genesis(genesis).expect("a valid OP spec"))
+}
+
+/// A temporary database holding the genesis of [`op_test_spec`].
+pub fn temp_op_chain() -> (tempfile::TempDir, Database, Arc<ChainSpec>) {
+    let spec = op_test_spec();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = Database::open(dir.path()).expect("open database");
+    init_genesis(&db, &spec).expect("genesis");
+    (dir, db, spec)
+}
+
+/// The Isthmus L1-attributes deposit of an [`op_test_spec`] block whose parent is block
+/// `parent_number` (a fixed L1 origin, so the sequence number counts the blocks).
+pub fn l1_attributes_deposit(parent_number: u64) -> PhalaTxEnvelope {
+    let info = phala_protocol::L1BlockInfo {
+        number: 1,
+        base_fee: U256::from(1_000_000_000u64),
+        sequence_number: parent_number,
+        ..Default::default()
+    };
+    info.deposit_tx(phala_protocol::L1InfoFormat::Isthmus, phala_protocol::OpSpecId::ISTHMUS).into()
+}
+
 /// A temporary database holding the genesis of [`test_spec`]; it lives as long as the directory.
 pub fn temp_chain() -> (tempfile::TempDir, Database, Arc<ChainSpec>) {
     let spec = test_spec();
@@ -63,4 +125,16 @@ pub fn signed_transfer(nonce: u64, to: Address, value: u64) -> PhalaTxEnvelope {
     };
     let signature = secp256k1::sign_message(TEST_SECRET, tx.signature_hash()).expect("valid key");
     tx.into_signed(signature).into()
+}
+
+/// Every key and value of every table.
+pub type DatabaseSnapshot = Vec<(phala_storage::Table, Vec<(Vec<u8>, Vec<u8>)>)>;
+
+/// Every key and value of every table, to prove that a rejected block changed nothing.
+pub fn database_snapshot(db: &Database) -> DatabaseSnapshot {
+    use phala_storage::KeyValueRead;
+    phala_storage::Table::ALL
+        .iter()
+        .map(|table| (*table, db.scan_prefix(*table, &[]).expect("a readable table")))
+        .collect()
 }

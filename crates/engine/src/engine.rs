@@ -318,6 +318,9 @@ impl Engine {
                 let mut source = txs.into_iter().map(PhalaTxEnvelope::from).zip(senders);
                 builder.build_from(attributes, &mut StrictSource(&mut source))
             }
+            None if attributes.no_tx_pool => {
+                builder.build_from(attributes, &mut StrictSource(&mut std::iter::empty()))
+            }
             None => {
                 let base_fee = self.validation_context()?.base_fee;
                 let best = self.pool().best_transactions(base_fee);

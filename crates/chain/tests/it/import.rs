@@ -13,13 +13,13 @@ use phala_chain::{
     validation::carries_blob_sidecar,
 };
 use phala_primitives::{Block, ChainSpec, PhalaTxEnvelope};
-use phala_storage::{Database, KeyValueRead, Table};
+use phala_storage::{Database, KeyValueRead};
 use std::sync::Arc;
 
-use phala_chain::test_utils::{TEST_SECRET as SECRET, signed_transfer, temp_chain, test_sender};
-
-/// Every entry of every table.
-type DatabaseSnapshot = Vec<(Table, Vec<(Vec<u8>, Vec<u8>)>)>;
+use phala_chain::test_utils::{
+    DatabaseSnapshot, TEST_SECRET as SECRET, database_snapshot, signed_transfer, temp_chain,
+    test_sender,
+};
 
 struct TestChain {
     _dir: tempfile::TempDir,
@@ -87,7 +87,7 @@ impl TestChain {
 
     /// Every key and value of every table, to prove that a rejected block changed nothing.
     fn snapshot(&self) -> DatabaseSnapshot {
-        Table::ALL.iter().map(|table| (*table, self.db.scan_prefix(*table, &[]).unwrap())).collect()
+        database_snapshot(&self.db)
     }
 
     fn balance(&self, address: Address) -> U256 {
