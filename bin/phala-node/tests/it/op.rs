@@ -70,6 +70,17 @@ fn serial_dev_chain_is_an_op_l2_with_l1_fees() {
     assert_eq!(deposit_receipt["depositReceiptVersion"], json!("0x1"));
     assert_eq!(deposit_receipt["depositNonce"], deposit["nonce"]);
     assert!(deposit_receipt.get("l1Fee").is_none(), "a deposit pays no L1 fee");
+    // Deposits are traced like any transaction: the L1-attributes call into L1Block.
+    let trace = node
+        .call("debug_traceTransaction", json!([deposit["hash"].clone(), {"tracer": "callTracer"}]));
+    assert_eq!(trace["type"], json!("CALL"), "{trace}");
+    assert_eq!(trace["from"].as_str().unwrap().parse::<Address>().unwrap(), L1_INFO_DEPOSITOR);
+    assert_eq!(trace["to"].as_str().unwrap().parse::<Address>().unwrap(), L1_BLOCK_ADDRESS);
+    assert_eq!(trace["input"], deposit["input"]);
+    // Gas estimates on an OP chain are the execution gas (the L1 fee is charged apart).
+    let estimate =
+        node.call("eth_estimateGas", json!([{"from": ALICE, "to": BOB, "value": "0x1"}]));
+    assert_eq!(estimate, json!("0x5208"));
 
     for (hash, receipt) in hashes.iter().zip(&receipts) {
         assert_eq!(receipt["status"], json!("0x1"));
