@@ -3,7 +3,9 @@
 //!
 //! Handlers only: `engine_newPayload` inserts through the [`phala_engine::Engine`],
 //! `engine_forkchoiceUpdated` makes a block canonical there and, with attributes, has the engine
-//! build a payload from the pool, kept until fetched.
+//! build a payload from the pool, kept until fetched. On an OP chain the attributes are
+//! op-node's (`transactions`, `noTxPool`, `gasLimit`, `eip1559Params`, `minBaseFee`), and from
+//! Isthmus payloads carry their `withdrawalsRoot` both ways.
 
 use crate::{
     context::{NodeContext, decode_raw_transaction},
@@ -11,8 +13,9 @@ use crate::{
     eth::method,
     params::parse,
 };
+use alloy_eips::eip2718::Decodable2718;
 use alloy_eips::eip7685::Requests;
-use alloy_primitives::{B256, Bytes};
+use alloy_primitives::{B64, B256, Bytes};
 use alloy_rpc_types_engine::{
     BlobsBundleV1, CancunPayloadFields, ExecutionPayload, ExecutionPayloadEnvelopeV2,
     ExecutionPayloadEnvelopeV3, ExecutionPayloadEnvelopeV4, ExecutionPayloadFieldV2,
@@ -26,7 +29,7 @@ use phala_engine::{
     next_gas_limit,
 };
 use phala_evm::{BlockValidationError, ExecutionError};
-use phala_primitives::{Block, Header, TxEnvelope};
+use phala_primitives::{Block, Header, OpHardforks as _, PhalaTxEnvelope, TxEnvelope};
 use phala_storage::KeyValueRead;
 use serde_json::json;
 
@@ -56,23 +59,50 @@ fn payload_status(status: PayloadStatusEnum, latest_valid: Option<B256>) -> Payl
     PayloadStatus::new(status, latest_valid)
 }
 
+/// `engine_newPayloadV4`'s payload: V3's fields and, on an OP chain from Isthmus, the
+/// `withdrawalsRoot` (the L2ToL1MessagePasser's storage root), which no list of withdrawals
+/// can give.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PayloadV4 {
+    #[serde(flatten)]
+    inner: ExecutionPayloadV3,
+    #[serde(default)]
+    withdrawals_root: Option<B256>,
+}
+
 /// Imports a payload's block; the status the Engine API reports.
 fn new_payload(
     ctx: &NodeContext,
     payload: ExecutionPayload,
     sidecar: ExecutionPayloadSidecar,
 ) -> RpcResult<PayloadStatus> {
+    new_payload_with_root(ctx, payload, sidecar, None)
+}
+
+fn new_payload_with_root(
+    ctx: &NodeContext,
+    payload: ExecutionPayload,
+    sidecar: ExecutionPayloadSidecar,
+    withdrawals_root: Option<B256>,
+) -> RpcResult<PayloadStatus> {
     let parent_hash = payload.parent_hash();
     let claimed = payload.block_hash();
-    let block: Block = match payload.try_into_block_with_sidecar(&sidecar) {
-        Ok(block) => block,
-        Err(err) => {
-            return Ok(payload_status(
-                PayloadStatusEnum::Invalid { validation_error: err.to_string() },
-                None,
-            ));
-        }
+    let spec = ctx.spec();
+    let invalid = |message: String| {
+        Ok(payload_status(PayloadStatusEnum::Invalid { validation_error: message }, None))
     };
+    let mut block: Block = match payload.try_into_block_with_sidecar(&sidecar) {
+        Ok(block) => block,
+        Err(err) => return invalid(err.to_string()),
+    };
+    let isthmus = spec.is_optimism() && spec.is_isthmus_active_at_timestamp(block.header.timestamp);
+    match (isthmus, withdrawals_root) {
+        (true, Some(root)) => block.header.withdrawals_root = Some(root),
+        (true, None) => return invalid("an Isthmus payload needs withdrawalsRoot".into()),
+        (false, Some(_)) => return invalid("withdrawalsRoot before Isthmus".into()),
+        (false, None) => {}
+    }
     let hash = block.header.hash_slow();
     if hash != claimed {
         return Ok(payload_status(
@@ -97,10 +127,51 @@ fn new_payload(
     }
 }
 
+/// `engine_forkchoiceUpdated` payload attributes: Ethereum's, plus the OP Stack's
+/// (op-node's `OpPayloadAttributes`): the transactions the block starts with (the
+/// L1-attributes deposit, the L1 origin's deposits), `noTxPool`, the system config's
+/// `gasLimit`, Holocene's `eip1559Params` and Jovian's `minBaseFee`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnginePayloadAttributes {
+    /// The Ethereum attributes.
+    #[serde(flatten)]
+    pub payload: PayloadAttributes,
+    /// OP: the transactions the block must start with, EIP-2718 encoded.
+    #[serde(default)]
+    pub transactions: Option<Vec<Bytes>>,
+    /// OP: build from `transactions` only.
+    #[serde(default)]
+    pub no_tx_pool: Option<bool>,
+    /// OP: the block's gas limit (the system config's).
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    pub gas_limit: Option<u64>,
+    /// OP Holocene: EIP-1559 denominator ‖ elasticity.
+    #[serde(default)]
+    pub eip1559_params: Option<B64>,
+    /// OP Jovian: the minimum base fee.
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    pub min_base_fee: Option<u64>,
+}
+
+impl EnginePayloadAttributes {
+    fn has_op_fields(&self) -> bool {
+        self.transactions.is_some()
+            || self.no_tx_pool.is_some()
+            || self.gas_limit.is_some()
+            || self.eip1559_params.is_some()
+            || self.min_base_fee.is_some()
+    }
+}
+
+fn invalid_attributes(message: impl std::fmt::Display) -> RpcError {
+    RpcError::Custom { code: -38003, message: format!("Invalid payload attributes: {message}") }
+}
+
 fn forkchoice_updated(
     ctx: &NodeContext,
     state: EngineForkchoiceState,
-    attributes: Option<PayloadAttributes>,
+    attributes: Option<EnginePayloadAttributes>,
 ) -> RpcResult<ForkchoiceUpdated> {
     let head_hash = state.head_block_hash;
     let Some(head) = ctx.db().header(head_hash)? else {
@@ -128,17 +199,54 @@ fn forkchoice_updated(
     });
     let status = payload_status(PayloadStatusEnum::Valid, Some(head_hash));
     let Some(attributes) = attributes else { return Ok(ForkchoiceUpdated::new(status)) };
-    if attributes.timestamp <= head.timestamp {
+    if attributes.payload.timestamp <= head.timestamp {
         return Err(RpcError::Custom {
             code: -38003,
             message: "Invalid payload attributes".into(),
         });
     }
-    let block_attributes = block_attributes(&head, &attributes, Bytes::new());
-    let payload = build_payload(ctx, &block_attributes, None)?;
+    let block_attributes = engine_block_attributes(ctx, &head, &attributes)?;
+    let payload = ctx.build_payload(&block_attributes, None).map_err(|error| match error {
+        EngineError::Build(phala_chain::BlockError::InvalidAttributes(message)) => {
+            invalid_attributes(message)
+        }
+        other => build_error(other),
+    })?;
     let id = payload_id(head_hash, &attributes);
     ctx.payloads().insert(id, payload);
     Ok(ForkchoiceUpdated::new(status).with_payload_id(id))
+}
+
+/// The block attributes of a consensus client's payload attributes: on an OP chain with the
+/// OP fields (a gas limit is required, as op-geth has it), on an Ethereum chain without them.
+fn engine_block_attributes(
+    ctx: &NodeContext,
+    head: &Header,
+    attributes: &EnginePayloadAttributes,
+) -> RpcResult<BlockAttributes> {
+    let mut block = block_attributes(head, &attributes.payload, Bytes::new());
+    if !ctx.spec().is_optimism() {
+        if attributes.has_op_fields() {
+            return Err(invalid_attributes("OP Stack fields on an Ethereum chain"));
+        }
+        return Ok(block);
+    }
+    block.gas_limit =
+        Some(attributes.gas_limit.ok_or_else(|| invalid_attributes("gasLimit is required"))?);
+    block.transactions = attributes
+        .transactions
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(index, raw)| {
+            PhalaTxEnvelope::decode_2718(&mut raw.as_ref())
+                .map_err(|err| invalid_attributes(format!("transaction {index}: {err}")))
+        })
+        .collect::<RpcResult<Vec<_>>>()?;
+    block.no_tx_pool = attributes.no_tx_pool.unwrap_or(false);
+    block.eip1559_params = attributes.eip1559_params.map(|params| params.0);
+    block.min_base_fee = attributes.min_base_fee;
+    Ok(block)
 }
 
 /// The attributes of a block built on `head` for the consensus client's `attributes`.
@@ -160,13 +268,29 @@ fn block_attributes(
 }
 
 /// A payload id derived from the parent and attributes, as geth does (so retries agree).
-fn payload_id(parent: B256, attributes: &PayloadAttributes) -> PayloadId {
+fn payload_id(parent: B256, engine_attributes: &EnginePayloadAttributes) -> PayloadId {
+    let attributes = &engine_attributes.payload;
     let mut preimage = parent.to_vec();
     preimage.extend_from_slice(&attributes.timestamp.to_be_bytes());
     preimage.extend_from_slice(attributes.prev_randao.as_slice());
     preimage.extend_from_slice(attributes.suggested_fee_recipient.as_slice());
     if let Some(root) = attributes.parent_beacon_block_root {
         preimage.extend_from_slice(root.as_slice());
+    }
+    // The OP fields, as op-geth adds them, so that attributes differing only there get
+    // different payloads.
+    if engine_attributes.has_op_fields() {
+        preimage.push(u8::from(engine_attributes.no_tx_pool.unwrap_or(false)));
+        for tx in engine_attributes.transactions.iter().flatten() {
+            preimage.extend_from_slice(alloy_primitives::keccak256(tx).as_slice());
+        }
+        preimage.extend_from_slice(&engine_attributes.gas_limit.unwrap_or_default().to_be_bytes());
+        if let Some(params) = engine_attributes.eip1559_params {
+            preimage.extend_from_slice(params.as_slice());
+        }
+        if let Some(min) = engine_attributes.min_base_fee {
+            preimage.extend_from_slice(&min.to_be_bytes());
+        }
     }
     let hash = alloy_primitives::keccak256(preimage);
     PayloadId::new(hash[..8].try_into().expect("8 bytes"))
@@ -200,6 +324,27 @@ fn envelope_v4(payload: &BuiltPayload) -> ExecutionPayloadEnvelopeV4 {
     }
 }
 
+/// On an OP chain, a `getPayload` envelope as op-geth's: the parent beacon block root beside the
+/// payload and, from Isthmus, the payload's `withdrawalsRoot`.
+fn op_envelope(
+    ctx: &NodeContext,
+    payload: &BuiltPayload,
+    mut envelope: serde_json::Value,
+) -> RpcResult<serde_json::Value> {
+    let spec = ctx.spec();
+    let header = &payload.block.header;
+    if !spec.is_optimism() {
+        return Ok(envelope);
+    }
+    if let Some(root) = header.parent_beacon_block_root {
+        envelope["parentBeaconBlockRoot"] = json!(root);
+    }
+    if spec.is_isthmus_active_at_timestamp(header.timestamp) {
+        envelope["executionPayload"]["withdrawalsRoot"] = json!(header.withdrawals_root);
+    }
+    Ok(envelope)
+}
+
 /// Adds the Engine API methods to `module` (served only on the authenticated port).
 pub fn register(module: &mut RpcModule<NodeContext>) {
     method!(module, "engine_exchangeCapabilities", |_p, _ctx| Ok(CAPABILITIES.to_vec()));
@@ -211,7 +356,7 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
                 let run = || -> RpcResult<ForkchoiceUpdated> {
                     let mut seq = parse(&p)?;
                     let state: EngineForkchoiceState = seq.next()?;
-                    let attributes: Option<PayloadAttributes> = seq.optional_next()?;
+                    let attributes: Option<EnginePayloadAttributes> = seq.optional_next()?;
                     forkchoice_updated(&ctx, state, attributes)
                 };
                 run().map_err(jsonrpsee::types::ErrorObjectOwned::from)
@@ -237,7 +382,7 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
     });
     method!(module, "engine_newPayloadV4", |p, ctx| {
         let mut seq = parse(&p)?;
-        let payload: ExecutionPayloadV3 = seq.next()?;
+        let payload: PayloadV4 = seq.next()?;
         let versioned_hashes: Vec<B256> = seq.next()?;
         let beacon_root: B256 = seq.next()?;
         let requests: Requests = seq.next()?;
@@ -245,7 +390,12 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
             CancunPayloadFields::new(beacon_root, versioned_hashes),
             PraguePayloadFields::new(requests),
         );
-        new_payload(&ctx, ExecutionPayload::V3(payload), sidecar)
+        new_payload_with_root(
+            &ctx,
+            ExecutionPayload::V3(payload.inner),
+            sidecar,
+            payload.withdrawals_root,
+        )
     });
     method!(module, "engine_getPayloadV1", |p, ctx| {
         let id: PayloadId = parse(&p)?.next()?;
@@ -265,11 +415,13 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
     });
     method!(module, "engine_getPayloadV3", |p, ctx| {
         let id: PayloadId = parse(&p)?.next()?;
-        Ok(envelope_v4(&take_payload(&ctx, id)?).envelope_inner)
+        let payload = take_payload(&ctx, id)?;
+        op_envelope(&ctx, &payload, json!(envelope_v4(&payload).envelope_inner))
     });
     method!(module, "engine_getPayloadV4", |p, ctx| {
         let id: PayloadId = parse(&p)?.next()?;
-        Ok(envelope_v4(&take_payload(&ctx, id)?))
+        let payload = take_payload(&ctx, id)?;
+        op_envelope(&ctx, &payload, json!(envelope_v4(&payload)))
     });
 }
 

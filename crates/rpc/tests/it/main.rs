@@ -20,6 +20,7 @@ use phala_storage::Database;
 use serde_json::{Value, json};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
+mod op_engine;
 mod tdx;
 
 /// When the test chain's TDX attestation precompile activates.
@@ -31,7 +32,7 @@ const REVERTER: Address = address!("0x00000000000000000000000000000000000000aa")
 /// Holds storage from genesis: slot 0 = 0x38, slot 5 = 2^256 - 1.
 const STORED: Address = address!("0x00000000000000000000000000000000000000bb");
 
-struct TestNode {
+pub(crate) struct TestNode {
     _dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
     ctx: Arc<NodeContext>,
@@ -47,6 +48,28 @@ fn sender() -> Address {
 
 impl TestNode {
     fn start() -> Self {
+        Self::start_with_forks(json!({}))
+    }
+
+    /// A node on an OP Stack chain (Bedrock to Isthmus at genesis).
+    fn start_op() -> Self {
+        let forks = [
+            "bedrockBlock",
+            "regolithTime",
+            "canyonTime",
+            "deltaTime",
+            "ecotoneTime",
+            "fjordTime",
+            "graniteTime",
+            "holoceneTime",
+            "isthmusTime",
+        ];
+        Self::start_with_forks(Value::Object(
+            forks.iter().map(|f| (f.to_string(), json!(0))).collect(),
+        ))
+    }
+
+    fn start_with_forks(extra_forks: Value) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut genesis = Genesis {
             gas_limit: 30_000_000,
@@ -72,14 +95,15 @@ impl TestNode {
                 .into(),
             )),
         );
-        genesis.config = serde_json::from_value(json!({
+        let mut config = json!({
             "chainId": 1337, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
             "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
             "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
             "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0,
             "tdxAttestationTime": TDX_FORK_TIME,
-        }))
-        .unwrap();
+        });
+        config.as_object_mut().unwrap().extend(extra_forks.as_object().unwrap().clone());
+        genesis.config = serde_json::from_value(config).unwrap();
         let spec = Arc::new(ChainSpec::from_genesis(genesis).unwrap());
         let db = Database::open(dir.path()).unwrap();
         init_genesis(&db, &spec).unwrap();
@@ -131,7 +155,7 @@ impl Drop for TestNode {
     }
 }
 
-fn signed_transfer(nonce: u64, gas_limit: u64, max_fee: u128) -> TxEnvelope {
+pub(crate) fn signed_transfer(nonce: u64, gas_limit: u64, max_fee: u128) -> TxEnvelope {
     let tx = TxEip1559 {
         chain_id: 1337,
         nonce,
@@ -146,7 +170,7 @@ fn signed_transfer(nonce: u64, gas_limit: u64, max_fee: u128) -> TxEnvelope {
     TxEnvelope::Eip1559(tx.into_signed(signature))
 }
 
-fn raw_tx(tx: &TxEnvelope) -> String {
+pub(crate) fn raw_tx(tx: &TxEnvelope) -> String {
     format!("0x{}", alloy_primitives::hex::encode(tx.encoded_2718()))
 }
 
