@@ -3,6 +3,7 @@
 
 mod cli;
 mod op;
+mod wallets;
 
 use phala_rpc::client;
 use serde_json::{Value, json};
