@@ -137,3 +137,32 @@ fn a_malformed_deposit_is_rejected_without_changes() {
 
     assert_eq!(importer.snapshot(), before);
 }
+
+#[test]
+fn a_failed_deposit_still_mints_and_bumps_the_nonce() {
+    let builder = OpChain::new();
+    let depositor = Address::repeat_byte(0x77);
+    let mint = 5 * 10u128.pow(18);
+    // Too little gas for its intrinsic cost: the deposit fails, as deposits do, in the block.
+    let failing: PhalaTxEnvelope = TxDeposit {
+        from: depositor,
+        to: alloy_primitives::TxKind::Call(Address::repeat_byte(0x55)),
+        mint,
+        value: U256::from(10u64.pow(18)),
+        gas_limit: 20_000,
+        ..Default::default()
+    }
+    .into();
+    let block = builder.build(vec![failing]);
+    let importer = OpChain::new();
+    importer.importer().import(&block).unwrap();
+    let receipts = importer.db.receipts(block.header.hash_slow()).unwrap().unwrap();
+    assert!(!receipts[1].status(), "the deposit failed");
+    assert_eq!(receipts[1].as_deposit().unwrap().deposit_nonce, Some(0));
+    let account = importer.db.stored_account(depositor).unwrap().expect("the depositor exists");
+    assert_eq!(account.balance, U256::from(mint), "the mint stays, the value does not move");
+    assert_eq!(account.nonce, 1, "the nonce is bumped");
+    assert!(importer.db.stored_account(Address::repeat_byte(0x55)).unwrap().is_none());
+    // A failed deposit uses all its gas (Regolith).
+    assert_eq!(receipts[1].cumulative_gas_used() - receipts[0].cumulative_gas_used(), 20_000);
+}
