@@ -194,7 +194,8 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>, jobs: usize) -> eyre:
     Ok(summary)
 }
 
-fn collect_json(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every `.json` file at `path` (a file or a folder, recursively).
+pub(crate) fn collect_json(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if path.is_dir() {
         for entry in std::fs::read_dir(path)? {
             collect_json(&entry?.path(), out)?;

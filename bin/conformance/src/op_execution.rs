@@ -22,11 +22,7 @@ use phala_primitives::{ChainSpec, PhalaTxEnvelope};
 use phala_storage::{Database, StateWriter, WitnessState};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-    sync::Arc,
-};
+use std::{collections::BTreeMap, path::PathBuf, sync::Arc};
 
 /// One execution fixture.
 #[derive(Debug, Deserialize)]
@@ -66,7 +62,7 @@ struct PayloadAttributes {
 pub(crate) fn run(paths: &[PathBuf]) -> eyre::Result<Summary> {
     let mut files = Vec::new();
     for path in paths {
-        collect(path, &mut files)
+        crate::blockchain::collect_json(path, &mut files)
             .wrap_err_with(|| format!("cannot read fixtures at {}", path.display()))?;
     }
     files.sort();
@@ -96,19 +92,6 @@ pub(crate) fn run(paths: &[PathBuf]) -> eyre::Result<Summary> {
     }
     summary.print_failures("failed blocks");
     Ok(summary)
-}
-
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            collect(&entry?.path(), out)?;
-        }
-    } else if path.extension().is_some_and(|ext| ext == "json") {
-        out.push(path.to_path_buf());
-    } else if !path.exists() {
-        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"));
-    }
-    Ok(())
 }
 
 fn run_fixture(fixture: &Fixture, known: &BTreeMap<B256, Header>) -> eyre::Result<()> {

@@ -4,7 +4,9 @@ use crate::init_genesis;
 use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1};
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use phala_primitives::{ChainSpec, EthereumHardfork, PhalaTxEnvelope};
+use phala_primitives::{
+    ChainSpec, EthereumHardfork, OpHardfork, PhalaTxEnvelope, op_genesis_keys_through,
+};
 use phala_storage::Database;
 use std::sync::Arc;
 
@@ -57,16 +59,10 @@ pub fn op_test_spec() -> Arc<ChainSpec> {
         "berlinBlock",
         "londonBlock",
         "mergeNetsplitBlock",
-        "bedrockBlock",
-        "regolithTime",
-        "canyonTime",
-        "deltaTime",
-        "ecotoneTime",
-        "fjordTime",
-        "graniteTime",
-        "holoceneTime",
-        "isthmusTime",
-    ] {
+    ]
+    .into_iter()
+    .chain(op_genesis_keys_through(OpHardfork::Isthmus))
+    {
         object.insert(key.to_string(), 0.into());
     }
     let genesis = serde_json::json!({

@@ -13,7 +13,7 @@ use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner};
 use phala_genesis::{
     GenesisContractsConfig, GenesisError, build_genesis, migration::sample_snapshot,
 };
-use phala_primitives::{ChainSpec, PhalaHardfork};
+use phala_primitives::{ChainSpec, OpHardfork, PhalaHardfork, op_genesis_keys_through};
 use std::collections::BTreeMap;
 
 /// The well-known development mnemonic.
@@ -74,18 +74,7 @@ pub fn dev_base_genesis(accounts: &[Address]) -> Genesis {
     let mut config = config;
     // Every Phala hardfork (TDX attestation, Substrate signatures) and every OP hardfork the
     // EVM runs from genesis.
-    let op_forks = [
-        "bedrockBlock",
-        "regolithTime",
-        "canyonTime",
-        "deltaTime",
-        "ecotoneTime",
-        "fjordTime",
-        "graniteTime",
-        "holoceneTime",
-        "isthmusTime",
-        "jovianTime",
-    ];
+    let op_forks = op_genesis_keys_through(OpHardfork::Jovian);
     for key in PhalaHardfork::ALL.iter().map(|fork| fork.genesis_key()).chain(op_forks) {
         config.extra_fields.insert_value(key.to_string(), 0u64).expect("a number serialises");
     }

@@ -22,6 +22,13 @@ const OP_GENESIS_KEYS: [(OpHardfork, &str); 10] = [
     (OpHardfork::Interop, "interopTime"),
 ];
 
+/// The genesis `config` keys of the OP forks from Bedrock through `last`, in activation order:
+/// setting each to 0 makes a chain that runs those OP rules from genesis.
+pub fn op_genesis_keys_through(last: OpHardfork) -> impl Iterator<Item = &'static str> {
+    let end = OP_GENESIS_KEYS.iter().position(|(fork, _)| *fork == last).map_or(0, |at| at + 1);
+    OP_GENESIS_KEYS[..end].iter().map(|(_, key)| *key)
+}
+
 /// The Ethereum fork each OP fork brings to an L2 (OP specs, "superchain upgrades"): when the
 /// genesis schedules the OP fork without its Ethereum fork, the Ethereum fork follows it.
 const IMPLIED_ETHEREUM_FORKS: [(OpHardfork, EthereumHardfork); 3] = [

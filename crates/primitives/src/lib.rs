@@ -22,7 +22,9 @@ mod receipt;
 pub mod state;
 mod transaction;
 
-pub use chain_spec::{ChainSpec, Eip1559ExtraData, OpBaseFeeConfig, PhalaHardfork};
+pub use chain_spec::{
+    ChainSpec, Eip1559ExtraData, OpBaseFeeConfig, PhalaHardfork, op_genesis_keys_through,
+};
 pub use error::ChainSpecError;
 pub use receipt::PhalaReceiptEnvelope;
 pub use state::{Account, AccountChange, StateChanges, StateReadError, StateReader};

@@ -53,20 +53,9 @@ impl TestNode {
 
     /// A node on an OP Stack chain (Bedrock to Isthmus at genesis).
     fn start_op() -> Self {
-        let forks = [
-            "bedrockBlock",
-            "regolithTime",
-            "canyonTime",
-            "deltaTime",
-            "ecotoneTime",
-            "fjordTime",
-            "graniteTime",
-            "holoceneTime",
-            "isthmusTime",
-        ];
-        Self::start_with_forks(Value::Object(
-            forks.iter().map(|f| (f.to_string(), json!(0))).collect(),
-        ))
+        let forks =
+            phala_primitives::op_genesis_keys_through(phala_primitives::OpHardfork::Isthmus);
+        Self::start_with_forks(Value::Object(forks.map(|f| (f.to_string(), json!(0))).collect()))
     }
 
     fn start_with_forks(extra_forks: Value) -> Self {
