@@ -6,11 +6,14 @@
 //!   hive's rpc-compat simulator runs them (see `rpc.rs`).
 //! - `conformance op-execution [PATH]...`: real OP Sepolia blocks re-executed statelessly from
 //!   their preimages with the node's builder steps, executor and trie (see `op_execution.rs`).
+//! - `conformance op-batches [DIR]`: the OP batch data (a real batcher transaction, a span-batch
+//!   body) through phala-protocol's batch codec (see `op_batches.rs`).
 //! - `conformance op-vectors [PATH]`: the OP Stack protocol vectors (L1 fees, L1-info calldata,
 //!   deposit source hashes, withdrawal hashes), computed with phala-protocol (see
 //!   `op_vectors.rs`).
 
 mod blockchain;
+mod op_batches;
 mod op_execution;
 mod op_vectors;
 mod rpc;
@@ -57,6 +60,12 @@ enum Command {
         /// `blockchain`.
         #[arg(long, value_name = "FILE")]
         expected_failures: Option<PathBuf>,
+    },
+    /// Decode OP batch data (batcher transactions, channels, span batches) and compare the facts.
+    OpBatches {
+        /// The folder with the data files and `expected.json`. Default:
+        /// `<conformance dir>/op/batches`.
+        dir: Option<PathBuf>,
     },
     /// Re-execute real OP blocks from their preimages and compare the block hash.
     OpExecution {
@@ -162,6 +171,16 @@ fn main() -> ExitCode {
             };
             match rpc::run(&dir, filter.as_deref()) {
                 Ok(summary) => report(&summary, &expected),
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::OpBatches { dir } => {
+            let dir = dir.unwrap_or_else(|| conformance_dir().join("op/batches"));
+            match op_batches::run(&dir) {
+                Ok(summary) => report(&summary, &[]),
                 Err(err) => {
                     eprintln!("error: {err:#}");
                     ExitCode::from(2)

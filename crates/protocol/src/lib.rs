@@ -12,10 +12,14 @@
 //! - [`l1_fee_receipt_fields`], [`l1_data_fee`], [`operator_fee`]: the L1 data fee and operator
 //!   fee by fork, computed by op-revm's [`op_revm::L1BlockInfo`] (built with
 //!   [`L1BlockInfo::to_op_revm`]), the code the executor charges with.
+//! - [`batch`]: the derivation's batch data — frames of batcher transactions, channels and their
+//!   zlib/brotli compression, singular and span batches (with a span's transactions rebuilt),
+//!   and [`batch::BatchError`].
 //! - [`ProtocolError`]: why data could not be decoded.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod batch;
 pub mod deposit;
 mod error;
 pub mod l1_fee;
