@@ -102,6 +102,26 @@ pub enum BatchError {
         /// The RLP error.
         error: alloy_rlp::Error,
     },
+    /// More data than one blob carries.
+    #[error("{len} bytes of blob data exceed the {max}-byte capacity")]
+    BlobDataTooLarge {
+        /// The data's (or the stated) length.
+        len: usize,
+        /// The capacity.
+        max: usize,
+    },
+    /// A blob that is not 131072 bytes.
+    #[error("a blob of {0} bytes, not 131072")]
+    BlobSize(usize),
+    /// A field element whose top two bits are set.
+    #[error("blob field element {0} has its top bits set")]
+    BlobFieldElement(usize),
+    /// A blob encoding version other than 0.
+    #[error("unknown blob encoding version {0}")]
+    BlobVersion(u8),
+    /// Non-zero bytes past the blob's data.
+    #[error("non-zero bytes past the blob's data")]
+    BlobTrailingData,
 }
 
 impl From<alloy_rlp::Error> for BatchError {

@@ -3,16 +3,19 @@
 //! decompressed (zlib, or brotli from Fjord), and the batches a channel holds — singular
 //! batches and span batches, with span batches expanded into their blocks' transactions.
 //!
-//! Key components: [`Frame`] (and [`frames_of_calldata`]), [`Channel`], [`decompress`],
+//! Key components: [`Frame`] (and [`frames_of_calldata`]), [`encode_blob`] / [`decode_blob`]
+//! (the Ecotone blob encoding of batcher data), [`Channel`], [`decompress`],
 //! [`decode_batches`], [`Batch`], [`SingularBatch`], [`SpanBatch`], [`BatchError`].
 
 mod bits;
+mod blob;
 mod channel;
 mod error;
 mod frame;
 mod singular;
 mod span;
 
+pub use blob::{BLOB_ENCODING_VERSION_0, BLOB_SIZE, MAX_BLOB_DATA_SIZE, decode_blob, encode_blob};
 pub use channel::{
     BROTLI_VERSION_BYTE, Channel, ChannelCompression, MAX_RLP_BYTES_PER_CHANNEL_BEDROCK,
     MAX_RLP_BYTES_PER_CHANNEL_FJORD, compression_of, decode_batches, decompress,
