@@ -1,6 +1,8 @@
-//! Unmodified ethers and viem (with viem's OP Stack chain config and L2 actions) against a
-//! `--dev` node: `tests/js/wallets.mjs` sends a transaction with each, and viem parses the OP
-//! receipt, the L1-attributes deposit and the GasPriceOracle's L1 fee estimate.
+//! Unmodified cast, ethers and viem (with viem's OP Stack chain config and L2 actions) against a
+//! `--dev` node: `cast send`, and `tests/js/wallets.mjs` sending a transaction with each
+//! library; viem parses the OP receipt, the L1-attributes deposit and the GasPriceOracle's L1
+//! fee estimate. All are pinned in `tests/js/package.json` (cast from npm's
+//! `@foundry-rs/cast-linux-amd64`).
 
 use crate::Node;
 use serde_json::{Value, json};
@@ -10,18 +12,45 @@ fn js_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/js")
 }
 
+/// Account 4 of the dev mnemonic, which cast sends from.
+const CAST_KEY: &str = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
+/// Account 3, the recipient.
+const RECIPIENT: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+
 #[test]
-fn serial_ethers_and_viem_work_unmodified() {
+fn serial_cast_ethers_and_viem_work_unmodified() {
     let dir = js_dir();
+    let cast = dir.join("node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
     assert!(
-        dir.join("node_modules/viem").is_dir() && dir.join("node_modules/ethers").is_dir(),
-        "the pinned wallet libraries are missing: run `cd tests/js && npm ci` (scripts/test does)"
+        dir.join("node_modules/viem").is_dir()
+            && dir.join("node_modules/ethers").is_dir()
+            && cast.is_file(),
+        "the pinned wallet tools are missing: run `cd tests/js && npm ci` (scripts/test does)"
     );
     let data = tempfile::tempdir().unwrap();
     let node = Node::start(&data.path().join("data"), 1);
+    let url = format!("http://{}", node.http);
+
+    // cast: chain id, nonce, fees and gas from the node, a signed EIP-1559 send, the receipt.
+    let output = Command::new(&cast)
+        .args(["send", "--rpc-url", &url, "--private-key", CAST_KEY, RECIPIENT])
+        .args(["--value", "1000", "--json"])
+        .output()
+        .expect("cast runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cast send failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let receipt: Value = serde_json::from_str(stdout.trim()).expect("cast prints the receipt");
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let ours = node.call("eth_getTransactionReceipt", json!([receipt["transactionHash"]]));
+    assert_eq!(ours["blockHash"], receipt["blockHash"]);
+    assert!(ours["l1Fee"].is_string(), "the node's receipt carries the L1 fee: {ours}");
     let output = Command::new("node")
         .arg(dir.join("wallets.mjs"))
-        .arg(format!("http://{}", node.http))
+        .arg(&url)
         .output()
         .expect("node (Node.js) runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
