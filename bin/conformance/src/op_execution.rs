@@ -19,6 +19,7 @@ use eyre::{Context, OptionExt, bail, eyre};
 use phala_chain::{BlockAttributes, block_template, seal_template, validation};
 use phala_evm::BlockExecutor;
 use phala_primitives::{ChainSpec, PhalaTxEnvelope};
+use phala_protocol::rollup::RollupConfig;
 use phala_storage::{Database, StateWriter, WitnessState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -196,65 +197,31 @@ fn block_attributes(attributes: &PayloadAttributes) -> eyre::Result<BlockAttribu
     })
 }
 
-/// The OP chain spec of a kona rollup config (op-node's `rollup.json` in snake_case with
-/// `chain_op_config`), as a geth-style genesis config: every Ethereum fork before the merge at
-/// genesis, Bedrock at genesis, the OP forks at their times (each implies its Ethereum fork).
+/// The OP chain spec of a rollup config (the fixtures carry kona's variant of op-node's
+/// `rollup.json`): every Ethereum fork before the merge at genesis, the OP forks at their times
+/// (each implies its Ethereum fork) and `chain_op_config`'s EIP-1559 parameters.
 fn op_chain_spec(rollup: &Value) -> eyre::Result<ChainSpec> {
-    let chain_id = rollup
-        .get("l2_chain_id")
-        .and_then(Value::as_u64)
-        .ok_or_eyre("rollupConfig.l2_chain_id is missing")?;
+    let rollup: RollupConfig =
+        serde_json::from_value(rollup.clone()).wrap_err("rollupConfig is not a rollup config")?;
     let mut config = json!({
-        "chainId": chain_id,
+        "chainId": rollup.l2_chain_id,
         "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
         "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0,
         "istanbulBlock": 0, "muirGlacierBlock": 0, "berlinBlock": 0, "londonBlock": 0,
         "arrowGlacierBlock": 0, "grayGlacierBlock": 0, "mergeNetsplitBlock": 0,
         "terminalTotalDifficulty": 0,
-        "bedrockBlock": 0,
     });
     let object = config.as_object_mut().ok_or_eyre("config object")?;
-    // Regolith is at genesis when the config does not name it (OP Sepolia, OP Mainnet).
-    object.insert("regolithTime".into(), rollup.get("regolith_time").cloned().unwrap_or(json!(0)));
-    for (rollup_key, genesis_key) in [
-        ("canyon_time", "canyonTime"),
-        ("delta_time", "deltaTime"),
-        ("ecotone_time", "ecotoneTime"),
-        ("fjord_time", "fjordTime"),
-        ("granite_time", "graniteTime"),
-        ("holocene_time", "holoceneTime"),
-        ("isthmus_time", "isthmusTime"),
-        ("jovian_time", "jovianTime"),
-        ("interop_time", "interopTime"),
-    ] {
-        match rollup.get(rollup_key) {
-            Some(Value::Null) | None => {}
-            Some(time) => {
-                let time = time
-                    .as_u64()
-                    .ok_or_else(|| eyre!("rollupConfig.{rollup_key} is not a number: {time}"))?;
-                object.insert(genesis_key.into(), json!(time));
-            }
-        }
+    for (key, time) in rollup.genesis_fork_keys() {
+        object.insert(key.into(), json!(time));
     }
-    let op = rollup.get("chain_op_config").ok_or_eyre("rollupConfig.chain_op_config is missing")?;
-    object.insert(
-        "optimism".into(),
-        json!({
-            "eip1559Elasticity": op.get("eip1559Elasticity"),
-            "eip1559Denominator": op.get("eip1559Denominator"),
-            "eip1559DenominatorCanyon": op.get("eip1559DenominatorCanyon"),
-        }),
-    );
-    let gas_limit = rollup
-        .pointer("/genesis/system_config/gasLimit")
-        .and_then(Value::as_u64)
-        .unwrap_or(30_000_000);
+    let op = rollup.chain_op_config.ok_or_eyre("rollupConfig.chain_op_config is missing")?;
+    object.insert("optimism".into(), serde_json::to_value(op)?);
     let genesis = json!({
         "config": config,
-        "gasLimit": format!("{gas_limit:#x}"),
+        "gasLimit": format!("{:#x}", rollup.genesis.system_config.gas_limit),
         "difficulty": "0x0",
-        "timestamp": format!("{:#x}", rollup.get("genesis").and_then(|g| g.get("l2_time")).and_then(Value::as_u64).unwrap_or(0)),
+        "timestamp": format!("{:#x}", rollup.genesis.l2_time),
         "alloc": {},
     });
     let genesis = serde_json::from_value(genesis).wrap_err("building the genesis config")?;

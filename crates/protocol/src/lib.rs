@@ -15,6 +15,7 @@
 //! - [`batch`]: the derivation's batch data — frames of batcher transactions, channels and their
 //!   zlib/brotli compression, singular and span batches (with a span's transactions rebuilt),
 //!   and [`batch::BatchError`].
+//! - [`rollup::RollupConfig`]: op-node's `rollup.json` (and kona's variant of it).
 //! - [`ProtocolError`]: why data could not be decoded.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -24,6 +25,7 @@ pub mod deposit;
 mod error;
 pub mod l1_fee;
 pub mod l1_info;
+pub mod rollup;
 pub mod withdrawal;
 
 pub use deposit::{
