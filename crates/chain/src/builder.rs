@@ -101,22 +101,20 @@ impl<'db> BlockBuilder<'db> {
         attributes: &BlockAttributes,
         transactions: Vec<PhalaTxEnvelope>,
     ) -> Result<Block, BlockError> {
-        let template = self.template(attributes, transactions.clone())?;
-        // The template opens with the attributes' own transactions; these follow them.
-        let senders = self.executor.recover_senders(&template)?;
-        let mut source =
-            transactions.into_iter().zip(senders.into_iter().skip(attributes.transactions.len()));
-        self.build_from(attributes, &mut StrictSource(&mut source)).map(|built| built.block)
+        let (template, parent) = self.template(attributes)?;
+        let senders = self.executor.recover_transaction_senders(&transactions, &template.header)?;
+        let mut source = transactions.into_iter().zip(senders);
+        self.build_on(template, &parent, attributes, &mut StrictSource(&mut source))
+            .map(|built| built.block)
     }
 
-    fn template(
-        &self,
-        attributes: &BlockAttributes,
-        transactions: Vec<PhalaTxEnvelope>,
-    ) -> Result<Block, BlockError> {
+    /// The block template on the head (holding the attributes' own transactions) and the head.
+    fn template(&self, attributes: &BlockAttributes) -> Result<(Block, Header), BlockError> {
         let parent_hash = self.db.head_hash()?;
         let parent = self.db.header(parent_hash)?.ok_or(StorageError::MissingBlock(parent_hash))?;
-        block_template(self.executor.spec(), parent_hash, &parent, attributes, transactions)
+        let template =
+            block_template(self.executor.spec(), parent_hash, &parent, attributes, Vec::new())?;
+        Ok((template, parent))
     }
 
     /// Builds a block on the current head from the transactions `source` offers; the source
@@ -127,20 +125,24 @@ impl<'db> BlockBuilder<'db> {
         attributes: &BlockAttributes,
         source: &mut dyn TransactionSource,
     ) -> Result<BuiltBlock, BlockError> {
-        let template = self.template(attributes, Vec::new())?;
-        let parent = self
-            .db
-            .header(template.header.parent_hash)?
-            .ok_or(StorageError::MissingBlock(template.header.parent_hash))?;
+        let (template, parent) = self.template(attributes)?;
+        self.build_on(template, &parent, attributes, source)
+    }
+
+    fn build_on(
+        &self,
+        template: Block,
+        parent: &Header,
+        attributes: &BlockAttributes,
+        source: &mut dyn TransactionSource,
+    ) -> Result<BuiltBlock, BlockError> {
         let spec = self.executor.spec();
         let mut writes = self.db.write_set();
-        let forced = self.executor.recover_senders(&Block {
-            header: template.header.clone(),
-            body: BlockBody { transactions: attributes.transactions.clone(), ..Default::default() },
-        })?;
+        // The template's body is the attributes' own transactions, which go first.
+        let forced = self.executor.recover_senders(&template)?;
         let mut source = ForcedFirst {
             forced: attributes.transactions.iter().cloned().zip(forced),
-            rest: Some(source),
+            rest: source,
             last_was_forced: false,
         };
         let (outcome, included) =
@@ -155,7 +157,7 @@ impl<'db> BlockBuilder<'db> {
         let mut writer = StateWriter::new(&mut writes);
         let header = &block.header;
         validation::validate_header(spec, header)?;
-        validation::validate_against_parent(spec, header, &parent)?;
+        validation::validate_against_parent(spec, header, parent)?;
         let hash = header.hash_slow();
         writer.insert_block(hash, header, &block.body, &outcome.receipts);
         let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
@@ -176,10 +178,10 @@ impl<'db> BlockBuilder<'db> {
 }
 
 /// The transactions a block must start with (strictly: one the EVM rejects fails the build),
-/// then those of the builder's source, if any.
+/// then those of the builder's source.
 struct ForcedFirst<'a, I> {
     forced: I,
-    rest: Option<&'a mut dyn TransactionSource>,
+    rest: &'a mut dyn TransactionSource,
     last_was_forced: bool,
 }
 
@@ -190,7 +192,7 @@ impl<I: Iterator<Item = (PhalaTxEnvelope, Address)>> TransactionSource for Force
             return Some(next);
         }
         self.last_was_forced = false;
-        let (tx, sender) = self.rest.as_mut()?.next_transaction()?;
+        let (tx, sender) = self.rest.next_transaction()?;
         Some((without_blob_sidecar(tx), sender))
     }
 
@@ -200,10 +202,10 @@ impl<I: Iterator<Item = (PhalaTxEnvelope, Address)>> TransactionSource for Force
         sender: Address,
         error: BlockValidationError,
     ) -> Result<(), ExecutionError> {
-        match self.rest.as_mut() {
-            Some(rest) if !self.last_was_forced => rest.rejected(tx, sender, error),
-            _ => Err(BlockExecutionError::Validation(error).into()),
+        if self.last_was_forced {
+            return Err(BlockExecutionError::Validation(error).into());
         }
+        self.rest.rejected(tx, sender, error)
     }
 }
 

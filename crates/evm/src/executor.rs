@@ -66,10 +66,17 @@ impl BlockExecutor {
     /// EIP-2) and that each transaction type is active at the block. A deposit's sender is its
     /// `from`.
     pub fn recover_senders(&self, block: &Block) -> Result<Vec<Address>, ExecutionError> {
-        let header = &block.header;
-        block
-            .body
-            .transactions
+        self.recover_transaction_senders(&block.body.transactions, &block.header)
+    }
+
+    /// [`Self::recover_senders`] of `transactions` in a block with `header` (errors name their
+    /// position in `transactions`).
+    pub fn recover_transaction_senders(
+        &self,
+        transactions: &[PhalaTxEnvelope],
+        header: &Header,
+    ) -> Result<Vec<Address>, ExecutionError> {
+        transactions
             .iter()
             .enumerate()
             .map(|(index, tx)| {
