@@ -97,8 +97,15 @@ fn read_expected(path: Option<PathBuf>) -> Result<Vec<String>, ExitCode> {
 }
 
 /// Prints the closing lines and decides the exit status: only unexpected failures, or listed
-/// failures that now pass, fail the run.
-fn report(summary: &blockchain::Summary, expected: &[String]) -> ExitCode {
+/// failures that now pass, fail the run; a runner that could not run at all exits with 2.
+fn report(run: eyre::Result<blockchain::Summary>, expected: &[String]) -> ExitCode {
+    let summary = match run {
+        Ok(summary) => summary,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
     let unexpected: Vec<_> = summary
         .failures
         .iter()
@@ -151,13 +158,7 @@ fn main() -> ExitCode {
             } else {
                 paths
             };
-            match blockchain::run(&paths, filter.as_deref(), jobs.max(1)) {
-                Ok(summary) => report(&summary, &expected),
-                Err(err) => {
-                    eprintln!("error: {err:#}");
-                    ExitCode::from(2)
-                }
-            }
+            report(blockchain::run(&paths, filter.as_deref(), jobs.max(1)), &expected)
         }
         Command::Rpc { dir, filter, expected_failures } => {
             let expected = match read_expected(expected_failures) {
@@ -169,44 +170,20 @@ fn main() -> ExitCode {
                 Some(name) => conformance_dir().join("rpc").join(name),
                 None => conformance_dir().join("rpc/prague-head"),
             };
-            match rpc::run(&dir, filter.as_deref()) {
-                Ok(summary) => report(&summary, &expected),
-                Err(err) => {
-                    eprintln!("error: {err:#}");
-                    ExitCode::from(2)
-                }
-            }
+            report(rpc::run(&dir, filter.as_deref()), &expected)
         }
         Command::OpBatches { dir } => {
             let dir = dir.unwrap_or_else(|| conformance_dir().join("op/batches"));
-            match op_batches::run(&dir) {
-                Ok(summary) => report(&summary, &[]),
-                Err(err) => {
-                    eprintln!("error: {err:#}");
-                    ExitCode::from(2)
-                }
-            }
+            report(op_batches::run(&dir), &[])
         }
         Command::OpExecution { paths } => {
             let paths =
                 if paths.is_empty() { vec![conformance_dir().join("op/execution")] } else { paths };
-            match op_execution::run(&paths) {
-                Ok(summary) => report(&summary, &[]),
-                Err(err) => {
-                    eprintln!("error: {err:#}");
-                    ExitCode::from(2)
-                }
-            }
+            report(op_execution::run(&paths), &[])
         }
         Command::OpVectors { path } => {
             let path = path.unwrap_or_else(|| conformance_dir().join("op/vectors"));
-            match op_vectors::run(&path) {
-                Ok(summary) => report(&summary, &[]),
-                Err(err) => {
-                    eprintln!("error: {err:#}");
-                    ExitCode::from(2)
-                }
-            }
+            report(op_vectors::run(&path), &[])
         }
     }
 }

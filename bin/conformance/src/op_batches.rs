@@ -66,7 +66,7 @@ fn run_file(path: &Path, name: &str, entry: &Map<String, Value>) -> eyre::Result
         raw
     };
     let facts = if name.ends_with(".channel.hex") {
-        channel_facts(&bytes, entry)?
+        decompressed_facts(&bytes, entry)?
     } else if name.ends_with(".hex") {
         batcher_tx_facts(&bytes, entry)?
     } else {
@@ -154,10 +154,6 @@ fn batcher_tx_facts(bytes: &[u8], entry: &Map<String, Value>) -> eyre::Result<Ma
     let data = channel.data()?;
     facts.extend(decompressed_facts(&data, entry)?);
     Ok(facts)
-}
-
-fn channel_facts(bytes: &[u8], entry: &Map<String, Value>) -> eyre::Result<Map<String, Value>> {
-    decompressed_facts(bytes, entry)
 }
 
 /// The facts of compressed channel data: compression, sizes, batches and the first span.

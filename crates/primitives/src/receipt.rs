@@ -90,7 +90,7 @@ impl TxReceipt for PhalaReceiptEnvelope {
     }
 
     fn status(&self) -> bool {
-        self.as_receipt().status.coerce_status()
+        Self::status(self)
     }
 
     fn bloom(&self) -> Bloom {
@@ -102,11 +102,11 @@ impl TxReceipt for PhalaReceiptEnvelope {
     }
 
     fn cumulative_gas_used(&self) -> u64 {
-        self.as_receipt().cumulative_gas_used
+        Self::cumulative_gas_used(self)
     }
 
     fn logs(&self) -> &[Log] {
-        &self.as_receipt().logs
+        Self::logs(self)
     }
 }
 

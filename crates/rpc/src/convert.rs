@@ -39,10 +39,13 @@ pub struct Transaction {
 impl Serialize for Transaction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error;
-        // Through a JSON map, so that a deposit's `from` (in the transaction and in the
+        let Some(deposit) = self.inner.inner.as_deposit() else {
+            return self.inner.serialize(serializer);
+        };
+        // A deposit goes through a JSON map, so that its `from` (in the transaction and in the
         // recovered wrapper) appears once.
         let mut value = serde_json::to_value(&self.inner).map_err(S::Error::custom)?;
-        if let (Some(deposit), Some(map)) = (self.inner.inner.as_deposit(), value.as_object_mut()) {
+        if let Some(map) = value.as_object_mut() {
             map.insert("isSystemTx".into(), deposit.is_system_transaction.into());
             if let Some(nonce) = self.deposit_nonce {
                 map.insert("nonce".into(), format!("{nonce:#x}").into());

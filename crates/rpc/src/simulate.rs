@@ -38,7 +38,7 @@ use phala_storage::{HistoricalState, StateWriter};
 use revm::{
     Database as _, Inspector,
     context::{
-        JournalTr,
+        JournalTr, TxEnv,
         result::{ExecutionResult, InvalidTransaction},
     },
     context_interface::{ContextTr, block::BlobExcessGasAndPrice},
@@ -490,11 +490,11 @@ fn simulate_block(
         }
         // The RPC gas cap is a pool shared by all calls of the simulation.
         gas = gas.min(*gas_pool);
-        let tx: PhalaTxEnvelope =
-            call_transaction(ctx, &request, nonce, gas, header.base_fee_per_gas.is_some())?.into();
-        let tx_hash = *tx.tx_hash();
+        let tx = call_transaction(ctx, &request, nonce, gas, header.base_fee_per_gas.is_some())?;
         // Unsigned calls carry no L1 data fee, as in `eth_call`.
-        let mut tx_env = PhalaTx::call(PhalaTx::from_recovered_tx(&tx, from).0.base);
+        let mut tx_env = PhalaTx::call(TxEnv::from_recovered_tx(&tx, from));
+        let tx = PhalaTxEnvelope::from(tx);
+        let tx_hash = *tx.tx_hash();
         if validation {
             // geth checks the nonce before fees, revm after; keep geth's order.
             check_nonce(nonce, state_nonce)
