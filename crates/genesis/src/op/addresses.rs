@@ -3,6 +3,11 @@
 //! proxy slots, and the preinstalls.
 
 use alloy_primitives::{Address, B256, address, b256};
+/// The predeploys the node itself needs (fee vaults, the message passer) are defined once, in
+/// `phala_primitives::predeploys`.
+pub use phala_primitives::predeploys::{
+    BASE_FEE_VAULT, L1_FEE_VAULT, L2_TO_L1_MESSAGE_PASSER, SEQUENCER_FEE_VAULT,
+};
 
 /// The first address of the predeploy namespace.
 pub const PREDEPLOY_NAMESPACE: Address = address!("0x4200000000000000000000000000000000000000");
@@ -25,8 +30,6 @@ pub const L2_CROSS_DOMAIN_MESSENGER: Address =
 pub const GAS_PRICE_ORACLE: Address = address!("0x420000000000000000000000000000000000000F");
 /// The L2StandardBridge.
 pub const L2_STANDARD_BRIDGE: Address = address!("0x4200000000000000000000000000000000000010");
-/// The SequencerFeeVault: priority fees.
-pub const SEQUENCER_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000011");
 /// The OptimismMintableERC20Factory.
 pub const OPTIMISM_MINTABLE_ERC20_FACTORY: Address =
     address!("0x4200000000000000000000000000000000000012");
@@ -36,17 +39,11 @@ pub const L1_BLOCK_NUMBER: Address = address!("0x4200000000000000000000000000000
 pub const L2_ERC721_BRIDGE: Address = address!("0x4200000000000000000000000000000000000014");
 /// The L1Block: the L1 attributes and fee parameters.
 pub const L1_BLOCK: Address = address!("0x4200000000000000000000000000000000000015");
-/// The L2ToL1MessagePasser: withdrawals (its storage root is Isthmus' `withdrawalsRoot`).
-pub const L2_TO_L1_MESSAGE_PASSER: Address = address!("0x4200000000000000000000000000000000000016");
 /// The OptimismMintableERC721Factory.
 pub const OPTIMISM_MINTABLE_ERC721_FACTORY: Address =
     address!("0x4200000000000000000000000000000000000017");
 /// The ProxyAdmin: admin of every predeploy proxy.
 pub const PROXY_ADMIN: Address = address!("0x4200000000000000000000000000000000000018");
-/// The BaseFeeVault: base fees.
-pub const BASE_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000019");
-/// The L1FeeVault: L1 data fees.
-pub const L1_FEE_VAULT: Address = address!("0x420000000000000000000000000000000000001A");
 /// The OperatorFeeVault: Isthmus operator fees.
 pub const OPERATOR_FEE_VAULT: Address = address!("0x420000000000000000000000000000000000001b");
 /// The EAS schema registry.
