@@ -12,8 +12,9 @@ use std::{
 /// The npm package, as `contracts/package.json` pins it.
 const PACKAGE: &str = "@eth-optimism/contracts-bedrock";
 
-/// Contracts whose creation code genesis runs (constructors with their arguments).
-const CREATION_CODE: [&str; 16] = [
+/// Contracts whose creation code genesis runs (constructors with their arguments), then the L1
+/// contracts the devnet deployer (`phala-l1`) deploys behind `Proxy`s.
+const CREATION_CODE: [&str; 23] = [
     "ProxyAdmin",
     "LegacyMessagePasser",
     "DeployerWhitelist",
@@ -30,6 +31,13 @@ const CREATION_CODE: [&str; 16] = [
     "L1FeeVault",
     "SchemaRegistry",
     "EAS",
+    "Proxy",
+    "SuperchainConfig",
+    "OptimismPortal",
+    "L2OutputOracle",
+    "SystemConfig",
+    "L1StandardBridge",
+    "L1CrossDomainMessenger",
 ];
 
 /// Contracts whose runtime code genesis places as it is.

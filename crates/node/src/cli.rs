@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the node: JSON-RPC, Engine API and (with `--dev`) the sequencer.
     Node(Box<crate::node::NodeArgs>),
+    /// A full local OP Stack devnet: anvil as L1 with the OP Bedrock contracts, this node as the
+    /// L2 sequencer with the batcher; ready when `<datadir>/devnet.json` appears.
+    Devnet(Box<crate::devnet::DevnetArgs>),
     /// Initialise a database with the genesis block of a chain.
     Init(ChainArgs),
     /// Import a file of concatenated RLP-encoded blocks.
@@ -110,6 +113,7 @@ impl Cli {
     pub fn run(self) -> Result<(), NodeError> {
         match self.command {
             Command::Node(args) => crate::node::run(*args)?,
+            Command::Devnet(args) => crate::devnet::run(*args)?,
             Command::Init(args) => {
                 let (spec, _) =
                     crate::node::resolve_chain(&args.chain, crate::dev::DEFAULT_MNEMONIC)?;

@@ -5,6 +5,7 @@
 //! - [`node`]: `phala-node node` — chain, JSON-RPC, Engine API, sequencer, metrics.
 //! - [`sequencer::Sequencer`]: seals blocks from the pool on a timer or per transaction.
 //! - [`dev`]: the `--dev` chain and its mnemonic accounts.
+//! - [`devnet`]: `phala-node devnet`, anvil and the L1 contracts with this node as the L2.
 //! - [`import::import_file`]: imports a file of concatenated RLP blocks with progress output.
 //! - [`dirs`]: the default data directory.
 
@@ -12,6 +13,7 @@
 
 pub mod cli;
 pub mod dev;
+pub mod devnet;
 pub mod dirs;
 mod error;
 pub mod import;

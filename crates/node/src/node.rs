@@ -14,6 +14,7 @@ use phala_chain::{init_genesis, open_chain};
 use phala_engine::{Engine, ForkchoiceState};
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::ChainSpec;
+use phala_protocol::rollup::RollupConfig;
 use phala_primitives::predeploys::SEQUENCER_FEE_VAULT;
 use phala_rpc::{
     NodeContext, RpcLimits,
@@ -115,6 +116,48 @@ pub struct NodeArgs {
     /// Fee bump (percent) a replacement transaction needs.
     #[arg(long = "txpool.pricebump", default_value_t = 10)]
     pub txpool_pricebump: u64,
+    /// op-node's rollup config (`rollup.json`): run as an OP Stack rollup node that derives the
+    /// chain from L1 (needs `--l1.rpc`).
+    #[arg(long = "rollup.config", value_name = "FILE")]
+    pub rollup_config: Option<PathBuf>,
+    /// The L1 execution node's JSON-RPC URL.
+    #[arg(long = "l1.rpc", value_name = "URL")]
+    pub l1_rpc: Option<String>,
+    /// The L1 beacon API URL, where batches posted as blobs are read (default: `--l1.rpc`, as
+    /// anvil serves both).
+    #[arg(long = "l1.beacon", value_name = "URL")]
+    pub l1_beacon: Option<String>,
+    /// Sequence blocks on L1 origins (the rollup's sequencer); without it the node is a
+    /// verifier that derives every block from L1.
+    #[arg(long = "sequencer.enabled")]
+    pub sequencer_enabled: bool,
+    /// L1 blocks an origin must be behind the L1 head before the sequencer adopts it.
+    #[arg(long = "sequencer.l1-confs", default_value_t = 4)]
+    pub sequencer_l1_confs: u64,
+    /// L1 blocks a block must be behind the L1 head before derivation reads it.
+    #[arg(long = "verifier.l1-confs", default_value_t = 0)]
+    pub verifier_l1_confs: u64,
+    /// Run the batcher with this L1 key (hex): it posts the unsafe chain to the batch inbox.
+    #[arg(long = "batcher.private-key", value_name = "HEX")]
+    pub batcher_private_key: Option<String>,
+    /// Where the batcher posts: `calldata` or `blobs`.
+    #[arg(long = "batcher.data-availability", default_value = "calldata")]
+    pub batcher_data_availability: phala_rollup::DataAvailability,
+    /// Most L2 blocks in one batcher channel.
+    #[arg(long = "batcher.max-blocks-per-channel", default_value_t = 1_000)]
+    pub batcher_max_blocks_per_channel: u64,
+}
+
+impl NodeArgs {
+    /// The flags' defaults (as `phala-node node` with no flags).
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            args: NodeArgs,
+        }
+        <Defaults as clap::Parser>::parse_from(["phala-node"]).args
+    }
 }
 
 impl NodeArgs {
@@ -232,6 +275,7 @@ pub struct NodeHandles {
     pub ctx: Arc<NodeContext>,
     servers: Vec<phala_rpc::server::ServerHandle>,
     sequencer: Option<tokio::task::JoinHandle<()>>,
+    rollup: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl NodeHandles {
@@ -239,6 +283,9 @@ impl NodeHandles {
     pub async fn stop(self) {
         if let Some(sequencer) = self.sequencer {
             let _ = sequencer.await;
+        }
+        for task in self.rollup {
+            let _ = task.await;
         }
         for server in self.servers {
             let _ = server.stop();
@@ -281,9 +328,31 @@ pub async fn start(
     } else {
         signers.first().map(|s| s.address()).unwrap_or_default()
     };
+    let rollup_config = match &args.rollup_config {
+        Some(path) => Some(Arc::new(read_rollup_config(path, &spec)?)),
+        None => None,
+    };
+    if rollup_config.is_some() && args.l1_rpc.is_none() {
+        return Err(NodeError::Flag {
+            flag: "--l1.rpc",
+            message: "required with --rollup.config (the L1 to derive from)".into(),
+        });
+    }
+    for (set, flag) in [
+        (args.sequencer_enabled, "--sequencer.enabled"),
+        (args.batcher_private_key.is_some(), "--batcher.private-key"),
+        (args.l1_rpc.is_some(), "--l1.rpc"),
+    ] {
+        if set && rollup_config.is_none() {
+            return Err(NodeError::Flag { flag, message: "needs --rollup.config".into() });
+        }
+    }
     let engine = Arc::new(Engine::new(Arc::new(db), spec, pool));
-    if let Ok((hash, _)) = engine.canonical_head() {
-        engine.set_forkchoice(ForkchoiceState { safe: Some(hash), finalized: Some(hash) });
+    if rollup_config.is_none() {
+        // A node without an L1 is its own authority: every block is final once sealed.
+        if let Ok((hash, _)) = engine.canonical_head() {
+            engine.set_forkchoice(ForkchoiceState { safe: Some(hash), finalized: Some(hash) });
+        }
     }
     let ctx = Arc::new(NodeContext::new(engine.clone(), signers, limits));
 
@@ -337,7 +406,11 @@ pub async fn start(
         running.metrics = Some(bound);
     }
 
-    let sequencer = if args.dev {
+    let rollup = match &rollup_config {
+        Some(rollup) => start_rollup(&args, rollup.clone(), engine.clone(), shutdown.clone()).await?,
+        None => Vec::new(),
+    };
+    let sequencer = if args.dev && rollup_config.is_none() {
         let block_time = if args.dev_block_time == 0 {
             BlockTime::PerTransaction
         } else {
@@ -348,5 +421,107 @@ pub async fn start(
     } else {
         None
     };
-    Ok(NodeHandles { running, ctx, servers, sequencer })
+    Ok(NodeHandles { running, ctx, servers, sequencer, rollup })
+}
+
+/// Reads `--rollup.config` and checks it is this chain's.
+fn read_rollup_config(path: &std::path::Path, spec: &ChainSpec) -> Result<RollupConfig, NodeError> {
+    let flag = |message: String| NodeError::Flag { flag: "--rollup.config", message };
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| flag(format!("cannot read {}: {err}", path.display())))?;
+    let rollup = RollupConfig::from_json(&text)
+        .map_err(|err| flag(format!("{} is not a rollup config: {err}", path.display())))?;
+    if rollup.genesis.l2.hash != spec.genesis_hash() {
+        return Err(flag(format!(
+            "{} is for L2 genesis {}, but the chain's genesis is {}",
+            path.display(),
+            rollup.genesis.l2.hash,
+            spec.genesis_hash()
+        )));
+    }
+    if rollup.l2_chain_id != spec.chain_id {
+        return Err(flag(format!(
+            "{} is for L2 chain {}, but the chain spec's id is {}",
+            path.display(),
+            rollup.l2_chain_id,
+            spec.chain_id
+        )));
+    }
+    phala_protocol::derive::check_rollup_support(&rollup)
+        .map_err(|err| flag(format!("{}: {err}", path.display())))?;
+    Ok(rollup)
+}
+
+/// Starts derivation, and with their flags the sequencer and the batcher.
+async fn start_rollup(
+    args: &NodeArgs,
+    rollup: Arc<RollupConfig>,
+    engine: Arc<Engine>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, NodeError> {
+    let l1_url = args.l1_rpc.as_deref().unwrap_or_default();
+    let l1_flag = |err: phala_l1::L1Error| NodeError::Flag { flag: "--l1.rpc", message: err.to_string() };
+    let client = phala_l1::L1Client::new(l1_url).map_err(l1_flag)?;
+    let beacon_url = args.l1_beacon.as_deref().unwrap_or(l1_url);
+    let beacon = phala_l1::BeaconClient::new(beacon_url)
+        .map_err(|err| NodeError::Flag { flag: "--l1.beacon", message: err.to_string() })?;
+    let source = phala_rollup::L1Source::new(client.clone(), beacon, rollup.clone())
+        .await
+        .map_err(|err| NodeError::Flag { flag: "--l1.rpc", message: err.to_string() })?;
+    let (derivation, heads) = phala_rollup::Derivation::new(
+        engine.clone(),
+        source.clone(),
+        phala_rollup::DerivationConfig {
+            l1_confirmations: args.verifier_l1_confs,
+            ..Default::default()
+        },
+    )
+    .map_err(|err| NodeError::Flag { flag: "--rollup.config", message: err.to_string() })?;
+    let mut tasks = vec![tokio::spawn(derivation.run(shutdown.clone()))];
+    if args.sequencer_enabled {
+        let sequencer = phala_rollup::RollupSequencer::new(
+            engine.clone(),
+            source.clone(),
+            phala_rollup::SequencerConfig { l1_confirmations: args.sequencer_l1_confs },
+            heads.clone(),
+        );
+        tasks.push(tokio::spawn(sequencer.run(shutdown.clone())));
+    }
+    if let Some(key) = &args.batcher_private_key {
+        let signer: alloy_signer_local::PrivateKeySigner = key.trim().parse().map_err(|err| {
+            NodeError::Flag { flag: "--batcher.private-key", message: format!("not a private key: {err}") }
+        })?;
+        let wallet = phala_l1::L1Wallet::new(client, signer).await.map_err(l1_flag)?;
+        // The batcher follows the safe head that derivation publishes.
+        let (safe_tx, safe_rx) = watch::channel(heads.borrow().safe);
+        let mut heads_rx = heads.clone();
+        let mut forward_shutdown = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = forward_shutdown.changed() => break,
+                    changed = heads_rx.changed() => {
+                        if changed.is_err() { break; }
+                        let safe = heads_rx.borrow().safe;
+                        safe_tx.send_replace(safe);
+                    }
+                }
+            }
+        }));
+        let batcher = phala_rollup::Batcher::new(
+            engine.clone(),
+            wallet,
+            rollup.clone(),
+            phala_rollup::BatcherConfig {
+                data_availability: args.batcher_data_availability,
+                max_blocks_per_channel: args.batcher_max_blocks_per_channel.max(1),
+                ..Default::default()
+            },
+            safe_rx,
+        )
+        .await;
+        tasks.push(tokio::spawn(batcher.run(shutdown)));
+    }
+    info!(target: "node", sequencer = args.sequencer_enabled, batcher = args.batcher_private_key.is_some(), l1 = l1_url, "rollup node started");
+    Ok(tasks)
 }

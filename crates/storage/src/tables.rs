@@ -35,11 +35,14 @@ pub enum Table {
     TrieChangeSets,
     /// Named singletons: head, genesis, chain config.
     Meta,
+    /// Records of the rollup services, by name (the batcher's channel in flight, the derivation's
+    /// safe and finalized heads); their encoding is the services' own.
+    Rollup,
 }
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Headers,
         Self::HeaderNumbers,
         Self::Bodies,
@@ -57,6 +60,7 @@ impl Table {
         Self::StorageTrie,
         Self::TrieChangeSets,
         Self::Meta,
+        Self::Rollup,
     ];
 
     /// The column family name.
@@ -79,6 +83,7 @@ impl Table {
             Self::StorageTrie => "storage_trie",
             Self::TrieChangeSets => "trie_changesets",
             Self::Meta => "meta",
+            Self::Rollup => "rollup",
         }
     }
 }

@@ -13,8 +13,10 @@ macro_rules! op_code {
     };
 }
 
-/// Forge's creation code of a contract of the package, by contract name; `None` for a contract
-/// genesis does not construct.
+/// Forge's creation code of a contract of the package, by contract name: the predeploys genesis
+/// constructs, and the L1 contracts (`Proxy`, `SuperchainConfig`, `OptimismPortal`,
+/// `L2OutputOracle`, `SystemConfig`, `L1StandardBridge`, `L1CrossDomainMessenger`) the L1
+/// deployer sends; `None` for any other.
 pub fn creation_code(contract: &str) -> Option<&'static [u8]> {
     Some(match contract {
         "ProxyAdmin" => op_code!("ProxyAdmin.init"),
@@ -33,6 +35,13 @@ pub fn creation_code(contract: &str) -> Option<&'static [u8]> {
         "L1FeeVault" => op_code!("L1FeeVault.init"),
         "SchemaRegistry" => op_code!("SchemaRegistry.init"),
         "EAS" => op_code!("EAS.init"),
+        "Proxy" => op_code!("Proxy.init"),
+        "SuperchainConfig" => op_code!("SuperchainConfig.init"),
+        "OptimismPortal" => op_code!("OptimismPortal.init"),
+        "L2OutputOracle" => op_code!("L2OutputOracle.init"),
+        "SystemConfig" => op_code!("SystemConfig.init"),
+        "L1StandardBridge" => op_code!("L1StandardBridge.init"),
+        "L1CrossDomainMessenger" => op_code!("L1CrossDomainMessenger.init"),
         _ => return None,
     })
 }

@@ -25,6 +25,18 @@ pub enum BatchError {
         /// The limit.
         max: usize,
     },
+    /// A batcher transaction's data limit leaves no room for frame data.
+    #[error("a {max_tx_data}-byte batcher transaction has no room for frame data")]
+    FrameBudgetTooSmall {
+        /// The limit given.
+        max_tx_data: usize,
+    },
+    /// A channel would need more frames than a frame number counts.
+    #[error("a channel of {count} frames exceeds the 65536 a frame number counts")]
+    TooManyFrames {
+        /// Frames needed.
+        count: usize,
+    },
     /// `is_last` is neither 0 nor 1.
     #[error("frame is_last byte is {0}, not 0 or 1")]
     InvalidIsLast(u8),

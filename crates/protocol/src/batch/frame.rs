@@ -12,8 +12,8 @@ pub const MAX_FRAME_LEN: usize = 1_000_000;
 /// A channel's identifier.
 pub type ChannelId = [u8; 16];
 
-/// Bytes of a frame besides its data.
-const FRAME_OVERHEAD: usize = 16 + 2 + 4 + 1;
+/// Bytes of a frame besides its data: channel id, number, length and the last-frame flag.
+pub const FRAME_OVERHEAD: usize = 16 + 2 + 4 + 1;
 
 /// One frame of a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]

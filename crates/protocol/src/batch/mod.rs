@@ -3,13 +3,15 @@
 //! decompressed (zlib, or brotli from Fjord), and the batches a channel holds — singular
 //! batches and span batches, with span batches expanded into their blocks' transactions.
 //!
-//! Key components: [`Frame`] (and [`frames_of_calldata`]), [`encode_blob`] / [`decode_blob`]
+//! Key components: [`Frame`] (and [`frames_of_calldata`]; the batcher's [`frames_of_channel`],
+//! [`channel_rlp`], [`compress_brotli`] and [`batcher_tx_data`]), [`encode_blob`] / [`decode_blob`]
 //! (the Ecotone blob encoding of batcher data), [`Channel`], [`decompress`],
 //! [`decode_batches`], [`Batch`], [`SingularBatch`], [`SpanBatch`], [`BatchError`].
 
 mod bits;
 mod blob;
 mod channel;
+mod channel_out;
 mod error;
 mod frame;
 mod singular;
@@ -20,8 +22,11 @@ pub use channel::{
     BROTLI_VERSION_BYTE, Channel, ChannelCompression, MAX_RLP_BYTES_PER_CHANNEL_BEDROCK,
     MAX_RLP_BYTES_PER_CHANNEL_FJORD, compression_of, decode_batches, decompress,
 };
+pub use channel_out::{
+    batcher_tx_data, channel_rlp, compress_brotli, frames_of_channel,
+};
 pub use error::BatchError;
-pub use frame::{ChannelId, DERIVATION_VERSION_0, Frame, MAX_FRAME_LEN, frames_of_calldata};
+pub use frame::{ChannelId, DERIVATION_VERSION_0, FRAME_OVERHEAD, Frame, MAX_FRAME_LEN, frames_of_calldata};
 pub use singular::SingularBatch;
 pub use span::{
     Eip1559Fields, Eip2930Fields, Eip7702Fields, LegacyFields, MAX_SPAN_BATCH_ELEMENT_COUNT,

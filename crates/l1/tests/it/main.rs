@@ -1,0 +1,3 @@
+//! Integration tests of phala-l1 against a real anvil.
+
+mod deploy;

@@ -1,0 +1,309 @@
+//! `phala-node devnet`: a full local OP Stack devnet in one command — anvil as L1 with the OP
+//! Bedrock L1 contracts, this node as the L2 sequencer (deriving its safe head from L1) with the
+//! batcher, and `devnet.json` describing it all.
+//!
+//! First start: anvil starts with an empty state, the deployer (anvil account 0) deploys the L1
+//! contracts, and the L2 chain spec (the dev chain, its genesis at the L1 genesis block's time,
+//! its bridges paired with the L1 proxies) and `rollup.json` are written. A restart on the same
+//! datadir reloads anvil's dumped state and reuses the written files, so both chains continue.
+
+use crate::{
+    NodeError,
+    dev::{DEFAULT_MNEMONIC, dev_base_genesis, dev_signers},
+    node::{NodeArgs, start},
+};
+use alloy_primitives::Address;
+use clap::Args;
+use phala_genesis::{
+    GenesisContractsConfig,
+    migration::SAMPLE_SNAPSHOT_JSON,
+    op::{DEV_L1_CHAIN_ID, OpPredeployConfig},
+};
+use phala_l1::{
+    Anvil, AnvilConfig, L1Wallet,
+    deploy::{DeployConfig, L1Addresses, deploy_l1, rollup_config},
+};
+use phala_primitives::ChainSpec;
+use phala_rollup::DataAvailability;
+use serde::{Deserialize, Serialize};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+use tracing::info;
+
+/// Flags of `phala-node devnet`.
+#[derive(Debug, Clone, Args)]
+pub struct DevnetArgs {
+    /// Data directory (default: `~/.local/share/phala-node/devnet`): anvil's state, the L2
+    /// database, the chain spec, `rollup.json` and `devnet.json`.
+    #[arg(long, value_name = "DIR")]
+    pub datadir: Option<PathBuf>,
+    /// The L1 (anvil) JSON-RPC port.
+    #[arg(long = "l1.port", default_value_t = 8545)]
+    pub l1_port: u16,
+    /// The anvil binary (default: `anvil` on PATH, else the one `npm ci` in contracts/ installs).
+    #[arg(long = "l1.anvil", value_name = "PATH")]
+    pub l1_anvil: Option<PathBuf>,
+    /// Seconds between L1 blocks.
+    #[arg(long = "l1.block-time", default_value_t = 2)]
+    pub l1_block_time: u64,
+    /// anvil's hardfork (default: anvil's, which takes EIP-7594 blob sidecars).
+    #[arg(long = "l1.hardfork", value_name = "NAME")]
+    pub l1_hardfork: Option<String>,
+    /// The L2 HTTP JSON-RPC port (WebSocket on the next port).
+    #[arg(long = "http.port", default_value_t = 9545)]
+    pub http_port: u16,
+    /// The L2 Engine API port.
+    #[arg(long = "authrpc.port", default_value_t = 9551)]
+    pub authrpc_port: u16,
+    /// Where the batcher posts: `calldata` or `blobs`.
+    #[arg(long = "batcher.data-availability", default_value = "blobs")]
+    pub batcher_data_availability: DataAvailability,
+}
+
+/// The L2 chain id of the devnet (the `--dev` chain's).
+pub const DEVNET_CHAIN_ID: u64 = crate::dev::DEV_CHAIN_ID;
+
+/// anvil accounts of the devnet's roles (anvil funds accounts 0–9 of the mnemonic).
+const ADMIN_INDEX: usize = 0;
+const BATCHER_INDEX: usize = 7;
+const PROPOSER_INDEX: usize = 8;
+const SEQUENCER_INDEX: usize = 9;
+
+/// `devnet.json`: everything a tool needs to use the devnet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevnetInfo {
+    /// The L1.
+    pub l1: L1Endpoint,
+    /// The L2.
+    pub l2: L2Endpoint,
+    /// The L1 contracts.
+    pub addresses: L1Addresses,
+    /// The operators' addresses.
+    pub roles: Roles,
+    /// The rollup config file.
+    pub rollup_config: PathBuf,
+    /// The L2 chain spec a verifier starts with.
+    pub chain_spec: PathBuf,
+}
+
+/// The L1 endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1Endpoint {
+    /// JSON-RPC (and beacon API) URL.
+    pub rpc: String,
+    /// Chain id.
+    pub chain_id: u64,
+}
+
+/// The L2 endpoints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L2Endpoint {
+    /// HTTP JSON-RPC URL.
+    pub rpc: String,
+    /// WebSocket URL.
+    pub ws: String,
+    /// Chain id.
+    pub chain_id: u64,
+}
+
+/// The devnet's operators.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Roles {
+    /// Posts batches.
+    pub batcher: Address,
+    /// Proposes output roots.
+    pub proposer: Address,
+    /// Signs unsafe blocks.
+    pub sequencer: Address,
+}
+
+/// What the first start recorded, for restarts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Deployment {
+    addresses: L1Addresses,
+    l1_chain_id: u64,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
+    move |source| NodeError::Read { path: path.to_path_buf(), source }
+}
+
+/// Runs the devnet until Ctrl-C or SIGTERM.
+pub fn run(args: DevnetArgs) -> Result<(), NodeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
+    let datadir = args.datadir.clone().unwrap_or_else(|| crate::dirs::default_datadir("devnet"));
+    std::fs::create_dir_all(&datadir).map_err(io_error(&datadir))?;
+    let signers = dev_signers(DEFAULT_MNEMONIC)
+        .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
+    let roles = Roles {
+        batcher: signers[BATCHER_INDEX].address(),
+        proposer: signers[PROPOSER_INDEX].address(),
+        sequencer: signers[SEQUENCER_INDEX].address(),
+    };
+    let anvil = Anvil::spawn(&AnvilConfig {
+        binary: args.l1_anvil.clone(),
+        port: args.l1_port,
+        block_time: Some(args.l1_block_time),
+        hardfork: args.l1_hardfork.clone(),
+        state: Some(datadir.join("anvil-state.json")),
+        chain_id: None,
+    })
+    .await
+    .map_err(|err| NodeError::Flag { flag: "--l1.anvil", message: err.to_string() })?;
+    let l1_url = anvil.url();
+    info!(target: "devnet", url = %l1_url, "L1 (anvil) running");
+
+    let chain_spec = datadir.join("chainspec.json");
+    let rollup_path = datadir.join("rollup.json");
+    let deployment_path = datadir.join("deployment.json");
+    let l1_client = anvil.client().map_err(l1_flag)?;
+    let deployment: Deployment = if deployment_path.is_file() {
+        let text = std::fs::read_to_string(&deployment_path).map_err(io_error(&deployment_path))?;
+        serde_json::from_str(&text).map_err(|err| NodeError::Flag {
+            flag: "--datadir",
+            message: format!("{} is corrupt: {err}", deployment_path.display()),
+        })?
+    } else {
+        let l1_chain_id = l1_client.chain_id().await.map_err(l1_flag)?;
+        let admin = L1Wallet::new(l1_client.clone(), signers[ADMIN_INDEX].clone())
+            .await
+            .map_err(l1_flag)?;
+        let config = DeployConfig::dev(
+            DEVNET_CHAIN_ID,
+            admin.address(),
+            roles.batcher,
+            roles.proposer,
+            roles.sequencer,
+        );
+        info!(target: "devnet", "deploying the OP Bedrock L1 contracts");
+        let deployed = deploy_l1(&admin, &config).await.map_err(l1_flag)?;
+        let spec_json = devnet_chain_spec(
+            &signers.iter().map(|signer| signer.address()).collect::<Vec<_>>(),
+            deployed.genesis_time,
+            &deployed.addresses,
+            l1_chain_id,
+        );
+        std::fs::write(datadir.join("sample-snapshot.json"), SAMPLE_SNAPSHOT_JSON)
+            .map_err(io_error(&datadir))?;
+        std::fs::write(&chain_spec, serde_json::to_string_pretty(&spec_json).expect("JSON"))
+            .map_err(io_error(&chain_spec))?;
+        let spec = ChainSpec::from_genesis(phala_genesis::load_chain_spec_file(&chain_spec)?)?;
+        deployed.start_output_oracle(&admin).await.map_err(l1_flag)?;
+        let rollup = rollup_config(&deployed, l1_chain_id, spec.genesis_hash());
+        std::fs::write(&rollup_path, serde_json::to_string_pretty(&rollup).expect("JSON"))
+            .map_err(io_error(&rollup_path))?;
+        let deployment = Deployment { addresses: deployed.addresses, l1_chain_id };
+        std::fs::write(&deployment_path, serde_json::to_string_pretty(&deployment).expect("JSON"))
+            .map_err(io_error(&deployment_path))?;
+        deployment
+    };
+
+    let node_args = NodeArgs {
+        chain: chain_spec.display().to_string(),
+        datadir: Some(datadir.join("l2")),
+        http: true,
+        http_port: args.http_port,
+        ws: true,
+        ws_port: args.http_port.saturating_add(1),
+        authrpc_port: args.authrpc_port,
+        rollup_config: Some(rollup_path.clone()),
+        l1_rpc: Some(l1_url.clone()),
+        sequencer_enabled: true,
+        // anvil re-organises only when told to; a devnet sequencer follows L1 closely.
+        sequencer_l1_confs: 0,
+        batcher_private_key: Some(hex_key(&signers[BATCHER_INDEX])),
+        batcher_data_availability: args.batcher_data_availability,
+        ..NodeArgs::defaults()
+    };
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let handles = start(node_args, shutdown_rx).await?;
+    let http = handles.running.http.unwrap_or(SocketAddr::from(([127, 0, 0, 1], args.http_port)));
+    let ws = handles.running.ws.unwrap_or(SocketAddr::from(([127, 0, 0, 1], args.http_port + 1)));
+    let info = DevnetInfo {
+        l1: L1Endpoint { rpc: l1_url.clone(), chain_id: deployment.l1_chain_id },
+        l2: L2Endpoint {
+            rpc: format!("http://{http}"),
+            ws: format!("ws://{ws}"),
+            chain_id: DEVNET_CHAIN_ID,
+        },
+        addresses: deployment.addresses,
+        roles,
+        rollup_config: absolute(&rollup_path),
+        chain_spec: absolute(&chain_spec),
+    };
+    let info_path = datadir.join("devnet.json");
+    // Written last and atomically (rename): its appearance means the devnet is ready.
+    let partial = datadir.join("devnet.json.partial");
+    std::fs::write(&partial, serde_json::to_string_pretty(&info).expect("JSON"))
+        .map_err(io_error(&partial))?;
+    std::fs::rename(&partial, &info_path).map_err(io_error(&info_path))?;
+    println!("devnet ready ({}):", info_path.display());
+    println!("  L1 (anvil, chain {}): {}", deployment.l1_chain_id, l1_url);
+    println!("  L2 (chain {DEVNET_CHAIN_ID}): {} and {}", info.l2.rpc, info.l2.ws);
+    println!("  OptimismPortalProxy: {}", deployment.addresses.optimism_portal_proxy);
+    println!("  L1StandardBridgeProxy: {}", deployment.addresses.l1_standard_bridge_proxy);
+
+    wait_for_stop_signal().await?;
+    info!(target: "devnet", "stopping");
+    let _ = std::fs::remove_file(&info_path);
+    let _ = shutdown_tx.send(true);
+    handles.stop().await;
+    anvil.stop().await;
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn wait_for_stop_signal() -> Result<(), NodeError> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
+fn l1_flag(err: phala_l1::L1Error) -> NodeError {
+    NodeError::Flag { flag: "--l1.port", message: err.to_string() }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn hex_key(signer: &alloy_signer_local::PrivateKeySigner) -> String {
+    alloy_primitives::hex::encode_prefixed(signer.to_bytes())
+}
+
+/// The devnet's L2 chain spec: the dev genesis at `genesis_time`, the genesis contracts of the
+/// dev chain (the sample migration snapshot beside it), and the OP predeploys paired with the
+/// L1 bridge proxies.
+pub fn devnet_chain_spec(
+    accounts: &[Address],
+    genesis_time: u64,
+    addresses: &L1Addresses,
+    l1_chain_id: u64,
+) -> serde_json::Value {
+    let mut genesis = dev_base_genesis(accounts);
+    genesis.timestamp = genesis_time;
+    let mut contracts = GenesisContractsConfig::dev(accounts);
+    contracts.migration_snapshot = Some(PathBuf::from("sample-snapshot.json"));
+    contracts.op_predeploys = Some(OpPredeployConfig {
+        l1_cross_domain_messenger: addresses.l1_cross_domain_messenger_proxy,
+        l1_standard_bridge: addresses.l1_standard_bridge_proxy,
+        l1_chain_id: if l1_chain_id == 0 { DEV_L1_CHAIN_ID } else { l1_chain_id },
+        ..OpPredeployConfig::default()
+    });
+    let mut json = serde_json::to_value(&genesis).expect("a genesis serialises");
+    json[phala_genesis::GENESIS_CONTRACTS_KEY] =
+        serde_json::to_value(&contracts).expect("the contracts config serialises");
+    json
+}

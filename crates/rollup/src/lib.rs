@@ -1,0 +1,28 @@
+//! The rollup services of phala-node, over the engine (they drive it the way the Engine API
+//! does: build, insert, make canonical) and the L1.
+//!
+//! Key components:
+//! - [`L1Source`]: L1 blocks as derivation reads them — header values, deposits, SystemConfig
+//!   updates, batcher calldata and blobs.
+//! - [`Derivation`]: derives the L2 chain from L1 data alone with phala-protocol's Holocene
+//!   pipeline; the verifier's chain and every node's `safe` and `finalized` heads.
+//! - [`RollupSequencer`]: builds blocks on their L1 origins with the epoch's deposits first.
+//! - [`Batcher`]: posts the unsafe chain to the batch inbox as calldata or blobs, crash-safe.
+//! - [`records`]: the services' records in the database.
+//! - [`RollupError`]: what went wrong.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod batcher;
+pub mod derivation;
+mod error;
+pub mod l1_source;
+pub mod l2;
+pub mod records;
+pub mod sequencer;
+
+pub use batcher::{Batcher, BatcherConfig, DataAvailability};
+pub use derivation::{Derivation, DerivationConfig, DerivedHeads};
+pub use error::{RollupError, RollupResult};
+pub use l1_source::L1Source;
+pub use sequencer::{RollupSequencer, SequencerConfig};
