@@ -95,7 +95,7 @@ pub fn check_rollup_support(rollup: &RollupConfig) -> Result<(), RollupSupportEr
         ("holocene", forks.holocene_time),
     ];
     for (fork, activation) in required {
-        if !activation.is_some_and(|at| at <= genesis_time) {
+        if activation.is_none_or(|at| at > genesis_time) {
             return Err(RollupSupportError::RequiredAtGenesis { fork, activation, genesis_time });
         }
     }

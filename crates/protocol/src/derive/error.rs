@@ -1,7 +1,7 @@
 //! Why derivation refused an input or a call, and why it dropped data (the drop reasons are not
 //! errors: the spec drops such data and goes on; they are kept for the caller to log).
 
-use super::{refs::L2BlockRef, system_config::ConfigUpdateKind};
+use super::system_config::ConfigUpdateKind;
 use crate::{
     batch::{BatchError, ChannelId},
     rollup::BlockRef,
@@ -286,7 +286,7 @@ pub enum DeriveError {
         /// The parent the attributes were built on.
         parent: BlockRef,
         /// The block reported.
-        got: L2BlockRef,
+        got: BlockRef,
     },
     /// A deposit-only payload was reported invalid: a critical failure (deposits are always
     /// valid), nothing derivation can fix.

@@ -69,7 +69,7 @@ pub enum Step {
     /// Attributes to execute on the safe head; report the block with
     /// [`DerivationPipeline::on_safe_head`], or an invalid payload with
     /// [`DerivationPipeline::on_invalid_payload`].
-    Attributes(DerivedAttributes),
+    Attributes(Box<DerivedAttributes>),
     /// Every fed L1 block is used up: feed this block number next
     /// ([`DerivationPipeline::add_l1_block`]).
     NeedL1Block {
@@ -251,7 +251,7 @@ impl DerivationPipeline {
     /// safe blocks a span batch overlapping the safe chain starts after.
     pub fn next(&mut self, safe_chain: &impl SafeChain) -> Result<Step, DeriveError> {
         if let Some(pending) = &self.pending {
-            return Ok(Step::Attributes(pending.clone()));
+            return Ok(Step::Attributes(Box::new(pending.clone())));
         }
         let Some(origin) = self.origin else {
             self.wants_l1 = true;
@@ -331,7 +331,7 @@ impl DerivationPipeline {
         if !matches {
             return Err(DeriveError::UnexpectedSafeHead {
                 parent: self.safe_head.id(),
-                got: block,
+                got: block.id(),
             });
         }
         self.safe_head = block;
@@ -522,6 +522,6 @@ impl DerivationPipeline {
         )?;
         let derived = DerivedAttributes { attributes, derived_from: origin };
         self.pending = Some(derived.clone());
-        Ok(Step::Attributes(derived))
+        Ok(Step::Attributes(Box::new(derived)))
     }
 }

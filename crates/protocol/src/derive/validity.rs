@@ -133,7 +133,9 @@ pub(crate) fn check_span_prefix(
     }
     let parent = if start < next_timestamp {
         // Overlapping the safe chain: it must start on a safe block's successor.
-        if start > safe_head.timestamp || (safe_head.timestamp - start) % rollup.block_time != 0 {
+        if start > safe_head.timestamp
+            || !(safe_head.timestamp - start).is_multiple_of(rollup.block_time)
+        {
             return Ok(Validity::Drop(SpanMisalignedTimestamp));
         }
         let back = (safe_head.timestamp - start) / rollup.block_time + 1;
