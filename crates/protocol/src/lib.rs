@@ -15,6 +15,9 @@
 //! - [`batch`]: the derivation's batch data — frames of batcher transactions, channels and their
 //!   zlib/brotli compression, singular and span batches (with a span's transactions rebuilt),
 //!   and [`batch::BatchError`].
+//! - [`derive`]: the derivation pipeline, pure: the L1 system config, the payload attributes
+//!   builder the sequencer and verifier share, the sequencer's origin choice, and the Holocene
+//!   pipeline from L1 blocks to the attributes of the next safe block.
 //! - [`rollup::RollupConfig`]: op-node's `rollup.json` (and kona's variant of it).
 //! - [`ProtocolError`]: why data could not be decoded.
 
@@ -22,6 +25,7 @@
 
 pub mod batch;
 pub mod deposit;
+pub mod derive;
 mod error;
 pub mod l1_fee;
 pub mod l1_info;
