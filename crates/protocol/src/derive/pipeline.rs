@@ -168,6 +168,19 @@ impl DerivationPipeline {
         })
     }
 
+    /// The newest L1 block a restart from `safe_head` (whose origin has timestamp
+    /// `origin_timestamp`) may start reading at: a channel timeout before the safe head's
+    /// origin, not before the genesis L1 block. Any older start works too; pass [`Self::new`]
+    /// the system config as of the block chosen.
+    pub fn latest_restart_l1(
+        rollup: &RollupConfig,
+        safe_head: &L2BlockRef,
+        origin_timestamp: u64,
+    ) -> u64 {
+        let timeout = rollup.channel_timeout_at(origin_timestamp);
+        safe_head.l1_origin.number.saturating_sub(timeout).max(rollup.genesis.l1.number)
+    }
+
     /// The rollup config.
     pub const fn rollup(&self) -> &RollupConfig {
         &self.rollup

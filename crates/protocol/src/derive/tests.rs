@@ -753,6 +753,10 @@ fn restarting_from_a_safe_head_reads_back_a_channel_timeout() {
         ),
         Err(DeriveError::StartAfterSafeHeadOrigin { .. })
     ));
+    // Origin 1 with a timeout of 3: back to the genesis L1 block.
+    assert_eq!(DerivationPipeline::latest_restart_l1(&rollup, &safe, l1_header(1).timestamp), 0);
+    let far = L2BlockRef { l1_origin: BlockRef { hash: l1_hash(10), number: 10 }, ..safe };
+    assert_eq!(DerivationPipeline::latest_restart_l1(&rollup, &far, l1_header(10).timestamp), 7);
     let pipeline =
         DerivationPipeline::new(rollup.clone(), safe, rollup.genesis.l1, config).unwrap();
     let mut verifier = Verifier {
