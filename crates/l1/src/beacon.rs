@@ -94,14 +94,32 @@ impl BeaconClient {
         Ok(timestamp.saturating_sub(self.genesis_time().await?) / SECONDS_PER_SLOT)
     }
 
-    /// The blobs with `versioned_hashes` of the block at `slot`, in the order asked for. A
-    /// missing blob is an error: a verifier cannot go on without the data.
-    pub async fn blobs(&self, slot: u64, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
+    /// The blobs with `versioned_hashes` of the L1 block `block_hash` at `timestamp`, in the
+    /// order asked for. The beacon API names blocks by slot, which a beacon chain derives from
+    /// the time; anvil names them by execution block number or hash instead, so when the slot
+    /// does not have them the block hash is asked. A missing blob is an error: a verifier cannot
+    /// go on without the data.
+    pub async fn block_blobs(
+        &self,
+        timestamp: u64,
+        block_hash: B256,
+        versioned_hashes: &[B256],
+    ) -> L1Result<Vec<Blob>> {
+        let slot = self.slot_at(timestamp).await?;
+        match self.blobs(&slot.to_string(), versioned_hashes).await {
+            Ok(blobs) => Ok(blobs),
+            Err(_) => self.blobs(&block_hash.to_string(), versioned_hashes).await,
+        }
+    }
+
+    /// The blobs with `versioned_hashes` of the block `block_id` (a slot, a block root, or for
+    /// anvil an execution block number or hash), in the order asked for.
+    pub async fn blobs(&self, block_id: &str, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
         if versioned_hashes.is_empty() {
             return Ok(Vec::new());
         }
         let query: Vec<String> = versioned_hashes.iter().map(|hash| hash.to_string()).collect();
-        let path = format!("/eth/v1/beacon/blobs/{slot}?versioned_hashes={}", query.join(","));
+        let path = format!("/eth/v1/beacon/blobs/{block_id}?versioned_hashes={}", query.join(","));
         let blobs: Vec<Blob> = self.get::<Data<Vec<Blob>>>(&path).await?.data;
         // The data is checked against the commitments the L1 transactions carry, as op-node does:
         // the beacon node is not trusted with it.

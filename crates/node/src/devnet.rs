@@ -20,7 +20,7 @@ use phala_genesis::{
     op::{DEV_L1_CHAIN_ID, OpPredeployConfig},
 };
 use phala_l1::{
-    Anvil, AnvilConfig, L1Wallet,
+    Anvil, AnvilConfig, L1Client, L1Wallet,
     deploy::{DeployConfig, L1Addresses, deploy_l1, rollup_config},
 };
 use phala_primitives::ChainSpec;
@@ -124,9 +124,12 @@ pub struct Roles {
 
 /// What the first start recorded, for restarts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Deployment {
-    addresses: L1Addresses,
-    l1_chain_id: u64,
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// The L1 contracts.
+    pub addresses: L1Addresses,
+    /// The L1 chain id.
+    pub l1_chain_id: u64,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
@@ -142,12 +145,10 @@ pub fn run(args: DevnetArgs) -> Result<(), NodeError> {
 async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
     let datadir = args.datadir.clone().unwrap_or_else(|| crate::dirs::default_datadir("devnet"));
     std::fs::create_dir_all(&datadir).map_err(io_error(&datadir))?;
-    let signers = dev_signers(DEFAULT_MNEMONIC)
-        .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
     let roles = Roles {
-        batcher: signers[BATCHER_INDEX].address(),
-        proposer: signers[PROPOSER_INDEX].address(),
-        sequencer: signers[SEQUENCER_INDEX].address(),
+        batcher: role_key(Role::Batcher).address(),
+        proposer: role_key(Role::Proposer).address(),
+        sequencer: role_key(Role::Sequencer).address(),
     };
     let anvil = Anvil::spawn(&AnvilConfig {
         binary: args.l1_anvil.clone(),
@@ -162,50 +163,10 @@ async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
     let l1_url = anvil.url();
     info!(target: "devnet", url = %l1_url, "L1 (anvil) running");
 
-    let chain_spec = datadir.join("chainspec.json");
-    let rollup_path = datadir.join("rollup.json");
-    let deployment_path = datadir.join("deployment.json");
     let l1_client = anvil.client().map_err(l1_flag)?;
-    let deployment: Deployment = if deployment_path.is_file() {
-        let text = std::fs::read_to_string(&deployment_path).map_err(io_error(&deployment_path))?;
-        serde_json::from_str(&text).map_err(|err| NodeError::Flag {
-            flag: "--datadir",
-            message: format!("{} is corrupt: {err}", deployment_path.display()),
-        })?
-    } else {
-        let l1_chain_id = l1_client.chain_id().await.map_err(l1_flag)?;
-        let admin = L1Wallet::new(l1_client.clone(), signers[ADMIN_INDEX].clone())
-            .await
-            .map_err(l1_flag)?;
-        let config = DeployConfig::dev(
-            DEVNET_CHAIN_ID,
-            admin.address(),
-            roles.batcher,
-            roles.proposer,
-            roles.sequencer,
-        );
-        info!(target: "devnet", "deploying the OP Bedrock L1 contracts");
-        let deployed = deploy_l1(&admin, &config).await.map_err(l1_flag)?;
-        let spec_json = devnet_chain_spec(
-            &signers.iter().map(|signer| signer.address()).collect::<Vec<_>>(),
-            deployed.genesis_time,
-            &deployed.addresses,
-            l1_chain_id,
-        );
-        std::fs::write(datadir.join("sample-snapshot.json"), SAMPLE_SNAPSHOT_JSON)
-            .map_err(io_error(&datadir))?;
-        std::fs::write(&chain_spec, serde_json::to_string_pretty(&spec_json).expect("JSON"))
-            .map_err(io_error(&chain_spec))?;
-        let spec = ChainSpec::from_genesis(phala_genesis::load_chain_spec_file(&chain_spec)?)?;
-        deployed.start_output_oracle(&admin).await.map_err(l1_flag)?;
-        let rollup = rollup_config(&deployed, l1_chain_id, spec.genesis_hash());
-        std::fs::write(&rollup_path, serde_json::to_string_pretty(&rollup).expect("JSON"))
-            .map_err(io_error(&rollup_path))?;
-        let deployment = Deployment { addresses: deployed.addresses, l1_chain_id };
-        std::fs::write(&deployment_path, serde_json::to_string_pretty(&deployment).expect("JSON"))
-            .map_err(io_error(&deployment_path))?;
-        deployment
-    };
+    let files = prepare(&datadir, &l1_client).await?;
+    let deployment = files.deployment;
+    let (chain_spec, rollup_path) = (files.chain_spec, files.rollup_config);
 
     let node_args = NodeArgs {
         chain: chain_spec.display().to_string(),
@@ -220,7 +181,7 @@ async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
         sequencer_enabled: true,
         // anvil re-organises only when told to; a devnet sequencer follows L1 closely.
         sequencer_l1_confs: 0,
-        batcher_private_key: Some(hex_key(&signers[BATCHER_INDEX])),
+        batcher_private_key: Some(hex_key(&role_key(Role::Batcher))),
         batcher_data_availability: args.batcher_data_availability,
         ..NodeArgs::defaults()
     };
@@ -259,6 +220,89 @@ async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
     handles.stop().await;
     anvil.stop().await;
     Ok(())
+}
+
+/// The files of a devnet in its datadir.
+#[derive(Debug, Clone)]
+pub struct DevnetFiles {
+    /// The L2 chain spec.
+    pub chain_spec: PathBuf,
+    /// `rollup.json`.
+    pub rollup_config: PathBuf,
+    /// Where the L1 contracts are.
+    pub deployment: Deployment,
+}
+
+/// Deploys the L1 contracts on the L1 of `l1_client` (a fresh anvil: the deployer is its
+/// account 0) and writes the chain spec and `rollup.json` into `datadir` — or, when `datadir`
+/// already has them, reads them back.
+pub async fn prepare(datadir: &Path, l1_client: &L1Client) -> Result<DevnetFiles, NodeError> {
+    let signers = dev_signers(DEFAULT_MNEMONIC)
+        .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
+    let chain_spec = datadir.join("chainspec.json");
+    let rollup_path = datadir.join("rollup.json");
+    let deployment_path = datadir.join("deployment.json");
+    if deployment_path.is_file() {
+        let text = std::fs::read_to_string(&deployment_path).map_err(io_error(&deployment_path))?;
+        let deployment = serde_json::from_str(&text).map_err(|err| NodeError::Flag {
+            flag: "--datadir",
+            message: format!("{} is corrupt: {err}", deployment_path.display()),
+        })?;
+        return Ok(DevnetFiles { chain_spec, rollup_config: rollup_path, deployment });
+    }
+    let l1_chain_id = l1_client.chain_id().await.map_err(l1_flag)?;
+    let admin =
+        L1Wallet::new(l1_client.clone(), signers[ADMIN_INDEX].clone()).await.map_err(l1_flag)?;
+    let config = DeployConfig::dev(
+        DEVNET_CHAIN_ID,
+        admin.address(),
+        signers[BATCHER_INDEX].address(),
+        signers[PROPOSER_INDEX].address(),
+        signers[SEQUENCER_INDEX].address(),
+    );
+    info!(target: "devnet", "deploying the OP Bedrock L1 contracts");
+    let deployed = deploy_l1(&admin, &config).await.map_err(l1_flag)?;
+    let accounts: Vec<Address> = signers.iter().map(|signer| signer.address()).collect();
+    let spec_json =
+        devnet_chain_spec(&accounts, deployed.genesis_time, &deployed.addresses, l1_chain_id);
+    std::fs::write(datadir.join("sample-snapshot.json"), SAMPLE_SNAPSHOT_JSON)
+        .map_err(io_error(datadir))?;
+    std::fs::write(&chain_spec, serde_json::to_string_pretty(&spec_json).expect("JSON"))
+        .map_err(io_error(&chain_spec))?;
+    let spec = ChainSpec::from_genesis(phala_genesis::load_chain_spec_file(&chain_spec)?)?;
+    deployed.start_output_oracle(&admin).await.map_err(l1_flag)?;
+    let rollup = rollup_config(&deployed, l1_chain_id, spec.genesis_hash());
+    std::fs::write(&rollup_path, serde_json::to_string_pretty(&rollup).expect("JSON"))
+        .map_err(io_error(&rollup_path))?;
+    let deployment = Deployment { addresses: deployed.addresses, l1_chain_id };
+    // Written last: its presence means the rest is complete.
+    std::fs::write(&deployment_path, serde_json::to_string_pretty(&deployment).expect("JSON"))
+        .map_err(io_error(&deployment_path))?;
+    Ok(DevnetFiles { chain_spec, rollup_config: rollup_path, deployment })
+}
+
+/// The anvil key of a devnet role.
+pub fn role_key(role: Role) -> alloy_signer_local::PrivateKeySigner {
+    let index = match role {
+        Role::Admin => ADMIN_INDEX,
+        Role::Batcher => BATCHER_INDEX,
+        Role::Proposer => PROPOSER_INDEX,
+        Role::Sequencer => SEQUENCER_INDEX,
+    };
+    dev_signers(DEFAULT_MNEMONIC).expect("the default mnemonic is valid").swap_remove(index)
+}
+
+/// The devnet's operator roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Deploys and owns the L1 contracts.
+    Admin,
+    /// Posts batches.
+    Batcher,
+    /// Proposes output roots.
+    Proposer,
+    /// Signs unsafe blocks.
+    Sequencer,
 }
 
 /// Waits for Ctrl-C or SIGTERM.

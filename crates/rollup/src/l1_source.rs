@@ -114,7 +114,7 @@ impl L1Source {
             let from = tx.inner.signer();
             let envelope = tx.inner.inner();
             let to = envelope.to();
-            if !is_batcher_transaction(&self.rollup, envelope.ty(), to, from, batcher) {
+            if !is_batcher_transaction(&self.rollup, batcher, envelope.tx_type() as u8, to, from) {
                 continue;
             }
             match envelope.blob_versioned_hashes() {
@@ -130,8 +130,7 @@ impl L1Source {
         let blobs = if blob_hashes.is_empty() {
             Vec::new()
         } else {
-            let slot = self.beacon.slot_at(block.header.timestamp).await?;
-            self.beacon.blobs(slot, &blob_hashes).await?
+            self.beacon.block_blobs(block.header.timestamp, block.header.hash, &blob_hashes).await?
         };
         let mut data = Vec::with_capacity(pieces.len());
         for piece in pieces {

@@ -131,8 +131,8 @@ async fn blob_round_trip(hardfork: Option<&str>, expected_form: BlobSidecarForm)
     let block =
         client.expect_block(BlockNumberOrTag::Number(receipt.block_number.unwrap())).await.unwrap();
     let beacon = BeaconClient::new(&anvil.url()).unwrap();
-    let slot = beacon.slot_at(block.header.timestamp).await.unwrap();
-    let blobs = beacon.blobs(slot, &versioned).await.unwrap();
+    let blobs =
+        beacon.block_blobs(block.header.timestamp, block.header.hash, &versioned).await.unwrap();
     assert_eq!(phala_protocol::batch::decode_blob(blobs[0].as_slice()).unwrap(), data);
 }
 

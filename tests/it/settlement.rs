@@ -1,0 +1,297 @@
+//! Deposits from the portal and the bridge reach L2; the batcher's posts land on L1 as calldata
+//! and as blobs; a fresh verifier reaches the sequencer's blocks and its `safe` head advances;
+//! kills, an L1 re-org and bad inbox data are survived.
+
+use alloy_primitives::{Address, U256};
+use alloy_rpc_types_eth::BlockNumberOrTag;
+use alloy_sol_types::SolCall;
+use phala_e2e::{
+    Node, Role, TestL1, balance, block_at, block_hash, eventually, inbox_channels, inbox_posts,
+    l1_reorg, mined_in, post_to_inbox, send_transfer,
+};
+use phala_l1::{
+    L1Call,
+    bindings::{IL1StandardBridge, IOptimismPortal},
+    test_utils::anvil_key,
+};
+use std::{collections::BTreeSet, time::Duration};
+
+const L2_CHAIN_ID: u64 = phala_node::devnet::DEVNET_CHAIN_ID;
+const MINUTE: Duration = Duration::from_secs(60);
+
+fn ether(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
+}
+
+fn batcher() -> Address {
+    phala_node::devnet::role_key(phala_node::devnet::Role::Batcher).address()
+}
+
+/// Deposits `amount` to `to` on L2 through the portal's `depositTransaction`, from anvil account
+/// `from`.
+async fn deposit_via_portal(l1: &TestL1, from: u32, to: Address, amount: U256) {
+    let call = IOptimismPortal::depositTransactionCall {
+        to,
+        value: amount,
+        gasLimit: 100_000,
+        isCreation: false,
+        data: Default::default(),
+    };
+    l1.wallet(from)
+        .await
+        .transact(
+            &L1Call {
+                to: Some(l1.files.deployment.addresses.optimism_portal_proxy),
+                value: amount,
+                data: call.abi_encode().into(),
+                gas: None,
+            },
+            "depositTransaction",
+        )
+        .await
+        .expect("the deposit lands on L1");
+}
+
+/// Deposits `amount` to `to` on L2 through `L1StandardBridge.depositETHTo`.
+async fn deposit_via_bridge(l1: &TestL1, from: u32, to: Address, amount: U256) {
+    let call = IL1StandardBridge::depositETHToCall {
+        to,
+        minGasLimit: 200_000,
+        extraData: Default::default(),
+    };
+    l1.wallet(from)
+        .await
+        .transact(
+            &L1Call {
+                to: Some(l1.files.deployment.addresses.l1_standard_bridge_proxy),
+                value: amount,
+                data: call.abi_encode().into(),
+                gas: None,
+            },
+            "depositETHTo",
+        )
+        .await
+        .expect("the bridge deposit lands on L1");
+}
+
+/// Waits until `node`'s `safe` head reaches `number`.
+async fn wait_safe(node: &Node, number: u64, timeout: Duration) {
+    let client = node.client();
+    eventually(node.log(), &format!("the safe head reaches {number}"), timeout, || {
+        let client = client.clone();
+        async move {
+            block_at(&client, BlockNumberOrTag::Safe)
+                .await
+                .filter(|(_, safe)| *safe >= number)
+        }
+    })
+    .await;
+}
+
+/// Waits until `verifier` has `sequencer`'s block `number`, and checks they are the same.
+async fn wait_same_block(sequencer: &Node, verifier: &Node, number: u64) {
+    let expected = block_hash(&sequencer.client(), number).await.expect("the sequencer has it");
+    let client = verifier.client();
+    let got = eventually(
+        verifier.log(),
+        &format!("the verifier derives block {number}"),
+        2 * MINUTE,
+        || {
+            let client = client.clone();
+            async move { block_hash(&client, number).await }
+        },
+    )
+    .await;
+    assert_eq!(got, expected, "the verifier's block {number} differs from the sequencer's");
+}
+
+/// The whole path on one devnet with `data_availability`: deposits in, an L2 transfer, its batch
+/// on L1, a verifier from L1 alone.
+async fn settles(hardfork: Option<&str>, data_availability: &'static str) {
+    let l1 = TestL1::start(hardfork).await;
+    let sequencer = Node::start(&l1, Role::Sequencer(data_availability), &l1.dir.path().join("sequencer")).await;
+    let l2 = sequencer.client();
+
+    // ETH in through the portal and through the bridge.
+    let (portal_recipient, bridge_recipient) = (Address::repeat_byte(0x51), Address::repeat_byte(0x52));
+    deposit_via_portal(&l1, 1, portal_recipient, ether(3)).await;
+    deposit_via_bridge(&l1, 2, bridge_recipient, ether(2)).await;
+    for (recipient, amount) in [(portal_recipient, ether(3)), (bridge_recipient, ether(2))] {
+        let client = l2.clone();
+        eventually(sequencer.log(), "the deposit reaches L2", MINUTE, || {
+            let client = client.clone();
+            async move { (balance(&client, recipient).await == amount).then_some(()) }
+        })
+        .await;
+    }
+
+    // An L2 transfer is included, and its block becomes safe: its batch landed on L1.
+    let sender = anvil_key(3);
+    let recipient = Address::repeat_byte(0x53);
+    let hash = send_transfer(&l2, L2_CHAIN_ID, &sender, recipient, U256::from(12_345), 0).await;
+    let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
+        let client = l2.clone();
+        async move { mined_in(&client, hash).await }
+    })
+    .await;
+    wait_safe(&sequencer, number, 2 * MINUTE).await;
+    let posts: Vec<_> = inbox_posts(&l1).await.into_iter().filter(|post| post.from == batcher()).collect();
+    assert!(!posts.is_empty(), "the batcher posted");
+    let expected_type = if data_availability == "blobs" { 3 } else { 2 };
+    assert!(
+        posts.iter().all(|post| post.tx_type == expected_type),
+        "every post is a type-{expected_type} transaction: {posts:?}"
+    );
+
+    // A fresh verifier with only the L1, the chain spec and the rollup config.
+    let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
+    wait_same_block(&sequencer, &verifier, number).await;
+    wait_safe(&verifier, number, MINUTE).await;
+    assert_eq!(balance(&verifier.client(), recipient).await, U256::from(12_345));
+    assert_eq!(balance(&verifier.client(), portal_recipient).await, ether(3));
+
+    // Its safe head goes on advancing as more batches land.
+    let (_, head) = block_at(&l2, BlockNumberOrTag::Latest).await.expect("a head");
+    wait_safe(&verifier, head, 2 * MINUTE).await;
+    wait_same_block(&sequencer, &verifier, head).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settles_with_calldata() {
+    settles(None, "calldata").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settles_with_blobs_on_the_default_hardfork() {
+    settles(None, "blobs").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settles_with_blobs_on_prague() {
+    settles(Some("prague"), "blobs").await;
+}
+
+/// SIGKILL of the sequencer-and-batcher process mid-way, twice: no acknowledged transaction is
+/// lost, no L2 block is in two landed channels, and a verifier still matches.
+#[tokio::test(flavor = "multi_thread")]
+async fn survives_sigkill_of_sequencer_and_batcher() {
+    let l1 = TestL1::start(None).await;
+    let mut sequencer =
+        Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
+    let sender = anvil_key(4);
+    let mut acknowledged = Vec::new();
+    let mut nonce = 0;
+    for round in 0..3 {
+        for _ in 0..3 {
+            let to = Address::with_last_byte(0x60 + nonce as u8);
+            acknowledged.push(
+                send_transfer(&sequencer.client(), L2_CHAIN_ID, &sender, to, U256::from(1), nonce).await,
+            );
+            nonce += 1;
+        }
+        // Acknowledged means mined: wait for the last one, then kill at once.
+        let last = *acknowledged.last().expect("sent");
+        let client = sequencer.client();
+        eventually(sequencer.log(), "the transfers are mined", MINUTE, || {
+            let client = client.clone();
+            async move { mined_in(&client, last).await }
+        })
+        .await;
+        if round < 2 {
+            sequencer.restart().await;
+        }
+    }
+    let client = sequencer.client();
+    let mut last_block = 0;
+    for hash in &acknowledged {
+        let number = mined_in(&client, *hash).await.expect("no acknowledged transaction is lost");
+        last_block = last_block.max(number);
+    }
+    wait_safe(&sequencer, last_block, 2 * MINUTE).await;
+    let channels = inbox_channels(&l1, batcher()).await;
+    let mut seen = BTreeSet::new();
+    for timestamp in channels.iter().flatten() {
+        assert!(seen.insert(*timestamp), "the block at {timestamp} was posted in two channels: {channels:?}");
+    }
+    let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
+    wait_same_block(&sequencer, &verifier, last_block).await;
+}
+
+/// An L1 re-org that drops a landed batch: the batcher posts the blocks again, and the verifier
+/// (which read the dropped batch) still ends on the sequencer's chain.
+#[tokio::test(flavor = "multi_thread")]
+async fn survives_an_l1_reorg_that_drops_a_batch() {
+    let l1 = TestL1::start(None).await;
+    let sequencer =
+        Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
+    let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
+    let l2 = sequencer.client();
+    let hash = send_transfer(&l2, L2_CHAIN_ID, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 0).await;
+    let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
+        let client = l2.clone();
+        async move { mined_in(&client, hash).await }
+    })
+    .await;
+    wait_safe(&verifier, number, 2 * MINUTE).await;
+    // The newest post is at most a few blocks old: drop the blocks from it on.
+    let newest = inbox_posts(&l1).await.into_iter().filter(|post| post.from == batcher()).map(|post| post.l1_block).max().expect("a post");
+    let l1_head = l1.client().block_number().await.expect("the L1 answers");
+    l1_reorg(&l1, l1_head - newest + 1).await;
+    let (_, head) = block_at(&l2, BlockNumberOrTag::Latest).await.expect("a head");
+    wait_safe(&sequencer, head, 2 * MINUTE).await;
+    wait_safe(&verifier, head, 2 * MINUTE).await;
+    wait_same_block(&sequencer, &verifier, head).await;
+}
+
+/// Bad inbox data is ignored as the spec says: garbage from the batcher key, a well-formed frame
+/// from a wrong sender, a truncated channel and a span batch with a wrong parent check.
+#[tokio::test(flavor = "multi_thread")]
+async fn ignores_bad_inbox_data() {
+    use phala_protocol::batch::{
+        Batch, SpanBatch, SpanBlock, batcher_tx_data, channel_rlp, compress_brotli,
+        frames_of_channel,
+    };
+    let l1 = TestL1::start(None).await;
+    let sequencer =
+        Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
+    let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
+    let batcher_index = 7;
+    // Garbage with the batcher's key (its nonces are the batcher's too: it must cope).
+    post_to_inbox(&l1, batcher_index, b"\x00not a frame at all".to_vec()).await;
+    post_to_inbox(&l1, batcher_index, vec![0xff; 64]).await;
+    // A span batch for the next blocks with a wrong parent check, from the batcher key, and the
+    // same well-formed data from a wrong sender.
+    let (_, head) = block_at(&sequencer.client(), BlockNumberOrTag::Latest).await.expect("a head");
+    let span = SpanBatch::from_blocks(
+        &[SpanBlock {
+            timestamp: l1.rollup.genesis.l2_time + (head + 1) * l1.rollup.block_time,
+            epoch_num: l1.rollup.genesis.l1.number,
+            epoch_hash: l1.rollup.genesis.l1.hash,
+            parent_hash: alloy_primitives::B256::repeat_byte(0xee),
+            transactions: &[],
+        }],
+        l1.rollup.genesis.l2_time,
+        l1.rollup.genesis.l1.number,
+    )
+    .expect("a span batch");
+    let compressed = compress_brotli(&channel_rlp(&[Batch::Span(span)]));
+    let frames = frames_of_channel([0xab; 16], &compressed, 100_000).expect("frames");
+    post_to_inbox(&l1, batcher_index, batcher_tx_data(&frames[0])).await;
+    post_to_inbox(&l1, 2, batcher_tx_data(&frames[0])).await;
+    // A truncated channel: the first of three frames only.
+    let truncated = frames_of_channel([0xcd; 16], &compressed, 40).expect("frames");
+    assert!(truncated.len() > 1);
+    post_to_inbox(&l1, batcher_index, batcher_tx_data(&truncated[0])).await;
+
+    let hash = send_transfer(&sequencer.client(), L2_CHAIN_ID, &anvil_key(6), Address::repeat_byte(0x71), U256::from(9), 0).await;
+    let client = sequencer.client();
+    let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
+        let client = client.clone();
+        async move { mined_in(&client, hash).await }
+    })
+    .await;
+    wait_safe(&verifier, number, 2 * MINUTE).await;
+    wait_same_block(&sequencer, &verifier, number).await;
+    let log = std::fs::read_to_string(verifier.log()).unwrap_or_default();
+    assert!(log.contains("dropped L1 data"), "the verifier reports what it dropped");
+}
