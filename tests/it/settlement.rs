@@ -189,15 +189,23 @@ async fn survives_sigkill_of_sequencer_and_batcher() {
             );
             nonce += 1;
         }
-        // Acknowledged means mined: wait for the last one, then kill at once.
+        // Acknowledged means mined: wait for the last one.
         let last = *acknowledged.last().expect("sent");
         let client = sequencer.client();
-        eventually(sequencer.log(), "the transfers are mined", MINUTE, || {
+        let mined = eventually(sequencer.log(), "the transfers are mined", MINUTE, || {
             let client = client.clone();
             async move { mined_in(&client, last).await }
         })
         .await;
         if round < 2 {
+            // Kill the moment the batcher has a channel with the transfers in flight: recorded
+            // and sent, not yet safe.
+            let log = sequencer.log().to_path_buf();
+            eventually(&log, "a channel with the transfers is posted", MINUTE, || {
+                let log = log.clone();
+                async move { channel_posted_through(&log).filter(|last| *last >= mined) }
+            })
+            .await;
             sequencer.restart().await;
         }
     }
@@ -210,11 +218,19 @@ async fn survives_sigkill_of_sequencer_and_batcher() {
     wait_safe(&sequencer, last_block, 2 * MINUTE).await;
     let channels = inbox_channels(&l1, batcher()).await;
     let mut seen = BTreeSet::new();
-    for timestamp in channels.iter().flatten() {
+    for timestamp in channels.iter().flat_map(|channel| &channel.timestamps) {
         assert!(seen.insert(*timestamp), "the block at {timestamp} was posted in two channels: {channels:?}");
     }
     let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
     wait_same_block(&sequencer, &verifier, last_block).await;
+}
+
+/// The last block of the newest channel the batcher's log says it posted.
+fn channel_posted_through(log: &std::path::Path) -> Option<u64> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let line = text.lines().rev().find(|line| line.contains("posting a channel"))?;
+    let last = line.split_whitespace().find_map(|word| word.strip_prefix("last="))?;
+    last.parse().ok()
 }
 
 /// An L1 re-org that drops a landed batch: the batcher posts the blocks again, and the verifier
@@ -232,15 +248,43 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
         async move { mined_in(&client, hash).await }
     })
     .await;
+    wait_safe(&sequencer, number, 2 * MINUTE).await;
     wait_safe(&verifier, number, 2 * MINUTE).await;
-    // The newest post is at most a few blocks old: drop the blocks from it on.
-    let newest = inbox_posts(&l1).await.into_iter().filter(|post| post.from == batcher()).map(|post| post.l1_block).max().expect("a post");
+    // Both derived the block from the channel that holds it: drop the L1 blocks from that
+    // channel's first frame on.
+    let timestamp = l1.rollup.genesis.l2_time + number * l1.rollup.block_time;
+    let channel = inbox_channels(&l1, batcher())
+        .await
+        .into_iter()
+        .find(|channel| channel.timestamps.contains(&timestamp))
+        .expect("a landed channel holds the block");
+    let first = *channel.l1_blocks.iter().min().expect("frames");
     let l1_head = l1.client().block_number().await.expect("the L1 answers");
-    l1_reorg(&l1, l1_head - newest + 1).await;
-    let (_, head) = block_at(&l2, BlockNumberOrTag::Latest).await.expect("a head");
-    wait_safe(&sequencer, head, 2 * MINUTE).await;
-    wait_safe(&verifier, head, 2 * MINUTE).await;
-    wait_same_block(&sequencer, &verifier, head).await;
+    let posts_before = inbox_posts(&l1).await.len();
+    l1_reorg(&l1, l1_head - first + 1).await;
+    assert!(inbox_posts(&l1).await.len() < posts_before, "the re-org dropped batcher posts");
+    // The chain goes on: a transfer after the re-org becomes safe on both, on the same blocks.
+    let hash = send_transfer(&l2, L2_CHAIN_ID, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 1).await;
+    let after = eventually(sequencer.log(), "the second transfer is mined", MINUTE, || {
+        let client = l2.clone();
+        async move { mined_in(&client, hash).await }
+    })
+    .await;
+    wait_safe(&sequencer, after, 2 * MINUTE).await;
+    wait_safe(&verifier, after, 2 * MINUTE).await;
+    wait_same_block(&sequencer, &verifier, after).await;
+    assert_eq!(balance(&verifier.client(), Address::repeat_byte(0x70)).await, U256::from(14));
+    for node in [&sequencer, &verifier] {
+        let log = std::fs::read_to_string(node.log()).unwrap_or_default();
+        let mentions: Vec<&str> =
+            log.lines().filter(|line| line.contains("re-org") || line.contains("again")).collect();
+        assert!(
+            log.contains("L1 re-org"),
+            "{} did not notice the re-org: {mentions:#?}\n{}",
+            node.log().display(),
+            phala_e2e::log_tail(node.log())
+        );
+    }
 }
 
 /// Bad inbox data is ignored as the spec says: garbage from the batcher key, a well-formed frame

@@ -321,16 +321,25 @@ pub async fn inbox_posts(l1: &TestL1) -> Vec<InboxPost> {
     posts
 }
 
-/// The L2 block timestamps each complete channel posted by `batcher` holds, by channel (the
-/// channel's frames are read from calldata posts and, through the beacon API, blob posts).
-pub async fn inbox_channels(l1: &TestL1, batcher: Address) -> Vec<Vec<u64>> {
+/// A complete channel the batcher posted.
+#[derive(Debug, Clone)]
+pub struct PostedChannel {
+    /// The L1 blocks of its frames.
+    pub l1_blocks: Vec<u64>,
+    /// The timestamps of the L2 blocks it holds.
+    pub timestamps: Vec<u64>,
+}
+
+/// The complete channels posted by `batcher` (frames read from calldata posts and, through the
+/// beacon API, blob posts).
+pub async fn inbox_channels(l1: &TestL1, batcher: Address) -> Vec<PostedChannel> {
     use phala_protocol::batch::{
         Batch, Channel, MAX_RLP_BYTES_PER_CHANNEL_FJORD, decode_batches, decode_blob, decompress,
         frames_of_calldata,
     };
     let beacon = phala_l1::BeaconClient::new(&l1.anvil.url()).expect("a beacon client");
     let client = l1.client();
-    let mut channels: Vec<Channel> = Vec::new();
+    let mut channels: Vec<(Channel, Vec<u64>)> = Vec::new();
     for post in inbox_posts(l1).await.into_iter().filter(|post| post.from == batcher) {
         let data: Vec<Vec<u8>> = if post.blob_hashes.is_empty() {
             vec![post.calldata.to_vec()]
@@ -348,14 +357,15 @@ pub async fn inbox_channels(l1: &TestL1, batcher: Address) -> Vec<Vec<u64>> {
         for piece in data {
             let Ok(frames) = frames_of_calldata(&piece) else { continue };
             for frame in frames {
-                match channels.iter_mut().find(|channel| channel.id() == frame.channel_id) {
-                    Some(channel) => {
+                match channels.iter_mut().find(|(channel, _)| channel.id() == frame.channel_id) {
+                    Some((channel, blocks)) => {
                         let _ = channel.add_frame(frame);
+                        blocks.push(post.l1_block);
                     }
                     None => {
                         let mut channel = Channel::new(frame.channel_id);
                         let _ = channel.add_frame(frame);
-                        channels.push(channel);
+                        channels.push((channel, vec![post.l1_block]));
                     }
                 }
             }
@@ -365,8 +375,8 @@ pub async fn inbox_channels(l1: &TestL1, batcher: Address) -> Vec<Vec<u64>> {
     let block_time = l1.rollup.block_time;
     channels
         .iter()
-        .filter(|channel| channel.is_ready())
-        .map(|channel| {
+        .filter(|(channel, _)| channel.is_ready())
+        .map(|(channel, l1_blocks)| {
             let data = channel.data().expect("a ready channel has data");
             let rlp = decompress(&data, MAX_RLP_BYTES_PER_CHANNEL_FJORD).expect("it decompresses");
             let (batches, _) = decode_batches(&rlp);
@@ -382,7 +392,7 @@ pub async fn inbox_channels(l1: &TestL1, batcher: Address) -> Vec<Vec<u64>> {
                     }
                 }
             }
-            timestamps
+            PostedChannel { l1_blocks: l1_blocks.clone(), timestamps }
         })
         .collect()
 }

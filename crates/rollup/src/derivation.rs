@@ -170,9 +170,22 @@ impl Derivation {
         Ok(DerivationPipeline::new((*self.rollup).clone(), safe, start.l1_origin, config)?)
     }
 
+    /// The recorded safe head, once the L1 block it was derived from is checked to be still on
+    /// L1; after a re-org that removed it, an older safe head whose data is.
+    async fn checked_safe_head(&mut self) -> RollupResult<L2BlockRef> {
+        if let Some(record) = read_record::<SafeRecord>(self.engine.db(), SAFE_HEAD_KEY)? {
+            let canonical = self.l1.block(record.derived_from.number).await?.map(|b| b.header.hash);
+            if canonical != Some(record.derived_from.hash) {
+                warn!(target: "derivation", safe = record.number, from = record.derived_from.number, "L1 re-org removed the safe head's data; rewinding");
+                self.rewind_safe_head_for_reorg().await?;
+            }
+        }
+        self.stored_safe_head()
+    }
+
     /// Derives until caught up with L1 (or a reset is needed).
     async fn round(&mut self) -> RollupResult<Interrupt> {
-        let safe = self.stored_safe_head()?;
+        let safe = self.checked_safe_head().await?;
         let mut pipeline = self.pipeline(safe)?;
         self.publish(safe, None);
         debug!(target: "derivation", safe = safe.number, start = ?pipeline.safe_head().l1_origin, "pipeline started");
