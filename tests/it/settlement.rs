@@ -80,9 +80,7 @@ async fn wait_safe(node: &Node, number: u64, timeout: Duration) {
     eventually(node.log(), &format!("the safe head reaches {number}"), timeout, || {
         let client = client.clone();
         async move {
-            block_at(&client, BlockNumberOrTag::Safe)
-                .await
-                .filter(|(_, safe)| *safe >= number)
+            block_at(&client, BlockNumberOrTag::Safe).await.filter(|(_, safe)| *safe >= number)
         }
     })
     .await;
@@ -109,11 +107,14 @@ async fn wait_same_block(sequencer: &Node, verifier: &Node, number: u64) {
 /// on L1, a verifier from L1 alone.
 async fn settles(hardfork: Option<&str>, data_availability: &'static str) {
     let l1 = TestL1::start(hardfork).await;
-    let sequencer = Node::start(&l1, Role::Sequencer(data_availability), &l1.dir.path().join("sequencer")).await;
+    let sequencer =
+        Node::start(&l1, Role::Sequencer(data_availability), &l1.dir.path().join("sequencer"))
+            .await;
     let l2 = sequencer.client();
 
     // ETH in through the portal and through the bridge.
-    let (portal_recipient, bridge_recipient) = (Address::repeat_byte(0x51), Address::repeat_byte(0x52));
+    let (portal_recipient, bridge_recipient) =
+        (Address::repeat_byte(0x51), Address::repeat_byte(0x52));
     deposit_via_portal(&l1, 1, portal_recipient, ether(3)).await;
     deposit_via_bridge(&l1, 2, bridge_recipient, ether(2)).await;
     for (recipient, amount) in [(portal_recipient, ether(3)), (bridge_recipient, ether(2))] {
@@ -135,7 +136,8 @@ async fn settles(hardfork: Option<&str>, data_availability: &'static str) {
     })
     .await;
     wait_safe(&sequencer, number, 2 * MINUTE).await;
-    let posts: Vec<_> = inbox_posts(&l1).await.into_iter().filter(|post| post.from == batcher()).collect();
+    let posts: Vec<_> =
+        inbox_posts(&l1).await.into_iter().filter(|post| post.from == batcher()).collect();
     assert!(!posts.is_empty(), "the batcher posted");
     let expected_type = if data_availability == "blobs" { 3 } else { 2 };
     assert!(
@@ -185,7 +187,8 @@ async fn survives_sigkill_of_sequencer_and_batcher() {
         for _ in 0..3 {
             let to = Address::with_last_byte(0x60 + nonce as u8);
             acknowledged.push(
-                send_transfer(&sequencer.client(), L2_CHAIN_ID, &sender, to, U256::from(1), nonce).await,
+                send_transfer(&sequencer.client(), L2_CHAIN_ID, &sender, to, U256::from(1), nonce)
+                    .await,
             );
             nonce += 1;
         }
@@ -219,7 +222,10 @@ async fn survives_sigkill_of_sequencer_and_batcher() {
     let channels = inbox_channels(&l1, batcher()).await;
     let mut seen = BTreeSet::new();
     for timestamp in channels.iter().flat_map(|channel| &channel.timestamps) {
-        assert!(seen.insert(*timestamp), "the block at {timestamp} was posted in two channels: {channels:?}");
+        assert!(
+            seen.insert(*timestamp),
+            "the block at {timestamp} was posted in two channels: {channels:?}"
+        );
     }
     let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
     wait_same_block(&sequencer, &verifier, last_block).await;
@@ -242,7 +248,15 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
         Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
     let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
     let l2 = sequencer.client();
-    let hash = send_transfer(&l2, L2_CHAIN_ID, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 0).await;
+    let hash = send_transfer(
+        &l2,
+        L2_CHAIN_ID,
+        &anvil_key(5),
+        Address::repeat_byte(0x70),
+        U256::from(7),
+        0,
+    )
+    .await;
     let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
         let client = l2.clone();
         async move { mined_in(&client, hash).await }
@@ -264,7 +278,15 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
     l1_reorg(&l1, l1_head - first + 1).await;
     assert!(inbox_posts(&l1).await.len() < posts_before, "the re-org dropped batcher posts");
     // The chain goes on: a transfer after the re-org becomes safe on both, on the same blocks.
-    let hash = send_transfer(&l2, L2_CHAIN_ID, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 1).await;
+    let hash = send_transfer(
+        &l2,
+        L2_CHAIN_ID,
+        &anvil_key(5),
+        Address::repeat_byte(0x70),
+        U256::from(7),
+        1,
+    )
+    .await;
     let after = eventually(sequencer.log(), "the second transfer is mined", MINUTE, || {
         let client = l2.clone();
         async move { mined_in(&client, hash).await }
@@ -327,7 +349,15 @@ async fn ignores_bad_inbox_data() {
     assert!(truncated.len() > 1);
     post_to_inbox(&l1, batcher_index, batcher_tx_data(&truncated[0])).await;
 
-    let hash = send_transfer(&sequencer.client(), L2_CHAIN_ID, &anvil_key(6), Address::repeat_byte(0x71), U256::from(9), 0).await;
+    let hash = send_transfer(
+        &sequencer.client(),
+        L2_CHAIN_ID,
+        &anvil_key(6),
+        Address::repeat_byte(0x71),
+        U256::from(9),
+        0,
+    )
+    .await;
     let client = sequencer.client();
     let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
         let client = client.clone();

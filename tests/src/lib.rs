@@ -125,18 +125,15 @@ impl Node {
         .collect();
         if let Role::Sequencer(data_availability) = role {
             let batcher = phala_node::devnet::role_key(phala_node::devnet::Role::Batcher);
-            args.extend(
-                [
-                    "--sequencer.enabled".to_string(),
-                    "--sequencer.l1-confs".to_string(),
-                    "0".to_string(),
-                    "--batcher.private-key".to_string(),
-                    alloy_primitives::hex::encode_prefixed(batcher.to_bytes()),
-                    "--batcher.data-availability".to_string(),
-                    data_availability.to_string(),
-                ]
-                .into_iter(),
-            );
+            args.extend([
+                "--sequencer.enabled".to_string(),
+                "--sequencer.l1-confs".to_string(),
+                "0".to_string(),
+                "--batcher.private-key".to_string(),
+                alloy_primitives::hex::encode_prefixed(batcher.to_bytes()),
+                "--batcher.data-availability".to_string(),
+                data_availability.to_string(),
+            ]);
         }
         let log = datadir.with_extension("log");
         let mut node = Self {
@@ -225,7 +222,11 @@ where
             return value;
         }
         if started.elapsed() > timeout {
-            panic!("timed out after {timeout:?} waiting until {what}; log {}:\n{}", log.display(), log_tail(log));
+            panic!(
+                "timed out after {timeout:?} waiting until {what}; log {}:\n{}",
+                log.display(),
+                log_tail(log)
+            );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -314,7 +315,10 @@ pub async fn inbox_posts(l1: &TestL1) -> Vec<InboxPost> {
                 from: tx.inner.signer(),
                 tx_type: envelope.tx_type() as u8,
                 calldata: envelope.input().clone(),
-                blob_hashes: envelope.blob_versioned_hashes().map(<[B256]>::to_vec).unwrap_or_default(),
+                blob_hashes: envelope
+                    .blob_versioned_hashes()
+                    .map(<[B256]>::to_vec)
+                    .unwrap_or_default(),
             });
         }
     }

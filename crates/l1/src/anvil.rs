@@ -105,8 +105,16 @@ impl Anvil {
         anvil.wait_ready(Duration::from_secs(30)).await?;
         // Drain its output so a chatty anvil never blocks on a full pipe.
         for pipe in [
-            anvil.child.stdout.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-            anvil.child.stderr.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            anvil
+                .child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            anvil
+                .child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
         ]
         .into_iter()
         .flatten()
@@ -126,10 +134,11 @@ impl Anvil {
             if client.chain_id().await.is_ok() {
                 return Ok(());
             }
-            if let Some(status) = self.child.try_wait().map_err(|source| L1Error::AnvilSpawn {
-                path: self.binary.clone(),
-                source,
-            })? {
+            if let Some(status) = self
+                .child
+                .try_wait()
+                .map_err(|source| L1Error::AnvilSpawn { path: self.binary.clone(), source })?
+            {
                 let mut output = String::new();
                 if let Some(mut stderr) = self.child.stderr.take() {
                     use tokio::io::AsyncReadExt;
@@ -140,7 +149,11 @@ impl Anvil {
                     let _ = stdout.read_to_string(&mut output).await;
                 }
                 let tail: String = output.lines().rev().take(20).collect::<Vec<_>>().join("\n");
-                return Err(L1Error::AnvilExited { path: self.binary.clone(), status, output: tail });
+                return Err(L1Error::AnvilExited {
+                    path: self.binary.clone(),
+                    status,
+                    output: tail,
+                });
             }
             if started.elapsed() > timeout {
                 return Err(L1Error::AnvilNotReady {

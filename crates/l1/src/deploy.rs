@@ -24,6 +24,7 @@ use phala_protocol::rollup::{
     BlockRef, GenesisSystemConfig, RollupConfig, RollupForks, RollupGenesis,
 };
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// What the L1 contracts are initialised with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,29 +157,31 @@ pub async fn deploy_l1(wallet: &L1Wallet, config: &DeployConfig) -> L1Result<L1D
     let start = wallet.pending_nonce().await?;
     let inbox = config.batch_inbox();
     let addresses = predicted_addresses(wallet.address(), start, inbox);
-    let mut implementations = Vec::with_capacity(CONTRACTS.len());
+    // Every creation is sent at once with consecutive nonces, then awaited: a slow L1 then costs
+    // a block or two, not one block per contract.
+    let mut sent = Vec::with_capacity(2 * CONTRACTS.len());
+    let mut nonce = start;
     for contract in CONTRACTS {
-        let receipt = wallet
-            .transact(&L1Call { data: creation(contract)?.into(), ..Default::default() }, contract)
-            .await?;
-        let implementation = receipt
-            .contract_address
-            .ok_or(L1Error::NotDeployed { contract, address: Address::ZERO })?;
         let mut proxy_init = creation("Proxy")?;
         proxy_init.extend_from_slice(&wallet.address().abi_encode());
-        let receipt =
-            wallet.transact(&L1Call { data: proxy_init.into(), ..Default::default() }, "Proxy").await?;
-        let proxy = receipt
-            .contract_address
-            .ok_or(L1Error::NotDeployed { contract: "Proxy", address: Address::ZERO })?;
-        for (name, address) in [(contract, implementation), ("Proxy", proxy)] {
-            if client.code(address).await?.is_empty() {
-                return Err(L1Error::NotDeployed { contract: name, address });
-            }
+        for (name, init) in [(contract, creation(contract)?), ("Proxy", proxy_init)] {
+            let call = L1Call { data: init.into(), ..Default::default() };
+            let hash = wallet.send(&call, Some(nonce)).await?;
+            sent.push((name, hash, wallet.address().create(nonce)));
+            nonce += 1;
         }
-        tracing::debug!(target: "l1::deploy", contract, %implementation, %proxy, "deployed");
-        implementations.push((implementation, proxy));
     }
+    let mut deployed = Vec::with_capacity(sent.len());
+    for (name, hash, address) in sent {
+        wallet.wait(hash, name, Duration::from_secs(120)).await?;
+        if client.code(address).await?.is_empty() {
+            return Err(L1Error::NotDeployed { contract: name, address });
+        }
+        tracing::debug!(target: "l1::deploy", contract = name, %address, "deployed");
+        deployed.push(address);
+    }
+    let implementations: Vec<(Address, Address)> =
+        deployed.chunks(2).map(|pair| (pair[0], pair[1])).collect();
     debug_assert_eq!(implementations[1].1, addresses.optimism_portal_proxy);
 
     let upgrade = |index: usize, data: Vec<u8>| {
@@ -195,7 +198,8 @@ pub async fn deploy_l1(wallet: &L1Wallet, config: &DeployConfig) -> L1Result<L1D
     let steps = [
         (
             0,
-            ISuperchainConfig::initializeCall { guardian: config.admin, paused: false }.abi_encode(),
+            ISuperchainConfig::initializeCall { guardian: config.admin, paused: false }
+                .abi_encode(),
             "SuperchainConfig.initialize",
         ),
         (
@@ -261,10 +265,15 @@ pub async fn deploy_l1(wallet: &L1Wallet, config: &DeployConfig) -> L1Result<L1D
             "L1StandardBridge.initialize",
         ),
     ];
-    let mut last_block = 0;
+    let mut pending = Vec::with_capacity(steps.len());
     for (index, data, what) in steps {
-        let receipt = wallet.transact(&upgrade(index, data), what).await?;
-        last_block = receipt.block_number.unwrap_or_default();
+        pending.push((what, wallet.send(&upgrade(index, data), Some(nonce)).await?));
+        nonce += 1;
+    }
+    let mut last_block = 0;
+    for (what, hash) in pending {
+        let receipt = wallet.wait(hash, what, Duration::from_secs(120)).await?;
+        last_block = last_block.max(receipt.block_number.unwrap_or_default());
     }
     let genesis = client.expect_block(BlockNumberOrTag::Number(last_block)).await?;
     Ok(L1Deployment {
@@ -311,7 +320,11 @@ impl L1Deployment {
 
 /// op-node's rollup config for `deployment` on L1 chain `l1_chain_id`, with the L2 genesis block
 /// `l2_genesis` and every OP fork through Jovian active at genesis.
-pub fn rollup_config(deployment: &L1Deployment, l1_chain_id: u64, l2_genesis: B256) -> RollupConfig {
+pub fn rollup_config(
+    deployment: &L1Deployment,
+    l1_chain_id: u64,
+    l2_genesis: B256,
+) -> RollupConfig {
     let config = deployment.config();
     let ecotone_scalar = {
         // Ecotone's scalar word: version 1 ‖ zeros ‖ blob base fee scalar ‖ base fee scalar.

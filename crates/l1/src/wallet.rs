@@ -167,11 +167,12 @@ impl L1Wallet {
         let (max_fee_per_gas, max_priority_fee_per_gas) = fees(&self.client).await?;
         let blob_fee = self.client.blob_base_fee().await?.max(1);
         let sidecar = match form {
-            BlobSidecarForm::Eip4844 => {
-                BlobTransactionSidecarVariant::Eip4844(
-                BlobTransactionSidecar::try_from_blobs_with_settings(blobs, EnvKzgSettings::Default.get())?,
-            )
-            }
+            BlobSidecarForm::Eip4844 => BlobTransactionSidecarVariant::Eip4844(
+                BlobTransactionSidecar::try_from_blobs_with_settings(
+                    blobs,
+                    EnvKzgSettings::Default.get(),
+                )?,
+            ),
             BlobSidecarForm::Eip7594 => BlobTransactionSidecarVariant::Eip7594(
                 BlobTransactionSidecarEip7594::try_from_blobs(blobs)?,
             ),
@@ -252,7 +253,11 @@ impl L1Wallet {
     }
 
     /// Sends `call` and waits for its successful receipt.
-    pub async fn transact(&self, call: &L1Call, what: &'static str) -> L1Result<TransactionReceipt> {
+    pub async fn transact(
+        &self,
+        call: &L1Call,
+        what: &'static str,
+    ) -> L1Result<TransactionReceipt> {
         let hash = self.send(call, None).await?;
         self.wait(hash, what, Duration::from_secs(60)).await
     }

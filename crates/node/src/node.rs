@@ -14,8 +14,8 @@ use phala_chain::{init_genesis, open_chain};
 use phala_engine::{Engine, ForkchoiceState};
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::ChainSpec;
-use phala_protocol::rollup::RollupConfig;
 use phala_primitives::predeploys::SEQUENCER_FEE_VAULT;
+use phala_protocol::rollup::RollupConfig;
 use phala_rpc::{
     NodeContext, RpcLimits,
     auth::JwtSecret,
@@ -407,7 +407,9 @@ pub async fn start(
     }
 
     let rollup = match &rollup_config {
-        Some(rollup) => start_rollup(&args, rollup.clone(), engine.clone(), shutdown.clone()).await?,
+        Some(rollup) => {
+            start_rollup(&args, rollup.clone(), engine.clone(), shutdown.clone()).await?
+        }
         None => Vec::new(),
     };
     let sequencer = if args.dev && rollup_config.is_none() {
@@ -460,7 +462,8 @@ async fn start_rollup(
     shutdown: watch::Receiver<bool>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, NodeError> {
     let l1_url = args.l1_rpc.as_deref().unwrap_or_default();
-    let l1_flag = |err: phala_l1::L1Error| NodeError::Flag { flag: "--l1.rpc", message: err.to_string() };
+    let l1_flag =
+        |err: phala_l1::L1Error| NodeError::Flag { flag: "--l1.rpc", message: err.to_string() };
     let client = phala_l1::L1Client::new(l1_url).map_err(l1_flag)?;
     let beacon_url = args.l1_beacon.as_deref().unwrap_or(l1_url);
     let beacon = phala_l1::BeaconClient::new(beacon_url)
@@ -488,9 +491,11 @@ async fn start_rollup(
         tasks.push(tokio::spawn(sequencer.run(shutdown.clone())));
     }
     if let Some(key) = &args.batcher_private_key {
-        let signer: alloy_signer_local::PrivateKeySigner = key.trim().parse().map_err(|err| {
-            NodeError::Flag { flag: "--batcher.private-key", message: format!("not a private key: {err}") }
-        })?;
+        let signer: alloy_signer_local::PrivateKeySigner =
+            key.trim().parse().map_err(|err| NodeError::Flag {
+                flag: "--batcher.private-key",
+                message: format!("not a private key: {err}"),
+            })?;
         let wallet = phala_l1::L1Wallet::new(client, signer).await.map_err(l1_flag)?;
         // The batcher follows the safe head that derivation publishes.
         let (safe_tx, safe_rx) = watch::channel(heads.borrow().safe);

@@ -178,7 +178,8 @@ impl Batcher {
             info!(target: "batcher", first = flight.first, last = flight.last, "channel is safe on L1");
             return delete_record(db, IN_FLIGHT_KEY);
         }
-        let l2_moved = canonical_block(db, flight.last)?.is_none_or(|(hash, _)| hash != flight.last_hash);
+        let l2_moved =
+            canonical_block(db, flight.last)?.is_none_or(|(hash, _)| hash != flight.last_hash);
         if l2_moved || safe.number + 1 < flight.first {
             warn!(target: "batcher", first = flight.first, last = flight.last, "the L2 chain under the channel changed; posting again");
             return delete_record(db, IN_FLIGHT_KEY);

@@ -13,7 +13,7 @@
 //! newest safe block derived from an L1 block at or below L1's `finalized` block.
 
 use crate::{
-    RollupError, RollupResult, L1Source,
+    L1Source, RollupError, RollupResult,
     l2::{block_by_hash, block_ref, canonical_block, canonical_ref, system_config_of},
     records::{read_record, write_record},
 };
@@ -23,7 +23,10 @@ use alloy_rpc_types_eth::BlockNumberOrTag;
 use phala_engine::{BlockAttributes, Engine, ForkchoiceState, ImportOutcome};
 use phala_primitives::{Block, EthereumHardforks, OpHardforks, PhalaTxEnvelope};
 use phala_protocol::{
-    derive::{DerivationPipeline, DeriveError, DerivedAttributes, L2Attributes, L2BlockRef, Step},
+    derive::{
+        DerivationPipeline, DeriveError, DerivedAttributes, DropReason, L2Attributes, L2BlockRef,
+        Step,
+    },
     rollup::{BlockRef, RollupConfig},
 };
 use serde::{Deserialize, Serialize};
@@ -98,8 +101,7 @@ impl Derivation {
         let rollup = l1.rollup().clone();
         let genesis = L2BlockRef::genesis(&rollup);
         let (heads, receiver) = watch::channel(DerivedHeads { safe: genesis, finalized: genesis });
-        let derivation =
-            Self { engine, l1, rollup, config, heads, derived: VecDeque::new() };
+        let derivation = Self { engine, l1, rollup, config, heads, derived: VecDeque::new() };
         let safe = derivation.stored_safe_head()?;
         derivation.publish(safe, None);
         Ok((derivation, receiver))
@@ -108,12 +110,11 @@ impl Derivation {
     /// The recorded safe head if it is still canonical, else genesis.
     fn stored_safe_head(&self) -> RollupResult<L2BlockRef> {
         let db = self.engine.db();
-        if let Some(record) = read_record::<SafeRecord>(db, SAFE_HEAD_KEY)? {
-            if let Some(safe) = canonical_ref(db, &self.rollup, record.number)? {
-                if safe.hash == record.hash {
-                    return Ok(safe);
-                }
-            }
+        if let Some(record) = read_record::<SafeRecord>(db, SAFE_HEAD_KEY)?
+            && let Some(safe) = canonical_ref(db, &self.rollup, record.number)?
+            && safe.hash == record.hash
+        {
+            return Ok(safe);
         }
         Ok(L2BlockRef::genesis(&self.rollup))
     }
@@ -214,7 +215,8 @@ impl Derivation {
                         return Ok(Interrupt::Wait);
                     };
                     let mut input = self.l1.block_input(&block).await?;
-                    let batcher = pipeline.batcher_for(&input.config_updates, block.header.timestamp);
+                    let batcher =
+                        pipeline.batcher_for(&input.config_updates, block.header.timestamp);
                     input.batcher_data = self.l1.batcher_data(&block, batcher).await?;
                     match pipeline.add_l1_block(input) {
                         Ok(()) => {}
@@ -226,7 +228,12 @@ impl Derivation {
                         Err(err) => return Err(err.into()),
                     }
                     for dropped in pipeline.take_dropped() {
-                        warn!(target: "derivation", ?dropped, "dropped L1 data");
+                        // Batches for blocks already safe are re-read after every restart.
+                        if matches!(dropped.reason, DropReason::PastBatch { .. }) {
+                            debug!(target: "derivation", ?dropped, "skipped a batch of safe blocks");
+                        } else {
+                            warn!(target: "derivation", ?dropped, "dropped L1 data");
+                        }
                     }
                 }
                 Ok(Step::Attributes(derived)) => {
@@ -237,10 +244,12 @@ impl Derivation {
                             warn!(target: "derivation", timestamp = replaced.attributes.timestamp, "invalid payload; deriving its deposits only");
                             match self.execute(&replaced).await? {
                                 Some(block) => block,
-                                None => return Err(DeriveError::DepositOnlyPayloadInvalid {
-                                    timestamp: replaced.attributes.timestamp,
+                                None => {
+                                    return Err(DeriveError::DepositOnlyPayloadInvalid {
+                                        timestamp: replaced.attributes.timestamp,
+                                    }
+                                    .into());
                                 }
-                                .into()),
                             }
                         }
                     };
@@ -290,7 +299,11 @@ impl Derivation {
         write_record(
             self.engine.db(),
             SAFE_HEAD_KEY,
-            &SafeRecord { hash: genesis.hash, number: genesis.number, derived_from: self.rollup.genesis.l1 },
+            &SafeRecord {
+                hash: genesis.hash,
+                number: genesis.number,
+                derived_from: self.rollup.genesis.l1,
+            },
         )
     }
 
@@ -319,10 +332,8 @@ impl Derivation {
     async fn execute(&self, derived: &DerivedAttributes) -> RollupResult<Option<L2BlockRef>> {
         let attributes = &derived.attributes;
         let db = self.engine.db();
-        let (parent_number, parent_hash) = (
-            attributes_parent_number(db, attributes.parent_hash)?,
-            attributes.parent_hash,
-        );
+        let (parent_number, parent_hash) =
+            (attributes_parent_number(db, attributes.parent_hash)?, attributes.parent_hash);
         if let Some((hash, block)) = canonical_block(db, parent_number + 1)? {
             if attributes_match(&self.engine, attributes, &block) {
                 return Ok(Some(block_ref(&self.rollup, hash, &block)?));

@@ -60,11 +60,9 @@ impl L1Source {
     pub fn header_of(&self, block: &L1Block) -> L1Header {
         let header = &block.header;
         // A block without blob fields pays 1 wei per blob gas, as op-node assumes.
-        let blob_base_fee = header
-            .excess_blob_gas
-            .map_or(1, |excess| {
-                fake_exponential(BLOB_TX_MIN_BLOB_GASPRICE, u128::from(excess), self.blob_fee_fraction)
-            });
+        let blob_base_fee = header.excess_blob_gas.map_or(1, |excess| {
+            fake_exponential(BLOB_TX_MIN_BLOB_GASPRICE, u128::from(excess), self.blob_fee_fraction)
+        });
         L1Header {
             number: header.number,
             hash: header.hash,
@@ -107,7 +105,11 @@ impl L1Source {
     /// The batcher data of `block` from the transactions `batcher` sent to the inbox: each
     /// calldata, and each blob's decoded data (a blob that does not decode is skipped, as the
     /// spec says, and so is its slot in the order).
-    pub async fn batcher_data(&self, block: &L1Block, batcher: Address) -> RollupResult<Vec<Bytes>> {
+    pub async fn batcher_data(
+        &self,
+        block: &L1Block,
+        batcher: Address,
+    ) -> RollupResult<Vec<Bytes>> {
         let mut pieces: Vec<Piece> = Vec::new();
         let mut blob_hashes = Vec::new();
         for tx in block.transactions.txns() {

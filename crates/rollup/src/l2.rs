@@ -76,7 +76,8 @@ pub fn system_config_of(
     if header.number == rollup.genesis.l2.number {
         return Ok(SystemConfig::from_genesis(&rollup.genesis.system_config)?);
     }
-    let calldata = l1_info_calldata(block).ok_or(RollupError::NoL1Info { number: header.number })?;
+    let calldata =
+        l1_info_calldata(block).ok_or(RollupError::NoL1Info { number: header.number })?;
     let info = L1BlockInfo::decode(calldata)?;
     let mut scalar = [0u8; 32];
     scalar[0] = 1;

@@ -6,9 +6,14 @@ use phala_storage::{Database, KeyValueRead, Table};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// Reads the record `key`, if there is one.
-pub fn read_record<T: DeserializeOwned>(db: &Database, key: &'static str) -> RollupResult<Option<T>> {
+pub fn read_record<T: DeserializeOwned>(
+    db: &Database,
+    key: &'static str,
+) -> RollupResult<Option<T>> {
     let Some(bytes) = db.get(Table::Rollup, key.as_bytes())? else { return Ok(None) };
-    serde_json::from_slice(&bytes).map(Some).map_err(|source| RollupError::CorruptRecord { key, source })
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| RollupError::CorruptRecord { key, source })
 }
 
 /// Writes the record `key` (durably, before returning).

@@ -167,7 +167,8 @@ impl RollupSequencer {
         let epoch = match (&next_block, selection.advanced) {
             (Some(block), true) => {
                 let input = self.l1.block_input(block).await?;
-                let ecotone = self.rollup.forks.ecotone_time.is_some_and(|at| block.header.timestamp >= at);
+                let ecotone =
+                    self.rollup.forks.ecotone_time.is_some_and(|at| block.header.timestamp >= at);
                 for log in &input.config_updates {
                     if let Err(err) = system_config.apply_update(log, ecotone) {
                         warn!(target: "sequencer", %err, "skipping a malformed SystemConfig update");
@@ -185,9 +186,10 @@ impl RollupSequencer {
             return Err(RollupError::UndecodableDeposit);
         };
         let engine = self.engine.clone();
-        let sealed = tokio::task::spawn_blocking(move || engine.seal_block(&block_attributes, false))
-            .await
-            .expect("the block task does not panic")?;
+        let sealed =
+            tokio::task::spawn_blocking(move || engine.seal_block(&block_attributes, false))
+                .await
+                .expect("the block task does not panic")?;
         match sealed {
             Some((ImportOutcome::Imported { number, .. }, payload)) => Ok(SequencerStep::Sealed {
                 number,

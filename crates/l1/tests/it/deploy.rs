@@ -6,7 +6,7 @@ use alloy_rpc_types_eth::{BlockNumberOrTag, Filter};
 use alloy_sol_types::{SolCall, SolEvent};
 use phala_l1::{
     BeaconClient, BlobSidecarForm, L1Call,
-    bindings::{IOptimismPortal, IL1StandardBridge, ISystemConfig},
+    bindings::{IL1StandardBridge, IOptimismPortal, ISystemConfig},
     blob_sidecar_form,
     deploy::{predicted_addresses, rollup_config},
     test_utils::{anvil_key, deployed_anvil},
@@ -56,10 +56,8 @@ async fn deposits_through_portal_and_bridge_emit_transaction_deposited() {
         )
         .await
         .unwrap();
-    let bridge_deposit = IL1StandardBridge::depositETHCall {
-        minGasLimit: 200_000,
-        extraData: Default::default(),
-    };
+    let bridge_deposit =
+        IL1StandardBridge::depositETHCall { minGasLimit: 200_000, extraData: Default::default() };
     user.transact(
         &L1Call {
             to: Some(addresses.l1_standard_bridge_proxy),
@@ -123,10 +121,8 @@ async fn blob_round_trip(hardfork: Option<&str>, expected_form: BlobSidecarForm)
     let data = b"phala batch data".repeat(100);
     let blob = phala_protocol::batch::encode_blob(&data).unwrap();
     let blob = alloy_eips::eip4844::Blob::try_from(blob.as_slice()).unwrap();
-    let (hash, versioned) = batcher
-        .send_blobs(deployment.addresses.batch_inbox, vec![blob], form, None)
-        .await
-        .unwrap();
+    let (hash, versioned) =
+        batcher.send_blobs(deployment.addresses.batch_inbox, vec![blob], form, None).await.unwrap();
     let receipt = batcher.wait(hash, "blob", Duration::from_secs(30)).await.unwrap();
     let block =
         client.expect_block(BlockNumberOrTag::Number(receipt.block_number.unwrap())).await.unwrap();

@@ -27,7 +27,8 @@ pub fn channel_rlp(batches: &[Batch]) -> Vec<u8> {
 pub fn compress_brotli(rlp: &[u8]) -> Vec<u8> {
     let mut out = vec![BROTLI_VERSION_BYTE];
     {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+        let mut writer =
+            brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
         writer.write_all(rlp).expect("writing to a Vec cannot fail");
         writer.flush().expect("flushing to a Vec cannot fail");
     }
@@ -45,7 +46,8 @@ pub fn frames_of_channel(
     if room == 0 {
         return Err(BatchError::FrameBudgetTooSmall { max_tx_data });
     }
-    let chunks: Vec<&[u8]> = if data.is_empty() { vec![&[][..]] } else { data.chunks(room).collect() };
+    let chunks: Vec<&[u8]> =
+        if data.is_empty() { vec![&[][..]] } else { data.chunks(room).collect() };
     let count = chunks.len();
     if count > usize::from(u16::MAX) + 1 {
         return Err(BatchError::TooManyFrames { count });

@@ -22,11 +22,11 @@ pub use channel::{
     BROTLI_VERSION_BYTE, Channel, ChannelCompression, MAX_RLP_BYTES_PER_CHANNEL_BEDROCK,
     MAX_RLP_BYTES_PER_CHANNEL_FJORD, compression_of, decode_batches, decompress,
 };
-pub use channel_out::{
-    batcher_tx_data, channel_rlp, compress_brotli, frames_of_channel,
-};
+pub use channel_out::{batcher_tx_data, channel_rlp, compress_brotli, frames_of_channel};
 pub use error::BatchError;
-pub use frame::{ChannelId, DERIVATION_VERSION_0, FRAME_OVERHEAD, Frame, MAX_FRAME_LEN, frames_of_calldata};
+pub use frame::{
+    ChannelId, DERIVATION_VERSION_0, FRAME_OVERHEAD, Frame, MAX_FRAME_LEN, frames_of_calldata,
+};
 pub use singular::SingularBatch;
 pub use span::{
     Eip1559Fields, Eip2930Fields, Eip7702Fields, LegacyFields, MAX_SPAN_BATCH_ELEMENT_COUNT,
