@@ -369,3 +369,70 @@ async fn ignores_bad_inbox_data() {
     let log = std::fs::read_to_string(verifier.log()).unwrap_or_default();
     assert!(log.contains("dropped L1 data"), "the verifier reports what it dropped");
 }
+
+/// SystemConfig updates on L1 apply on L2 from the first block of their epoch, on the sequencer
+/// and on the verifier alike: a new gas limit and new Ecotone fee scalars.
+#[tokio::test(flavor = "multi_thread")]
+async fn applies_system_config_updates() {
+    use phala_l1::bindings::ISystemConfig;
+    let l1 = TestL1::start(None).await;
+    let sequencer =
+        Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
+    let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
+    let admin = l1.wallet(0).await;
+    let system_config = Some(l1.files.deployment.addresses.system_config_proxy);
+    for (data, what) in [
+        (ISystemConfig::setGasLimitCall { gasLimit: 35_000_000 }.abi_encode(), "setGasLimit"),
+        (
+            ISystemConfig::setGasConfigEcotoneCall {
+                basefeeScalar: 2_000,
+                blobbasefeeScalar: 900_000,
+            }
+            .abi_encode(),
+            "setGasConfigEcotone",
+        ),
+    ] {
+        admin
+            .transact(&L1Call { to: system_config, data: data.into(), ..Default::default() }, what)
+            .await
+            .expect("the admin updates the SystemConfig");
+    }
+    let l2 = sequencer.client();
+    let number = eventually(sequencer.log(), "an L2 block has the new gas limit", MINUTE, || {
+        let client = l2.clone();
+        async move {
+            let block: serde_json::Value = client
+                .call("eth_getBlockByNumber", jsonrpsee::rpc_params!["latest", false])
+                .await
+                .ok()?;
+            let gas_limit = block["gasLimit"].as_str()?;
+            let number = block["number"].as_str()?;
+            (gas_limit == "0x2160ec0")
+                .then(|| u64::from_str_radix(number.trim_start_matches("0x"), 16).ok())
+                .flatten()
+        }
+    })
+    .await;
+    // The L1Block predeploy takes the new scalars (its `baseFeeScalar()` getter).
+    let selector = alloy_primitives::keccak256("baseFeeScalar()")[..4].to_vec();
+    eventually(sequencer.log(), "L1Block has the new base fee scalar", MINUTE, || {
+        let client = l2.clone();
+        let selector = selector.clone();
+        async move {
+            let word = client
+                .call_contract(
+                    alloy_primitives::address!("4200000000000000000000000000000000000015"),
+                    selector.into(),
+                )
+                .await
+                .ok()?;
+            (U256::from_be_slice(&word) == U256::from(2_000)).then_some(())
+        }
+    })
+    .await;
+    let (_, head) = block_at(&l2, BlockNumberOrTag::Latest).await.expect("a head");
+    wait_safe(&verifier, head, 2 * MINUTE).await;
+    wait_same_block(&sequencer, &verifier, head).await;
+    wait_safe(&verifier, number, 2 * MINUTE).await;
+    wait_same_block(&sequencer, &verifier, number).await;
+}

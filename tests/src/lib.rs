@@ -23,8 +23,12 @@ use std::{
     time::Duration,
 };
 
-/// The `phala-node` binary of this build (`target/<profile>/phala-node`, beside `deps/`).
+/// The `phala-node` binary: `$PHALA_NODE_BIN`, else this build's (`target/<profile>/phala-node`,
+/// beside `deps/`).
 pub fn phala_node_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("PHALA_NODE_BIN") {
+        return PathBuf::from(path);
+    }
     let exe = std::env::current_exe().expect("the test binary has a path");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
     let binary = profile_dir.join("phala-node");

@@ -135,7 +135,13 @@ impl Derivation {
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         info!(target: "derivation", "derivation started");
         loop {
-            let interrupt = match self.round().await {
+            // A round runs until L1 runs dry or a reset; shutdown may end it at any await (its
+            // records are written atomically, and a block task in flight finishes on its own).
+            let result = tokio::select! {
+                _ = shutdown.changed() => break,
+                result = self.round() => result,
+            };
+            let interrupt = match result {
                 Ok(interrupt) => interrupt,
                 Err(err) => {
                     warn!(target: "derivation", %err, "derivation step failed; restarting from the safe head");

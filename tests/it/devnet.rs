@@ -1,0 +1,86 @@
+//! `phala-node devnet`: one command starts anvil, deploys, writes `devnet.json` and runs the L2;
+//! SIGTERM stops everything it started; a restart on the same datadir continues both chains.
+
+use phala_e2e::{block_at, eventually, phala_node_binary};
+use phala_l1::{L1Client, anvil::free_port};
+use std::{path::Path, process::Command, time::Duration};
+
+fn read_info(path: &Path) -> Option<serde_json::Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+async fn heads(info: &serde_json::Value) -> Option<(u64, u64)> {
+    let l1 = L1Client::new(info["l1"]["rpc"].as_str()?).ok()?;
+    let l2 = L1Client::new(info["l2"]["rpc"].as_str()?).ok()?;
+    let (_, l2_head) = block_at(&l2, alloy_rpc_types_eth::BlockNumberOrTag::Latest).await?;
+    Some((l1.block_number().await.ok()?, l2_head))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn devnet_starts_stops_on_sigterm_and_continues_both_chains() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let datadir = dir.path().join("devnet");
+    let log = dir.path().join("devnet.log");
+    let info_path = datadir.join("devnet.json");
+    let (l1_port, http_port) = (free_port().expect("a port"), free_port().expect("a port"));
+    let start = || {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log");
+        Command::new(phala_node_binary())
+            .args(["devnet", "--datadir"])
+            .arg(&datadir)
+            .args(["--l1.port", &l1_port.to_string(), "--http.port", &http_port.to_string()])
+            .args(["--authrpc.port", &free_port().expect("a port").to_string()])
+            .args(["--l1.block-time", "1"])
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("phala-node devnet starts")
+    };
+    let mut devnet = start();
+    let info = eventually(&log, "devnet.json appears", Duration::from_secs(120), || async {
+        read_info(&info_path)
+    })
+    .await;
+    for key in [
+        "OptimismPortalProxy",
+        "L2OutputOracleProxy",
+        "SystemConfigProxy",
+        "L1StandardBridgeProxy",
+        "L1CrossDomainMessengerProxy",
+        "SuperchainConfigProxy",
+        "BatchInbox",
+    ] {
+        assert!(info["addresses"][key].is_string(), "devnet.json names {key}");
+    }
+    for key in ["batcher", "proposer", "sequencer"] {
+        assert!(info["roles"][key].is_string(), "devnet.json names the {key}");
+    }
+    assert_eq!(info["l2"]["chainId"], 1337);
+    assert!(Path::new(info["chainSpec"].as_str().expect("a path")).is_file());
+    assert!(Path::new(info["rollupConfig"].as_str().expect("a path")).is_file());
+    let before = eventually(&log, "both chains advance", Duration::from_secs(60), || {
+        let info = info.clone();
+        async move { heads(&info).await.filter(|(l1, l2)| *l1 > 20 && *l2 > 3) }
+    })
+    .await;
+
+    // SIGTERM stops the node and the anvil it started.
+    let status = Command::new("kill").arg("-TERM").arg(devnet.id().to_string()).status();
+    assert!(status.is_ok_and(|status| status.success()));
+    let exit = tokio::task::spawn_blocking(move || devnet.wait()).await.expect("joined");
+    assert!(exit.expect("it exits").success(), "a SIGTERM'd devnet exits cleanly");
+    assert!(heads(&info).await.is_none(), "nothing answers after SIGTERM");
+    assert!(!info_path.exists(), "devnet.json goes with the devnet");
+
+    // Started again on the same datadir, both chains continue from where they were.
+    let mut devnet = start();
+    let info = eventually(&log, "devnet.json appears again", Duration::from_secs(120), || async {
+        read_info(&info_path)
+    })
+    .await;
+    let (l1_now, l2_now) = heads(&info).await.expect("both chains answer");
+    assert!(l1_now >= before.0, "the L1 continues: {l1_now} after {}", before.0);
+    assert!(l2_now >= before.1, "the L2 continues: {l2_now} after {}", before.1);
+    let _ = Command::new("kill").arg("-TERM").arg(devnet.id().to_string()).status();
+    let _ = devnet.wait();
+}
