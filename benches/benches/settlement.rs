@@ -35,6 +35,31 @@ async fn run(data_availability: &'static str) {
     let l2 = sequencer.client();
     let chain_id = phala_node::devnet::DEVNET_CHAIN_ID;
     let senders: Vec<_> = (10..13).map(anvil_key).collect();
+    // A watcher notes when each L2 block is first seen as the head and as safe.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let l2 = l2.clone();
+        tokio::spawn(async move {
+            let mut seen: BTreeMap<u64, Instant> = BTreeMap::new();
+            let mut safe_at: BTreeMap<u64, Instant> = BTreeMap::new();
+            while !*stop_rx.borrow() {
+                if let Some((_, head)) = block_at(&l2, BlockNumberOrTag::Latest).await {
+                    let now = Instant::now();
+                    for number in 1..=head {
+                        seen.entry(number).or_insert(now);
+                    }
+                }
+                if let Some((_, safe)) = block_at(&l2, BlockNumberOrTag::Safe).await {
+                    let now = Instant::now();
+                    for number in 1..=safe {
+                        safe_at.entry(number).or_insert(now);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            (seen, safe_at)
+        })
+    };
     let mut sent: Vec<B256> = Vec::new();
     let mut nonces = vec![0u64; senders.len()];
     let (_, first_block) = block_at(&l2, BlockNumberOrTag::Latest).await.expect("a head");
@@ -50,33 +75,35 @@ async fn run(data_availability: &'static str) {
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    // Inclusion and safety times, by L2 block.
+    // Every transfer's block, then until each is safe.
     let started = Instant::now();
-    let mut mined: BTreeMap<u64, Instant> = BTreeMap::new();
-    let mut safe_at: BTreeMap<u64, Instant> = BTreeMap::new();
     let mut blocks_of: BTreeMap<B256, u64> = BTreeMap::new();
-    while (blocks_of.len() as u64) < TXS || safe_at.len() < mined.len() {
-        assert!(started.elapsed() < Duration::from_secs(300), "timed out");
-        for hash in &sent {
-            if blocks_of.contains_key(hash) {
-                continue;
-            }
+    for hash in &sent {
+        loop {
+            assert!(started.elapsed() < Duration::from_secs(300), "timed out");
             if let Some(number) = phala_e2e::mined_in(&l2, *hash).await {
                 blocks_of.insert(*hash, number);
-                mined.entry(number).or_insert_with(Instant::now);
+                break;
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if let Some((_, safe)) = block_at(&l2, BlockNumberOrTag::Safe).await {
-            for number in mined.keys() {
-                if *number <= safe {
-                    safe_at.entry(*number).or_insert_with(Instant::now);
-                }
-            }
+    }
+    let last_tx_block = blocks_of.values().copied().max().unwrap_or_default();
+    loop {
+        assert!(started.elapsed() < Duration::from_secs(300), "timed out");
+        if block_at(&l2, BlockNumberOrTag::Safe)
+            .await
+            .is_some_and(|(_, safe)| safe >= last_tx_block)
+        {
+            break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = stop_tx.send(true);
+    let (seen, safe_at) = watcher.await.expect("the watcher ends");
     let mut latencies: Vec<f64> =
-        blocks_of.values().map(|number| (safe_at[number] - mined[number]).as_secs_f64()).collect();
+        blocks_of.values().map(|number| (safe_at[number] - seen[number]).as_secs_f64()).collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
     let (_, last_block) = block_at(&l2, BlockNumberOrTag::Safe).await.expect("a safe head");
 
