@@ -7,7 +7,7 @@ use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use phala_e2e::{
     Node, Role, TestL1, balance, block_at, block_hash, eventually, inbox_channels, inbox_posts,
-    l1_reorg, mined_in, post_to_inbox, send_transfer,
+    l1_reorg, mined_in, mined_transfer, post_to_inbox, send_transfer,
 };
 use phala_l1::{
     L1Call,
@@ -129,12 +129,7 @@ async fn settles(hardfork: Option<&str>, data_availability: &'static str) {
     // An L2 transfer is included, and its block becomes safe: its batch landed on L1.
     let sender = anvil_key(3);
     let recipient = Address::repeat_byte(0x53);
-    let hash = send_transfer(&l2, L2_CHAIN_ID, &sender, recipient, U256::from(12_345), 0).await;
-    let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
-        let client = l2.clone();
-        async move { mined_in(&client, hash).await }
-    })
-    .await;
+    let number = mined_transfer(&sequencer, &sender, recipient, U256::from(12_345), 0).await;
     wait_safe(&sequencer, number, 2 * MINUTE).await;
     let posts: Vec<_> =
         inbox_posts(&l1).await.into_iter().filter(|post| post.from == batcher()).collect();
@@ -247,21 +242,9 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
     let sequencer =
         Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
     let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
-    let l2 = sequencer.client();
-    let hash = send_transfer(
-        &l2,
-        L2_CHAIN_ID,
-        &anvil_key(5),
-        Address::repeat_byte(0x70),
-        U256::from(7),
-        0,
-    )
-    .await;
-    let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
-        let client = l2.clone();
-        async move { mined_in(&client, hash).await }
-    })
-    .await;
+    let number =
+        mined_transfer(&sequencer, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 0)
+            .await;
     wait_safe(&sequencer, number, 2 * MINUTE).await;
     wait_safe(&verifier, number, 2 * MINUTE).await;
     // Both derived the block from the channel that holds it: drop the L1 blocks from that
@@ -278,20 +261,9 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
     l1_reorg(&l1, l1_head - first + 1).await;
     assert!(inbox_posts(&l1).await.len() < posts_before, "the re-org dropped batcher posts");
     // The chain goes on: a transfer after the re-org becomes safe on both, on the same blocks.
-    let hash = send_transfer(
-        &l2,
-        L2_CHAIN_ID,
-        &anvil_key(5),
-        Address::repeat_byte(0x70),
-        U256::from(7),
-        1,
-    )
-    .await;
-    let after = eventually(sequencer.log(), "the second transfer is mined", MINUTE, || {
-        let client = l2.clone();
-        async move { mined_in(&client, hash).await }
-    })
-    .await;
+    let after =
+        mined_transfer(&sequencer, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 1)
+            .await;
     wait_safe(&sequencer, after, 2 * MINUTE).await;
     wait_safe(&verifier, after, 2 * MINUTE).await;
     wait_same_block(&sequencer, &verifier, after).await;
@@ -349,25 +321,32 @@ async fn ignores_bad_inbox_data() {
     assert!(truncated.len() > 1);
     post_to_inbox(&l1, batcher_index, batcher_tx_data(&truncated[0])).await;
 
-    let hash = send_transfer(
-        &sequencer.client(),
-        L2_CHAIN_ID,
-        &anvil_key(6),
-        Address::repeat_byte(0x71),
-        U256::from(9),
-        0,
-    )
-    .await;
-    let client = sequencer.client();
-    let number = eventually(sequencer.log(), "the transfer is mined", MINUTE, || {
-        let client = client.clone();
-        async move { mined_in(&client, hash).await }
-    })
-    .await;
+    let number =
+        mined_transfer(&sequencer, &anvil_key(6), Address::repeat_byte(0x71), U256::from(9), 0)
+            .await;
     wait_safe(&verifier, number, 2 * MINUTE).await;
     wait_same_block(&sequencer, &verifier, number).await;
-    let log = std::fs::read_to_string(verifier.log()).unwrap_or_default();
-    assert!(log.contains("dropped L1 data"), "the verifier reports what it dropped");
+    // The verifier says what it dropped: both garbage posts, the span batch with the wrong
+    // parent check once (the wrong sender's copy was never read), and the truncated channel when
+    // the batcher's next channel replaced it.
+    let log_path = verifier.log().to_path_buf();
+    let drops = eventually(&log_path, "the verifier reports every drop", MINUTE, || {
+        let log_path = log_path.clone();
+        async move {
+            let log = std::fs::read_to_string(&log_path).ok()?;
+            let drops: Vec<String> = log
+                .lines()
+                .filter(|line| line.contains("dropped L1 data"))
+                .map(str::to_string)
+                .collect();
+            drops.iter().any(|line| line.contains("ChannelReplaced")).then_some(drops)
+        }
+    })
+    .await;
+    let count = |what: &str| drops.iter().filter(|line| line.contains(what)).count();
+    assert_eq!(count("BatcherData("), 2, "{drops:#?}");
+    assert_eq!(count("SpanParentCheckMismatch"), 1, "{drops:#?}");
+    assert_eq!(count("ChannelReplaced"), 1, "{drops:#?}");
 }
 
 /// SystemConfig updates on L1 apply on L2 from the first block of their epoch, on the sequencer

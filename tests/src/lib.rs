@@ -159,7 +159,7 @@ impl Node {
             .expect("the log file opens");
         let child = Command::new(phala_node_binary())
             .args(&self.args)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", std::env::var("PHALA_E2E_LOG").unwrap_or_else(|_| "info".into()))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("the log file"))
             .stderr(log)
@@ -279,6 +279,25 @@ pub async fn send_transfer(
     let signature = key.sign_hash_sync(&tx.signature_hash()).expect("signing");
     let envelope = TxEnvelope::from(tx.into_signed(signature));
     client.send_raw_transaction(&envelope.encoded_2718()).await.expect("the L2 accepts it")
+}
+
+/// Sends an L2 transfer through `node` (as [`send_transfer`]) and waits until it is mined;
+/// returns its block number.
+pub async fn mined_transfer(
+    node: &Node,
+    key: &PrivateKeySigner,
+    to: Address,
+    value: U256,
+    nonce: u64,
+) -> u64 {
+    let client = node.client();
+    let chain_id = client.chain_id().await.expect("the L2 answers");
+    let hash = send_transfer(&client, chain_id, key, to, value, nonce).await;
+    eventually(node.log(), "the transfer is mined", Duration::from_secs(60), || {
+        let client = client.clone();
+        async move { mined_in(&client, hash).await }
+    })
+    .await
 }
 
 /// The block number of a mined L2 transaction.

@@ -97,6 +97,14 @@ impl L1Wallet {
         self.client.nonce(self.address(), BlockNumberOrTag::Pending).await
     }
 
+    /// `nonce`, or the pending nonce when `None`.
+    async fn nonce_or_pending(&self, nonce: Option<u64>) -> L1Result<u64> {
+        match nonce {
+            Some(nonce) => Ok(nonce),
+            None => self.pending_nonce().await,
+        }
+    }
+
     async fn estimate(&self, call: &L1Call) -> L1Result<u64> {
         let mut request = serde_json::json!({
             "from": self.address(),
@@ -120,10 +128,7 @@ impl L1Wallet {
         nonce: Option<u64>,
         fee_multiplier: u128,
     ) -> L1Result<SignedL1Tx> {
-        let nonce = match nonce {
-            Some(nonce) => nonce,
-            None => self.pending_nonce().await?,
-        };
+        let nonce = self.nonce_or_pending(nonce).await?;
         let gas_limit = match call.gas {
             Some(gas) => gas,
             None => self.estimate(call).await?,
@@ -160,10 +165,7 @@ impl L1Wallet {
         nonce: Option<u64>,
         fee_multiplier: u128,
     ) -> L1Result<SignedL1Tx> {
-        let nonce = match nonce {
-            Some(nonce) => nonce,
-            None => self.pending_nonce().await?,
-        };
+        let nonce = self.nonce_or_pending(nonce).await?;
         let (max_fee_per_gas, max_priority_fee_per_gas) = fees(&self.client).await?;
         let blob_fee = self.client.blob_base_fee().await?.max(1);
         let sidecar = match form {

@@ -206,6 +206,8 @@ impl Derivation {
                 }
                 canonical_ref(db, &rollup, number).ok().flatten()
             });
+            // Reading data (in `next`) and feeding blocks both drop what the spec says to.
+            log_dropped(&mut pipeline);
             match step {
                 Ok(Step::NeedL1Block { number }) => {
                     self.update_finalized().await?;
@@ -232,14 +234,6 @@ impl Derivation {
                             return Ok(Interrupt::Reset);
                         }
                         Err(err) => return Err(err.into()),
-                    }
-                    for dropped in pipeline.take_dropped() {
-                        // Batches for blocks already safe are re-read after every restart.
-                        if matches!(dropped.reason, DropReason::PastBatch { .. }) {
-                            debug!(target: "derivation", ?dropped, "skipped a batch of safe blocks");
-                        } else {
-                            warn!(target: "derivation", ?dropped, "dropped L1 data");
-                        }
                     }
                 }
                 Ok(Step::Attributes(derived)) => {
@@ -369,6 +363,18 @@ impl Derivation {
         let block = block_by_hash(self.engine.db(), hash)?
             .ok_or(RollupError::L2BlockMissing(parent_number + 1))?;
         Ok(Some(block_ref(&self.rollup, hash, &block)?))
+    }
+}
+
+/// Logs what the pipeline dropped since the last call.
+fn log_dropped(pipeline: &mut DerivationPipeline) {
+    for dropped in pipeline.take_dropped() {
+        // Batches for blocks already safe are re-read after every restart.
+        if matches!(dropped.reason, DropReason::PastBatch { .. }) {
+            debug!(target: "derivation", ?dropped, "skipped a batch of safe blocks");
+        } else {
+            warn!(target: "derivation", ?dropped, "dropped L1 data");
+        }
     }
 }
 
