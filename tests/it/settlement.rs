@@ -151,6 +151,26 @@ async fn settles(hardfork: Option<&str>, data_availability: &'static str) {
     let (_, head) = block_at(&l2, BlockNumberOrTag::Latest).await.expect("a head");
     wait_safe(&verifier, head, 2 * MINUTE).await;
     wait_same_block(&sequencer, &verifier, head).await;
+
+    // Once L1 finalizes the blocks the batches are in (anvil: 64 blocks behind its head), the
+    // blocks derived from them are `finalized` on both nodes.
+    let _: serde_json::Value =
+        l1.client().call("anvil_mine", jsonrpsee::rpc_params![80]).await.expect("anvil mines");
+    for node in [&sequencer, &verifier] {
+        let client = node.client();
+        let finalized =
+            eventually(node.log(), "the finalized head reaches the transfer", MINUTE, || {
+                let client = client.clone();
+                async move {
+                    block_at(&client, BlockNumberOrTag::Finalized)
+                        .await
+                        .filter(|(_, finalized)| *finalized >= number)
+                }
+            })
+            .await;
+        let (_, safe) = block_at(&client, BlockNumberOrTag::Safe).await.expect("a safe head");
+        assert!(finalized.1 <= safe, "finalized {} is not past safe {safe}", finalized.1);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
