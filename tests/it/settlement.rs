@@ -254,14 +254,15 @@ fn channel_posted_through(log: &std::path::Path) -> Option<u64> {
     last.parse().ok()
 }
 
-/// An L1 re-org that drops a landed batch: the batcher posts the blocks again, and the verifier
-/// (which read the dropped batch) still ends on the sequencer's chain.
+/// An L1 re-org that drops a landed batch: the batcher posts the blocks again, the sequencer
+/// (which derived from the dropped batch) rewinds its safe head, and so does a verifier that was
+/// down during the re-org; both end on the same chain.
 #[tokio::test(flavor = "multi_thread")]
 async fn survives_an_l1_reorg_that_drops_a_batch() {
     let l1 = TestL1::start(None).await;
     let sequencer =
         Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
-    let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
+    let mut verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
     let number =
         mined_transfer(&sequencer, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 0)
             .await;
@@ -278,8 +279,12 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
     let first = *channel.l1_blocks.iter().min().expect("frames");
     let l1_head = l1.client().block_number().await.expect("the L1 answers");
     let posts_before = inbox_posts(&l1).await.len();
+    // The verifier is down during the re-org: when it comes back, it has no memory of where its
+    // safe blocks came from, and must find a safe head whose data is still on L1 by itself.
+    verifier.kill();
     l1_reorg(&l1, l1_head - first + 1).await;
     assert!(inbox_posts(&l1).await.len() < posts_before, "the re-org dropped batcher posts");
+    verifier.restart().await;
     // The chain goes on: a transfer after the re-org becomes safe on both, on the same blocks.
     let after =
         mined_transfer(&sequencer, &anvil_key(5), Address::repeat_byte(0x70), U256::from(7), 1)
@@ -288,6 +293,11 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
     wait_safe(&verifier, after, 2 * MINUTE).await;
     wait_same_block(&sequencer, &verifier, after).await;
     assert_eq!(balance(&verifier.client(), Address::repeat_byte(0x70)).await, U256::from(14));
+    let verifier_log = std::fs::read_to_string(verifier.log()).unwrap_or_default();
+    assert!(
+        verifier_log.contains("rewound a sequencing window"),
+        "the restarted verifier found an older safe head by itself"
+    );
     for node in [&sequencer, &verifier] {
         let log = std::fs::read_to_string(node.log()).unwrap_or_default();
         let mentions: Vec<&str> =

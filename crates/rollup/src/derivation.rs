@@ -294,15 +294,43 @@ impl Derivation {
             }
             self.derived.pop_back();
         }
-        // Nothing known to be on L1 any more: derive again from genesis.
-        let genesis = L2BlockRef::genesis(&self.rollup);
+        // No history (this process did not derive those blocks): a block's batch lands within
+        // the sequencing window after its origin, so a safe block whose origin is a window older
+        // than a still-canonical L1 block has its data on L1. Walk back to the newest safe block
+        // whose origin is canonical, then a window further.
+        let db = self.engine.db();
+        let genesis = self.rollup.genesis.l2.number;
+        let record = read_record::<SafeRecord>(db, SAFE_HEAD_KEY)?;
+        let mut candidate = match record {
+            Some(record) => canonical_ref(db, &self.rollup, record.number)?,
+            None => None,
+        }
+        .unwrap_or_else(|| L2BlockRef::genesis(&self.rollup));
+        let previous = |block: L2BlockRef| -> RollupResult<L2BlockRef> {
+            canonical_ref(db, &self.rollup, block.number - 1)?
+                .ok_or(RollupError::L2BlockMissing(block.number - 1))
+        };
+        while candidate.number > genesis {
+            let origin = self.l1.block(candidate.l1_origin.number).await?;
+            if origin.is_some_and(|origin| origin.header.hash == candidate.l1_origin.hash) {
+                break;
+            }
+            candidate = previous(candidate)?;
+        }
+        let anchor = candidate.l1_origin.number;
+        while candidate.number > genesis
+            && candidate.l1_origin.number + self.rollup.seq_window_size > anchor
+        {
+            candidate = previous(candidate)?;
+        }
+        info!(target: "derivation", safe = candidate.number, "safe head rewound a sequencing window behind the re-org");
         write_record(
-            self.engine.db(),
+            db,
             SAFE_HEAD_KEY,
             &SafeRecord {
-                hash: genesis.hash,
-                number: genesis.number,
-                derived_from: self.rollup.genesis.l1,
+                hash: candidate.hash,
+                number: candidate.number,
+                derived_from: candidate.l1_origin,
             },
         )
     }
