@@ -1,5 +1,6 @@
 //! Settlement costs and latency against a real anvil L1: a sequencer with its batcher, posting as
-//! calldata and then as blobs, carries `TXS` L2 transfers. Reports the L1 gas per L2 transaction
+//! calldata and as blobs, each at once and gathering blocks for 10 L1 blocks, carries `TXS` L2
+//! transfers. Reports the L1 gas per L2 transaction
 //! (execution gas for calldata; blob gas and execution gas for blobs), the channels' brotli
 //! compression ratio, and the time from L2 inclusion to L1 safety (p50/p90/p99).
 //!
@@ -28,10 +29,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[index]
 }
 
-async fn run(data_availability: &'static str) {
+async fn run(data_availability: &'static str, channel_duration: u64) {
     let l1 = TestL1::start(None).await;
     let dir = l1.dir.path().join(format!("sequencer-{data_availability}"));
-    let sequencer = Node::start(&l1, Role::Sequencer(data_availability), &dir).await;
+    let duration = channel_duration.to_string();
+    let sequencer = Node::start_with(
+        &l1,
+        Role::Sequencer(data_availability),
+        &dir,
+        &["--batcher.max-channel-duration", &duration],
+    )
+    .await;
     let l2 = sequencer.client();
     let chain_id = phala_node::devnet::DEVNET_CHAIN_ID;
     let senders: Vec<_> = (10..13).map(anvil_key).collect();
@@ -143,7 +151,7 @@ async fn run(data_availability: &'static str) {
         }
     }
     println!(
-        "{data_availability:>8}: {TXS} L2 txs in blocks {first_block}..={last_block}; {posts} L1 posts; \
+        "{data_availability:>8}, channel duration {channel_duration} L1 blocks: {TXS} L2 txs in blocks {first_block}..={last_block}; {posts} L1 posts; \
          L1 execution gas {gas} ({:.0}/L2 tx); blob gas {blob_gas} ({:.0}/L2 tx); \
          channel bytes {rlp} -> {compressed} (ratio {:.3}); inclusion->safe p50 {:.2}s p90 {:.2}s p99 {:.2}s",
         gas as f64 / TXS as f64,
@@ -158,7 +166,9 @@ async fn run(data_availability: &'static str) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
-    for data_availability in ["calldata", "blobs"] {
-        run(data_availability).await;
+    for (data_availability, channel_duration) in
+        [("calldata", 0), ("blobs", 0), ("calldata", 10), ("blobs", 10)]
+    {
+        run(data_availability, channel_duration).await;
     }
 }

@@ -107,6 +107,11 @@ pub enum Role {
 impl Node {
     /// Starts a node of `role` on `l1` in `datadir` and waits for its RPC.
     pub async fn start(l1: &TestL1, role: Role, datadir: &Path) -> Self {
+        Self::start_with(l1, role, datadir, &[]).await
+    }
+
+    /// [`Self::start`] with more `phala-node node` flags.
+    pub async fn start_with(l1: &TestL1, role: Role, datadir: &Path, extra: &[&str]) -> Self {
         let http = free_port().expect("a port");
         let mut args: Vec<String> = [
             "node",
@@ -139,6 +144,7 @@ impl Node {
                 data_availability.to_string(),
             ]);
         }
+        args.extend(extra.iter().map(|arg| arg.to_string()));
         let log = datadir.with_extension("log");
         let mut node = Self {
             child: None,

@@ -146,6 +146,10 @@ pub struct NodeArgs {
     /// Most L2 blocks in one batcher channel.
     #[arg(long = "batcher.max-blocks-per-channel", default_value_t = 1_000)]
     pub batcher_max_blocks_per_channel: u64,
+    /// L1 blocks the batcher gathers L2 blocks for before posting (0: post every block at once;
+    /// more fills blobs better). Must stay well under the sequencing window.
+    #[arg(long = "batcher.max-channel-duration", default_value_t = 0)]
+    pub batcher_max_channel_duration: u64,
 }
 
 impl NodeArgs {
@@ -461,6 +465,15 @@ async fn start_rollup(
     engine: Arc<Engine>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, NodeError> {
+    if args.batcher_max_channel_duration * 2 > rollup.seq_window_size {
+        return Err(NodeError::Flag {
+            flag: "--batcher.max-channel-duration",
+            message: format!(
+                "{} L1 blocks leaves no room in the rollup's sequencing window of {}",
+                args.batcher_max_channel_duration, rollup.seq_window_size
+            ),
+        });
+    }
     let l1_url = args.l1_rpc.as_deref().unwrap_or_default();
     let l1_flag =
         |err: phala_l1::L1Error| NodeError::Flag { flag: "--l1.rpc", message: err.to_string() };
@@ -520,6 +533,7 @@ async fn start_rollup(
             phala_rollup::BatcherConfig {
                 data_availability: args.batcher_data_availability,
                 max_blocks_per_channel: args.batcher_max_blocks_per_channel.max(1),
+                max_channel_duration: args.batcher_max_channel_duration,
                 ..Default::default()
             },
             safe_rx,

@@ -74,6 +74,10 @@ pub struct BatcherConfig {
     pub poll_interval: Duration,
     /// L1 blocks a sent transaction may stay unmined before it is sent again with higher fees.
     pub resubmit_after: u64,
+    /// L1 blocks to gather L2 blocks before posting them (op-batcher's max channel duration):
+    /// 0 posts as soon as there is a block; more fills calldata and blobs better. A channel
+    /// whose data fills its transactions is posted at once.
+    pub max_channel_duration: u64,
 }
 
 impl Default for BatcherConfig {
@@ -83,6 +87,7 @@ impl Default for BatcherConfig {
             max_blocks_per_channel: 1_000,
             poll_interval: Duration::from_millis(500),
             resubmit_after: 4,
+            max_channel_duration: 0,
         }
     }
 }
@@ -133,6 +138,8 @@ pub struct Batcher {
     safe_head: watch::Receiver<L2BlockRef>,
     sidecar_form: BlobSidecarForm,
     totals: Totals,
+    /// The L1 head when the blocks waiting to be posted were first seen.
+    gathering_since: Option<u64>,
 }
 
 impl Batcher {
@@ -145,7 +152,16 @@ impl Batcher {
         safe_head: watch::Receiver<L2BlockRef>,
     ) -> Self {
         let sidecar_form = blob_sidecar_form(wallet.client()).await;
-        Self { engine, wallet, rollup, config, safe_head, sidecar_form, totals: Totals::default() }
+        Self {
+            engine,
+            wallet,
+            rollup,
+            config,
+            safe_head,
+            sidecar_form,
+            totals: Totals::default(),
+            gathering_since: None,
+        }
     }
 
     /// Runs until `shutdown` turns true.
@@ -309,6 +325,25 @@ impl Batcher {
         )?;
         let rlp = channel_rlp(&[Batch::Span(span)]);
         let compressed = compress_brotli(&rlp);
+        let mode = self.config.data_availability;
+        let per_tx = match mode {
+            DataAvailability::Calldata => 1,
+            DataAvailability::Blobs => MAX_BLOBS_PER_TX,
+        };
+        let frame_budget = match mode {
+            DataAvailability::Calldata => MAX_CALLDATA_BYTES,
+            DataAvailability::Blobs => MAX_BLOB_DATA_SIZE,
+        };
+        // Gather blocks for up to the channel duration, unless the data already fills a
+        // transaction (or the channel holds as many blocks as it may).
+        let l1_head = self.wallet.client().block_number().await?;
+        let since = *self.gathering_since.get_or_insert(l1_head);
+        let full = compressed.len() >= frame_budget * per_tx
+            || last - first + 1 >= self.config.max_blocks_per_channel;
+        if !full && l1_head < since + self.config.max_channel_duration {
+            return Ok(());
+        }
+        self.gathering_since = None;
         let last_hash = blocks.last().map(|(block, _)| block.hash).unwrap_or_default();
         // Distinct per range and head, and salted with the batcher's next nonce, so a re-post of
         // the same blocks opens a new channel.
@@ -319,20 +354,10 @@ impl Batcher {
             );
             digest[..16].try_into().expect("16 bytes")
         };
-        let mode = self.config.data_availability;
-        let frame_budget = match mode {
-            DataAvailability::Calldata => MAX_CALLDATA_BYTES,
-            DataAvailability::Blobs => MAX_BLOB_DATA_SIZE,
-        };
         let frames: Vec<Bytes> = frames_of_channel(channel_id, &compressed, frame_budget)?
             .iter()
             .map(|frame| batcher_tx_data(frame).into())
             .collect();
-        let per_tx = match mode {
-            DataAvailability::Calldata => 1,
-            DataAvailability::Blobs => MAX_BLOBS_PER_TX,
-        };
-        let l1_head = self.wallet.client().block_number().await?;
         let mut nonce = self.wallet.pending_nonce().await?;
         let mut flight = InFlight {
             channel_id: B256::right_padding_from(&channel_id),
