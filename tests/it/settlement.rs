@@ -320,8 +320,15 @@ async fn ignores_bad_inbox_data() {
         frames_of_channel,
     };
     let l1 = TestL1::start(None).await;
-    let sequencer =
-        Node::start(&l1, Role::Sequencer("calldata"), &l1.dir.path().join("sequencer")).await;
+    // The batcher gathers blocks for 20 L1 blocks, so the verifier's safe head stays put while
+    // the bad data lands and the bad span batch meets exactly the block it claims to follow.
+    let sequencer = Node::start_with(
+        &l1,
+        Role::Sequencer("calldata"),
+        &l1.dir.path().join("sequencer"),
+        &["--batcher.max-channel-duration", "20"],
+    )
+    .await;
     let verifier = Node::start(&l1, Role::Verifier, &l1.dir.path().join("verifier")).await;
     let batcher_index = 7;
     // Garbage with the batcher's key (its nonces are the batcher's too: it must cope).
@@ -329,10 +336,11 @@ async fn ignores_bad_inbox_data() {
     post_to_inbox(&l1, batcher_index, vec![0xff; 64]).await;
     // A span batch for the next blocks with a wrong parent check, from the batcher key, and the
     // same well-formed data from a wrong sender.
-    let (_, head) = block_at(&sequencer.client(), BlockNumberOrTag::Latest).await.expect("a head");
+    let (_, safe) =
+        block_at(&verifier.client(), BlockNumberOrTag::Safe).await.expect("a safe head");
     let span = SpanBatch::from_blocks(
         &[SpanBlock {
-            timestamp: l1.rollup.genesis.l2_time + (head + 1) * l1.rollup.block_time,
+            timestamp: l1.rollup.genesis.l2_time + (safe + 1) * l1.rollup.block_time,
             epoch_num: l1.rollup.genesis.l1.number,
             epoch_hash: l1.rollup.genesis.l1.hash,
             parent_hash: alloy_primitives::B256::repeat_byte(0xee),
