@@ -63,6 +63,15 @@ impl L1Client {
         self.call("eth_getBlockByNumber", rpc_params![number, true]).await
     }
 
+    /// The block at `number` (or tag) with its transactions' hashes only, if the node has it:
+    /// for its header, without the transfer of every transaction.
+    pub async fn block_header_by_number(
+        &self,
+        number: BlockNumberOrTag,
+    ) -> L1Result<Option<L1Block>> {
+        self.call("eth_getBlockByNumber", rpc_params![number, false]).await
+    }
+
     /// The block `hash` with full transactions, if the node has it.
     pub async fn block_by_hash(&self, hash: B256) -> L1Result<Option<L1Block>> {
         self.call("eth_getBlockByHash", rpc_params![hash, true]).await

@@ -20,6 +20,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::{SolCall, SolValue};
 use phala_genesis::op::artifacts::creation_code;
+use phala_protocol::derive::SystemConfig;
 use phala_protocol::rollup::{
     BlockRef, GenesisSystemConfig, RollupConfig, RollupForks, RollupGenesis,
 };
@@ -326,14 +327,6 @@ pub fn rollup_config(
     l2_genesis: B256,
 ) -> RollupConfig {
     let config = deployment.config();
-    let ecotone_scalar = {
-        // Ecotone's scalar word: version 1 ‖ zeros ‖ blob base fee scalar ‖ base fee scalar.
-        let mut word = [0u8; 32];
-        word[0] = 1;
-        word[24..28].copy_from_slice(&config.blob_base_fee_scalar.to_be_bytes());
-        word[28..32].copy_from_slice(&config.base_fee_scalar.to_be_bytes());
-        B256::from(word)
-    };
     RollupConfig {
         genesis: RollupGenesis {
             l1: deployment.genesis_l1,
@@ -342,7 +335,10 @@ pub fn rollup_config(
             system_config: GenesisSystemConfig {
                 batcher_addr: config.batcher,
                 overhead: B256::ZERO,
-                scalar: ecotone_scalar,
+                scalar: SystemConfig::ecotone_scalar_word(
+                    config.base_fee_scalar,
+                    config.blob_base_fee_scalar,
+                ),
                 gas_limit: config.l2_gas_limit,
                 eip1559_params: Some(Bytes::from(vec![0u8; 8])),
                 operator_fee_params: Some(Bytes::from(vec![0u8; 32])),

@@ -181,7 +181,7 @@ impl Derivation {
     /// L1; after a re-org that removed it, an older safe head whose data is.
     async fn checked_safe_head(&mut self) -> RollupResult<L2BlockRef> {
         if let Some(record) = read_record::<SafeRecord>(self.engine.db(), SAFE_HEAD_KEY)? {
-            let canonical = self.l1.block(record.derived_from.number).await?.map(|b| b.header.hash);
+            let canonical = self.l1.hash_at(record.derived_from.number).await?;
             if canonical != Some(record.derived_from.hash) {
                 warn!(target: "derivation", safe = record.number, from = record.derived_from.number, "L1 re-org removed the safe head's data; rewinding");
                 self.rewind_safe_head_for_reorg().await?;
@@ -284,7 +284,7 @@ impl Derivation {
     /// still canonical (genesis when none is known).
     async fn rewind_safe_head_for_reorg(&mut self) -> RollupResult<()> {
         while let Some((block, from)) = self.derived.back().copied() {
-            let canonical = self.l1.block(from.number).await?.map(|b| b.header.hash);
+            let canonical = self.l1.hash_at(from.number).await?;
             if canonical == Some(from.hash) {
                 return write_record(
                     self.engine.db(),
@@ -311,8 +311,8 @@ impl Derivation {
                 .ok_or(RollupError::L2BlockMissing(block.number - 1))
         };
         while candidate.number > genesis {
-            let origin = self.l1.block(candidate.l1_origin.number).await?;
-            if origin.is_some_and(|origin| origin.header.hash == candidate.l1_origin.hash) {
+            if self.l1.hash_at(candidate.l1_origin.number).await? == Some(candidate.l1_origin.hash)
+            {
                 break;
             }
             candidate = previous(candidate)?;

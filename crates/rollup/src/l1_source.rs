@@ -53,7 +53,18 @@ impl L1Source {
 
     /// The number of the L1 block at `tag` (`latest`, `safe`, `finalized`).
     pub async fn number_at(&self, tag: BlockNumberOrTag) -> RollupResult<Option<u64>> {
-        Ok(self.client.block_by_number(tag).await?.map(|block| block.header.number))
+        Ok(self.client.block_header_by_number(tag).await?.map(|block| block.header.number))
+    }
+
+    /// The hash of the canonical L1 block `number`, if it exists.
+    pub async fn hash_at(&self, number: u64) -> RollupResult<Option<alloy_primitives::B256>> {
+        Ok(self.block_without_transactions(number).await?.map(|block| block.header.hash))
+    }
+
+    /// The L1 block `number` with its transactions' hashes only: enough for its header and, with
+    /// [`Self::block_input`], its deposits and config updates.
+    pub async fn block_without_transactions(&self, number: u64) -> RollupResult<Option<L1Block>> {
+        Ok(self.client.block_header_by_number(BlockNumberOrTag::Number(number)).await?)
     }
 
     /// The header values of `block`.
@@ -82,7 +93,7 @@ impl L1Source {
 
     /// The header values of L1 block `number`, if it exists.
     pub async fn header(&self, number: u64) -> RollupResult<Option<L1Header>> {
-        Ok(self.block(number).await?.map(|block| self.header_of(&block)))
+        Ok(self.block_without_transactions(number).await?.map(|block| self.header_of(&block)))
     }
 
     /// The input of `block` without batcher data: header values, deposits and config updates

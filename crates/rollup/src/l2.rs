@@ -79,27 +79,20 @@ pub fn system_config_of(
     let calldata =
         l1_info_calldata(block).ok_or(RollupError::NoL1Info { number: header.number })?;
     let info = L1BlockInfo::decode(calldata)?;
-    let mut scalar = [0u8; 32];
-    scalar[0] = 1;
-    scalar[24..28].copy_from_slice(&info.blob_base_fee_scalar.to_be_bytes());
-    scalar[28..].copy_from_slice(&info.base_fee_scalar.to_be_bytes());
-    let mut operator_fee = [0u8; 32];
-    operator_fee[20..24].copy_from_slice(&info.operator_fee_scalar.to_be_bytes());
-    operator_fee[24..].copy_from_slice(&info.operator_fee_constant.to_be_bytes());
     let extra = Eip1559ExtraData::decode(&header.extra_data).ok();
     let eip1559_params = extra.map_or(B64::ZERO, |extra| {
-        let mut params = [0u8; 8];
-        params[..4].copy_from_slice(&extra.denominator.to_be_bytes());
-        params[4..].copy_from_slice(&extra.elasticity.to_be_bytes());
-        B64::from(params)
+        SystemConfig::eip1559_params_word(extra.denominator, extra.elasticity)
     });
     Ok(SystemConfig {
         batcher: alloy_primitives::Address::from_word(info.batcher_hash),
         overhead: B256::ZERO,
-        scalar: B256::from(scalar),
+        scalar: SystemConfig::ecotone_scalar_word(info.base_fee_scalar, info.blob_base_fee_scalar),
         gas_limit: header.gas_limit,
         eip1559_params,
-        operator_fee_params: B256::from(operator_fee),
+        operator_fee_params: SystemConfig::operator_fee_word(
+            info.operator_fee_scalar,
+            info.operator_fee_constant,
+        ),
         min_base_fee: extra.and_then(|extra| extra.min_base_fee).unwrap_or_default(),
         da_footprint_gas_scalar: info.da_footprint_gas_scalar,
     })

@@ -11,7 +11,7 @@
 use crate::{
     L1Source, RollupError, RollupResult,
     derivation::{DerivedHeads, engine_attributes},
-    l2::{block_ref, canonical_block, system_config_of},
+    l2::{block_by_hash, block_ref, system_config_of},
 };
 use phala_engine::{Engine, ImportOutcome};
 use phala_protocol::{
@@ -111,11 +111,7 @@ impl RollupSequencer {
     pub async fn step(&self) -> RollupResult<SequencerStep> {
         let db = self.engine.db();
         let (head, _) = self.engine.canonical_head()?;
-        let (_, parent_block) = {
-            let number = phala_storage::KeyValueRead::block_number(db, head)?
-                .ok_or(RollupError::UnknownL2Parent(head))?;
-            canonical_block(db, number)?.ok_or(RollupError::L2BlockMissing(number))?
-        };
+        let parent_block = block_by_hash(db, head)?.ok_or(RollupError::UnknownL2Parent(head))?;
         let parent = block_ref(&self.rollup, head, &parent_block)?;
         let next_time = parent.timestamp + self.rollup.block_time;
         let now = unix_now();
@@ -142,7 +138,7 @@ impl RollupSequencer {
         let next_number = parent.l1_origin.number + 1;
         let next_block = match l1_head {
             Some(l1_head) if l1_head >= next_number + self.config.l1_confirmations => {
-                self.l1.block(next_number).await?
+                self.l1.block_without_transactions(next_number).await?
             }
             _ => None,
         };

@@ -107,6 +107,31 @@ pub struct SystemConfig {
 }
 
 impl SystemConfig {
+    /// Ecotone's scalar word: version 1, zeros, the blob base fee scalar and the base fee scalar.
+    pub fn ecotone_scalar_word(base_fee_scalar: u32, blob_base_fee_scalar: u32) -> B256 {
+        let mut word = [0u8; 32];
+        word[0] = SCALAR_VERSION_1;
+        word[24..28].copy_from_slice(&blob_base_fee_scalar.to_be_bytes());
+        word[28..].copy_from_slice(&base_fee_scalar.to_be_bytes());
+        B256::from(word)
+    }
+
+    /// Holocene's EIP-1559 parameters: denominator ‖ elasticity, big-endian.
+    pub fn eip1559_params_word(denominator: u32, elasticity: u32) -> B64 {
+        let mut params = [0u8; 8];
+        params[..4].copy_from_slice(&denominator.to_be_bytes());
+        params[4..].copy_from_slice(&elasticity.to_be_bytes());
+        B64::from(params)
+    }
+
+    /// Isthmus's operator fee word: the scalar at bytes 20..24, the constant at 24..32.
+    pub fn operator_fee_word(scalar: u32, constant: u64) -> B256 {
+        let mut word = [0u8; 32];
+        word[20..24].copy_from_slice(&scalar.to_be_bytes());
+        word[24..].copy_from_slice(&constant.to_be_bytes());
+        B256::from(word)
+    }
+
     /// The config at the rollup's genesis, from `rollup.json` (op-node's fields, or kona's
     /// separate scalar, EIP-1559 and operator fee fields where the packed ones are absent).
     pub fn from_genesis(genesis: &GenesisSystemConfig) -> Result<Self, SystemConfigError> {
@@ -115,11 +140,7 @@ impl SystemConfig {
             (base, blob) => {
                 let base = genesis_u32(base.unwrap_or(0), "baseFeeScalar")?;
                 let blob = genesis_u32(blob.unwrap_or(0), "blobBaseFeeScalar")?;
-                let mut word = [0u8; 32];
-                word[0] = SCALAR_VERSION_1;
-                word[24..28].copy_from_slice(&blob.to_be_bytes());
-                word[28..].copy_from_slice(&base.to_be_bytes());
-                B256::from(word)
+                Self::ecotone_scalar_word(base, blob)
             }
         };
         let eip1559_params = match &genesis.eip1559_params {
@@ -130,13 +151,10 @@ impl SystemConfig {
                     expected: 8,
                 }
             })?,
-            None => {
-                let mut params = [0u8; 8];
-                params[..4]
-                    .copy_from_slice(&genesis.eip1559_denominator.unwrap_or(0).to_be_bytes());
-                params[4..].copy_from_slice(&genesis.eip1559_elasticity.unwrap_or(0).to_be_bytes());
-                B64::from(params)
-            }
+            None => Self::eip1559_params_word(
+                genesis.eip1559_denominator.unwrap_or(0),
+                genesis.eip1559_elasticity.unwrap_or(0),
+            ),
         };
         let operator_fee_params = match &genesis.operator_fee_params {
             Some(bytes) => B256::try_from(bytes.as_ref()).map_err(|_| {
@@ -146,14 +164,10 @@ impl SystemConfig {
                     expected: 32,
                 }
             })?,
-            None => {
-                let mut word = [0u8; 32];
-                word[20..24]
-                    .copy_from_slice(&genesis.operator_fee_scalar.unwrap_or(0).to_be_bytes());
-                word[24..]
-                    .copy_from_slice(&genesis.operator_fee_constant.unwrap_or(0).to_be_bytes());
-                B256::from(word)
-            }
+            None => Self::operator_fee_word(
+                genesis.operator_fee_scalar.unwrap_or(0),
+                genesis.operator_fee_constant.unwrap_or(0),
+            ),
         };
         Ok(Self {
             batcher: genesis.batcher_addr,
