@@ -97,3 +97,40 @@ pub fn system_config_of(
         da_footprint_gas_scalar: info.da_footprint_gas_scalar,
     })
 }
+
+/// An L2 block's version-0 output: what the proposer posts and `optimism_outputAtBlock` serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct L2Output {
+    /// The output root, `keccak256(version ‖ stateRoot ‖ messagePasserStorageRoot ‖ blockHash)`.
+    pub output_root: B256,
+    /// The block's state root.
+    pub state_root: B256,
+    /// The storage root of the `L2ToL1MessagePasser` after the block.
+    pub message_passer_storage_root: B256,
+    /// The block's hash.
+    pub block_hash: B256,
+    /// The block's number.
+    pub number: u64,
+    /// The block's timestamp.
+    pub timestamp: u64,
+}
+
+/// The output of canonical block `number`, if there is one. The message passer's storage root
+/// is read from the account's history, so any past block costs the same.
+pub fn output_at(db: &Database, number: u64) -> RollupResult<Option<L2Output>> {
+    use alloy_consensus::constants::EMPTY_ROOT_HASH;
+    use phala_protocol::withdrawal::{L2_TO_L1_MESSAGE_PASSER_ADDRESS, output_root_v0};
+    let Some(hash) = db.canonical_hash(number)? else { return Ok(None) };
+    let Some(header) = db.header(hash)? else { return Ok(None) };
+    let message_passer_storage_root = db
+        .account_at(L2_TO_L1_MESSAGE_PASSER_ADDRESS, number)?
+        .map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
+    Ok(Some(L2Output {
+        output_root: output_root_v0(header.state_root, message_passer_storage_root, hash),
+        state_root: header.state_root,
+        message_passer_storage_root,
+        block_hash: hash,
+        number,
+        timestamp: header.timestamp,
+    }))
+}
