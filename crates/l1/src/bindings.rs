@@ -62,6 +62,46 @@ alloy_sol_types::sol! {
             bytes data
         ) external payable;
         function version() external view returns (string);
+        function proveWithdrawalTransaction(
+            WithdrawalTransaction _tx,
+            uint256 _l2OutputIndex,
+            OutputRootProof _outputRootProof,
+            bytes[] _withdrawalProof
+        ) external;
+        function finalizeWithdrawalTransaction(WithdrawalTransaction _tx) external;
+        function provenWithdrawals(bytes32 withdrawalHash)
+            external view returns (bytes32 outputRoot, uint128 timestamp, uint128 l2OutputIndex);
+        function finalizedWithdrawals(bytes32 withdrawalHash) external view returns (bool);
+        function l2Oracle() external view returns (address);
+        function paused() external view returns (bool);
+
+        event WithdrawalProven(bytes32 indexed withdrawalHash, address indexed from, address indexed to);
+        event WithdrawalFinalized(bytes32 indexed withdrawalHash, bool success);
+    }
+
+    /// A withdrawal as the portal takes it (`Types.WithdrawalTransaction`).
+    struct WithdrawalTransaction {
+        uint256 nonce;
+        address sender;
+        address target;
+        uint256 value;
+        uint256 gasLimit;
+        bytes data;
+    }
+
+    /// The preimage of a version-0 output root (`Types.OutputRootProof`).
+    struct OutputRootProof {
+        bytes32 version;
+        bytes32 stateRoot;
+        bytes32 messagePasserStorageRoot;
+        bytes32 latestBlockhash;
+    }
+
+    /// An output on the oracle (`Types.OutputProposal`).
+    struct OutputProposal {
+        bytes32 outputRoot;
+        uint128 timestamp;
+        uint128 l2BlockNumber;
     }
 
     interface IL2OutputOracle {
@@ -74,6 +114,27 @@ alloy_sol_types::sol! {
             address challenger,
             uint256 finalizationPeriodSeconds
         ) external;
+        function proposeL2Output(
+            bytes32 _outputRoot,
+            uint256 _l2BlockNumber,
+            bytes32 _l1BlockHash,
+            uint256 _l1BlockNumber
+        ) external payable;
+        function nextBlockNumber() external view returns (uint256);
+        function latestBlockNumber() external view returns (uint256);
+        function nextOutputIndex() external view returns (uint256);
+        function getL2Output(uint256 _l2OutputIndex) external view returns (OutputProposal);
+        function getL2OutputIndexAfter(uint256 _l2BlockNumber) external view returns (uint256);
+        function proposer() external view returns (address);
+        function finalizationPeriodSeconds() external view returns (uint256);
+        function submissionInterval() external view returns (uint256);
+
+        event OutputProposed(
+            bytes32 indexed outputRoot,
+            uint256 indexed l2OutputIndex,
+            uint256 indexed l2BlockNumber,
+            uint256 l1Timestamp
+        );
     }
 
     interface IL1CrossDomainMessenger {

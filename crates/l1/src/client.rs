@@ -82,6 +82,13 @@ impl L1Client {
         self.block_by_number(number).await?.ok_or_else(|| L1Error::MissingBlock(number.to_string()))
     }
 
+    /// The header of the block at `number` (transactions as hashes), which must exist.
+    pub async fn expect_block_header(&self, number: BlockNumberOrTag) -> L1Result<L1Block> {
+        self.block_header_by_number(number)
+            .await?
+            .ok_or_else(|| L1Error::MissingBlock(number.to_string()))
+    }
+
     /// The receipts of the block `hash`, in transaction order.
     pub async fn block_receipts(&self, hash: B256) -> L1Result<Vec<TransactionReceipt>> {
         let receipts: Option<Vec<TransactionReceipt>> =

@@ -8,6 +8,8 @@
 //! - [`Anvil`]: anvil as a managed child process, the L1 of devnets and tests.
 //! - [`deploy`]: the OP Bedrock L1 contracts behind proxies, and the rollup config for them.
 //! - [`bindings`]: the ABI of those contracts' calls and events.
+//! - [`withdrawal`]: withdrawals proven and finalized on the OptimismPortal
+//!   ([`WithdrawalClient`]), with the portal's refusals reported by reason.
 //! - [`L1Error`]: what went wrong, typed.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -21,12 +23,14 @@ mod error;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
 pub mod wallet;
+pub mod withdrawal;
 
 pub use anvil::{Anvil, AnvilConfig, find_anvil};
 pub use beacon::BeaconClient;
 pub use client::{L1Block, L1Client};
 pub use error::{BeaconFailure, L1Error, L1Result};
 pub use wallet::{BlobSidecarForm, L1Call, L1Wallet, SignedL1Tx, blob_sidecar_form};
+pub use withdrawal::{WithdrawalClient, WithdrawalError, WithdrawalStatus};
 
 // Used only by the test helpers.
 #[cfg(feature = "test-utils")]

@@ -47,6 +47,12 @@ pub enum Command {
         #[command(subcommand)]
         command: MigrationCommand,
     },
+    /// Withdrawals to L1 without a bridge UI: status, prove, finalize.
+    Withdrawal {
+        /// The withdrawal command.
+        #[command(subcommand)]
+        command: crate::withdrawal::WithdrawalCommand,
+    },
     /// Database tools.
     Db {
         /// The database command.
@@ -140,6 +146,11 @@ impl Cli {
                 println!("{json}");
             }
             Command::Migration { command } => println!("{}", migration(command)?),
+            Command::Withdrawal { command } => {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let json = runtime.block_on(crate::withdrawal::run(command))?;
+                println!("{}", serde_json::to_string_pretty(&json).expect("JSON values serialise"));
+            }
             Command::Db { command: DbCommand::Stats(chain) } => {
                 let (db, _) = open_chain(&chain.datadir())?;
                 let head = phala_storage::KeyValueRead::head_header(&db)?;

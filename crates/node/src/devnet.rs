@@ -183,6 +183,8 @@ async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
         sequencer_l1_confs: 0,
         batcher_private_key: Some(hex_key(&role_key(Role::Batcher))),
         batcher_data_availability: args.batcher_data_availability,
+        proposer_private_key: Some(hex_key(&role_key(Role::Proposer))),
+        proposer_l2oo_address: Some(deployment.addresses.l2_output_oracle_proxy),
         ..NodeArgs::defaults()
     };
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);

@@ -50,6 +50,9 @@ pub enum NodeError {
     /// The JWT secret could not be loaded.
     #[error("--authrpc.jwtsecret: {0}")]
     Jwt(#[from] phala_rpc::auth::JwtError),
+    /// A withdrawal step failed (the portal's refusal, a missing output, …).
+    #[error(transparent)]
+    Withdrawal(Box<phala_l1::WithdrawalError>),
     /// The async runtime or a listener failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),

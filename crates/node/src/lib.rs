@@ -5,7 +5,9 @@
 //! - [`node`]: `phala-node node` — chain, JSON-RPC, Engine API, sequencer, metrics.
 //! - [`sequencer::Sequencer`]: seals blocks from the pool on a timer or per transaction.
 //! - [`dev`]: the `--dev` chain and its mnemonic accounts.
-//! - [`devnet`]: `phala-node devnet`, anvil and the L1 contracts with this node as the L2.
+//! - [`devnet`]: `phala-node devnet`, anvil and the L1 contracts with this node as the L2
+//!   (sequencer, batcher and proposer).
+//! - [`withdrawal`]: `phala-node withdrawal status|prove|finalize`.
 //! - [`import::import_file`]: imports a file of concatenated RLP blocks with progress output.
 //! - [`dirs`]: the default data directory.
 
@@ -20,5 +22,6 @@ pub mod import;
 pub mod metrics;
 pub mod node;
 pub mod sequencer;
+pub mod withdrawal;
 
 pub use error::NodeError;

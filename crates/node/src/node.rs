@@ -150,6 +150,16 @@ pub struct NodeArgs {
     /// more fills blobs better). Must stay well under the sequencing window.
     #[arg(long = "batcher.max-channel-duration", default_value_t = 0)]
     pub batcher_max_channel_duration: u64,
+    /// Run the proposer with this L1 key (hex): it posts the output roots of safe blocks to the
+    /// L2OutputOracle (`--proposer.l2oo-address`).
+    #[arg(long = "proposer.private-key", value_name = "HEX", requires = "proposer_l2oo_address")]
+    pub proposer_private_key: Option<String>,
+    /// The L2OutputOracle (proxy) the proposer posts to.
+    #[arg(long = "proposer.l2oo-address", value_name = "ADDRESS")]
+    pub proposer_l2oo_address: Option<alloy_primitives::Address>,
+    /// Milliseconds between the proposer's looks at the oracle and the safe head.
+    #[arg(long = "proposer.poll-interval", value_name = "MS", default_value_t = 1_000)]
+    pub proposer_poll_interval: u64,
 }
 
 impl NodeArgs {
@@ -345,6 +355,7 @@ pub async fn start(
     for (set, flag) in [
         (args.sequencer_enabled, "--sequencer.enabled"),
         (args.batcher_private_key.is_some(), "--batcher.private-key"),
+        (args.proposer_private_key.is_some(), "--proposer.private-key"),
         (args.l1_rpc.is_some(), "--l1.rpc"),
     ] {
         if set && rollup_config.is_none() {
@@ -504,28 +515,8 @@ async fn start_rollup(
         tasks.push(tokio::spawn(sequencer.run(shutdown.clone())));
     }
     if let Some(key) = &args.batcher_private_key {
-        let signer: alloy_signer_local::PrivateKeySigner =
-            key.trim().parse().map_err(|err| NodeError::Flag {
-                flag: "--batcher.private-key",
-                message: format!("not a private key: {err}"),
-            })?;
-        let wallet = phala_l1::L1Wallet::new(client, signer).await.map_err(l1_flag)?;
-        // The batcher follows the safe head that derivation publishes.
-        let (safe_tx, safe_rx) = watch::channel(heads.borrow().safe);
-        let mut heads_rx = heads.clone();
-        let mut forward_shutdown = shutdown.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = forward_shutdown.changed() => break,
-                    changed = heads_rx.changed() => {
-                        if changed.is_err() { break; }
-                        let safe = heads_rx.borrow().safe;
-                        safe_tx.send_replace(safe);
-                    }
-                }
-            }
-        }));
+        let wallet = l1_wallet(&client, key, "--batcher.private-key").await?;
+        let safe_rx = safe_head_watch(&heads, &shutdown, &mut tasks);
         let batcher = phala_rollup::Batcher::new(
             engine.clone(),
             wallet,
@@ -539,8 +530,70 @@ async fn start_rollup(
             safe_rx,
         )
         .await;
-        tasks.push(tokio::spawn(batcher.run(shutdown)));
+        tasks.push(tokio::spawn(batcher.run(shutdown.clone())));
     }
-    info!(target: "node", sequencer = args.sequencer_enabled, batcher = args.batcher_private_key.is_some(), l1 = l1_url, "rollup node started");
+    if let Some(key) = &args.proposer_private_key {
+        let wallet = l1_wallet(&client, key, "--proposer.private-key").await?;
+        let address = args.proposer_l2oo_address.unwrap_or_default();
+        let oracle = phala_rollup::L2OutputOracle::new(client.clone(), address);
+        let safe_rx = safe_head_watch(&heads, &shutdown, &mut tasks);
+        let proposer = phala_rollup::Proposer::new(
+            engine.clone(),
+            wallet,
+            oracle,
+            phala_rollup::ProposerConfig {
+                poll_interval: Duration::from_millis(args.proposer_poll_interval.max(50)),
+                ..Default::default()
+            },
+            safe_rx,
+        )
+        .await
+        .map_err(|err| NodeError::Flag {
+            flag: "--proposer.l2oo-address",
+            message: err.to_string(),
+        })?;
+        tasks.push(tokio::spawn(proposer.run(shutdown)));
+    }
+    info!(target: "node", sequencer = args.sequencer_enabled, batcher = args.batcher_private_key.is_some(), proposer = args.proposer_private_key.is_some(), l1 = l1_url, "rollup node started");
     Ok(tasks)
+}
+
+/// The L1 wallet of the hex key given to `flag`.
+async fn l1_wallet(
+    client: &phala_l1::L1Client,
+    key: &str,
+    flag: &'static str,
+) -> Result<phala_l1::L1Wallet, NodeError> {
+    let signer: alloy_signer_local::PrivateKeySigner = key
+        .trim()
+        .parse()
+        .map_err(|err| NodeError::Flag { flag, message: format!("not a private key: {err}") })?;
+    phala_l1::L1Wallet::new(client.clone(), signer)
+        .await
+        .map_err(|err| NodeError::Flag { flag: "--l1.rpc", message: err.to_string() })
+}
+
+/// A watch of derivation's safe head alone (the batcher and the proposer follow it), fed by a
+/// task that ends with `shutdown`.
+fn safe_head_watch(
+    heads: &watch::Receiver<phala_rollup::DerivedHeads>,
+    shutdown: &watch::Receiver<bool>,
+    tasks: &mut Vec<tokio::task::JoinHandle<()>>,
+) -> watch::Receiver<phala_protocol::derive::L2BlockRef> {
+    let (safe_tx, safe_rx) = watch::channel(heads.borrow().safe);
+    let mut heads_rx = heads.clone();
+    let mut forward_shutdown = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = forward_shutdown.changed() => break,
+                changed = heads_rx.changed() => {
+                    if changed.is_err() { break; }
+                    let safe = heads_rx.borrow().safe;
+                    safe_tx.send_replace(safe);
+                }
+            }
+        }
+    }));
+    safe_rx
 }

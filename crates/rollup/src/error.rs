@@ -62,6 +62,24 @@ pub enum RollupError {
     /// The system config could not be read.
     #[error(transparent)]
     SystemConfig(#[from] phala_protocol::derive::SystemConfigError),
+    /// An output oracle's answer does not decode.
+    #[error("output oracle {oracle}: {method} returned an undecodable answer")]
+    OracleCall {
+        /// The oracle.
+        oracle: alloy_primitives::Address,
+        /// The call.
+        method: &'static str,
+    },
+    /// The proposer key is not the one the oracle takes proposals from.
+    #[error("output oracle {oracle} takes proposals from {proposer}, not from this key's {key}")]
+    NotTheProposer {
+        /// The oracle.
+        oracle: alloy_primitives::Address,
+        /// Its proposer.
+        proposer: alloy_primitives::Address,
+        /// The key's address.
+        key: alloy_primitives::Address,
+    },
 }
 
 /// The result type of this crate.

@@ -8,6 +8,8 @@
 //!   pipeline; the verifier's chain and every node's `safe` and `finalized` heads.
 //! - [`RollupSequencer`]: builds blocks on their L1 origins with the epoch's deposits first.
 //! - [`Batcher`]: posts the unsafe chain to the batch inbox as calldata or blobs, crash-safe.
+//! - [`Proposer`]: posts the output roots of safe blocks to the L1 output oracle (behind
+//!   [`OutputOracle`]), crash-safe.
 //! - [`records`]: the services' records in the database.
 //! - [`RollupError`]: what went wrong.
 
@@ -18,6 +20,7 @@ pub mod derivation;
 mod error;
 pub mod l1_source;
 pub mod l2;
+pub mod proposer;
 pub mod records;
 pub mod sequencer;
 
@@ -25,4 +28,5 @@ pub use batcher::{Batcher, BatcherConfig, DataAvailability};
 pub use derivation::{Derivation, DerivationConfig, DerivedHeads};
 pub use error::{RollupError, RollupResult};
 pub use l1_source::L1Source;
+pub use proposer::{L2OutputOracle, OutputOracle, Proposer, ProposerConfig, ProposerStep};
 pub use sequencer::{RollupSequencer, SequencerConfig};
