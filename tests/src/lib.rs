@@ -462,3 +462,107 @@ pub async fn l1_reorg(l1: &TestL1, depth: u64) {
         .await
         .expect("anvil re-organises");
 }
+
+/// The `phala-node node` flags that run the proposer (the devnet's proposer key) on `l1`'s
+/// L2OutputOracle.
+pub fn proposer_flags(l1: &TestL1) -> Vec<String> {
+    let proposer = phala_node::devnet::role_key(phala_node::devnet::Role::Proposer);
+    vec![
+        "--proposer.private-key".to_string(),
+        alloy_primitives::hex::encode_prefixed(proposer.to_bytes()),
+        "--proposer.l2oo-address".to_string(),
+        l1.files.deployment.addresses.l2_output_oracle_proxy.to_string(),
+        "--proposer.poll-interval".to_string(),
+        "250".to_string(),
+    ]
+}
+
+/// What a `phala-node` command printed, and whether it succeeded.
+#[derive(Debug)]
+pub struct CommandOutput {
+    /// Exit status 0.
+    pub success: bool,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl CommandOutput {
+    /// Standard output as JSON; panics (with both streams) when the command failed.
+    pub fn json(&self) -> serde_json::Value {
+        assert!(self.success, "the command failed:\n{}\n{}", self.stdout, self.stderr);
+        serde_json::from_str(&self.stdout).expect("the command prints JSON")
+    }
+}
+
+/// Runs `phala-node <args>` to completion (off the async runtime's threads).
+pub async fn phala_node_command(args: Vec<String>) -> CommandOutput {
+    tokio::task::spawn_blocking(move || {
+        let output = Command::new(phala_node_binary())
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .expect("phala-node runs");
+        CommandOutput {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    })
+    .await
+    .expect("the command thread")
+}
+
+/// The output proposals on `l1`'s L2OutputOracle: (index, L2 block, output root, L1 tx), in
+/// L1 order.
+pub async fn output_proposals(l1: &TestL1) -> Vec<(u64, u64, B256, B256)> {
+    use alloy_sol_types::SolEvent;
+    use phala_l1::bindings::IL2OutputOracle::OutputProposed;
+    let filter = alloy_rpc_types_eth::Filter::new()
+        .address(l1.files.deployment.addresses.l2_output_oracle_proxy)
+        .event_signature(OutputProposed::SIGNATURE_HASH)
+        .from_block(0u64);
+    let logs = l1.client().logs(&filter).await.unwrap_or_default();
+    logs.iter()
+        .filter_map(|log| {
+            let event = OutputProposed::decode_log(&log.inner).ok()?;
+            Some((
+                event.l2OutputIndex.to::<u64>(),
+                event.l2BlockNumber.to::<u64>(),
+                event.outputRoot,
+                log.transaction_hash?,
+            ))
+        })
+        .collect()
+}
+
+/// The version-0 output root of L2 block `number` as the test computes it from `client`'s block
+/// header and `eth_getProof` of the message passer.
+pub async fn recomputed_output_root(client: &L1Client, number: u64) -> B256 {
+    let block: serde_json::Value = client
+        .call("eth_getBlockByNumber", rpc_params![BlockNumberOrTag::Number(number), false])
+        .await
+        .expect("the L2 answers");
+    let state_root: B256 = block["stateRoot"].as_str().expect("stateRoot").parse().expect("hex");
+    let hash: B256 = block["hash"].as_str().expect("hash").parse().expect("hex");
+    let proof: serde_json::Value = client
+        .call(
+            "eth_getProof",
+            rpc_params![
+                phala_protocol::withdrawal::L2_TO_L1_MESSAGE_PASSER_ADDRESS,
+                Vec::<B256>::new(),
+                BlockNumberOrTag::Number(number)
+            ],
+        )
+        .await
+        .expect("eth_getProof");
+    let storage_hash: B256 =
+        proof["storageHash"].as_str().expect("storageHash").parse().expect("hex");
+    let mut preimage = [0u8; 128];
+    preimage[32..64].copy_from_slice(state_root.as_slice());
+    preimage[64..96].copy_from_slice(storage_hash.as_slice());
+    preimage[96..].copy_from_slice(hash.as_slice());
+    alloy_primitives::keccak256(preimage)
+}

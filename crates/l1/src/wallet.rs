@@ -66,7 +66,7 @@ pub struct L1Wallet {
 async fn fees(client: &L1Client) -> L1Result<(u128, u128)> {
     let priority = client.max_priority_fee().await?.max(1_000_000);
     let base = client
-        .expect_block(BlockNumberOrTag::Latest)
+        .expect_block_header(BlockNumberOrTag::Latest)
         .await?
         .header
         .base_fee_per_gas
