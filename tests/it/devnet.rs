@@ -84,3 +84,91 @@ async fn devnet_starts_stops_on_sigterm_and_continues_both_chains() {
     let _ = Command::new("kill").arg("-TERM").arg(devnet.id().to_string()).status();
     let _ = devnet.wait();
 }
+
+/// viem's unmodified OP Stack actions (pinned in `tests/js`) deposit through the portal and take
+/// a withdrawal through every step (`waitToProve`, `buildProveWithdrawal`, `proveWithdrawal`,
+/// `waitToFinalize`, `finalizeWithdrawal`, `getWithdrawalStatus`) against `phala-node devnet`.
+#[tokio::test(flavor = "multi_thread")]
+async fn viem_op_stack_actions_deposit_and_withdraw_against_the_devnet() {
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+    assert!(
+        js.join("node_modules/viem").is_dir(),
+        "the pinned viem is missing: run `cd tests/js && npm ci` (scripts/test does)"
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let datadir = dir.path().join("devnet");
+    let log = dir.path().join("devnet.log");
+    let info_path = datadir.join("devnet.json");
+    let log_file = std::fs::File::create(&log).expect("log");
+    let mut devnet = Command::new(phala_node_binary())
+        .args(["devnet", "--datadir"])
+        .arg(&datadir)
+        .args(["--l1.port", &free_port().expect("a port").to_string()])
+        .args(["--http.port", &free_port().expect("a port").to_string()])
+        .args(["--authrpc.port", &free_port().expect("a port").to_string()])
+        .args(["--l1.block-time", "1"])
+        .stdout(log_file.try_clone().expect("log"))
+        .stderr(log_file)
+        .spawn()
+        .expect("phala-node devnet starts");
+    let info = eventually(&log, "devnet.json appears", Duration::from_secs(120), || async {
+        read_info(&info_path)
+    })
+    .await;
+
+    let script = js.join("withdrawal.mjs");
+    let info_arg = info_path.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node").arg(script).arg(info_arg).output().expect("node (Node.js) runs")
+    })
+    .await
+    .expect("joined");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "withdrawal.mjs failed:\n{stdout}\n{stderr}\ndevnet log:\n{}",
+        phala_e2e::log_tail(&log)
+    );
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!(seen["deposit"]["l2Status"], "success", "{seen}");
+    assert_eq!(
+        seen["statuses"],
+        serde_json::json!([
+            "waiting-to-prove",
+            "ready-to-prove",
+            "waiting-to-finalize",
+            "ready-to-finalize",
+            "finalized"
+        ]),
+        "{seen}"
+    );
+    assert_eq!(seen["prove"]["status"], "success", "{seen}");
+    assert_eq!(seen["finalize"]["status"], "success", "{seen}");
+    assert_eq!(
+        seen["finalize"]["received"], "250000000000000000",
+        "exactly the 0.25 ETH withdrawn"
+    );
+    assert_ne!(seen["l1BaseFee"], "0", "{seen}");
+    assert_ne!(seen["estimatedL1Fee"], "0", "{seen}");
+
+    // The output viem proved against is the L2's own root of that block.
+    let l2 = L1Client::new(info["l2"]["rpc"].as_str().expect("a URL")).expect("a client");
+    let output_block: u64 = seen["output"]["l2Block"].as_str().expect("a number").parse().unwrap();
+    let root = phala_e2e::recomputed_output_root(&l2, output_block).await;
+    assert_eq!(seen["output"]["root"], root.to_string(), "{seen}");
+    // Our own helper agrees it is finalized.
+    let status = phala_e2e::phala_node_command(vec![
+        "withdrawal".into(),
+        "status".into(),
+        "--devnet".into(),
+        info_path.display().to_string(),
+        "--tx".into(),
+        seen["withdrawal"]["l2"].as_str().expect("a hash").to_string(),
+    ])
+    .await
+    .json();
+    assert_eq!(status["status"], "finalized", "{status}");
+    let _ = Command::new("kill").arg("-TERM").arg(devnet.id().to_string()).status();
+    let _ = tokio::task::spawn_blocking(move || devnet.wait()).await;
+}

@@ -127,6 +127,12 @@ impl L1Client {
         self.call("eth_call", rpc_params![request, BlockNumberOrTag::Latest]).await
     }
 
+    /// anvil's `anvil_setCode`: puts `code` at `address` (development L1s only).
+    pub async fn anvil_set_code(&self, address: Address, code: &Bytes) -> L1Result<()> {
+        let _: serde_json::Value = self.call("anvil_setCode", rpc_params![address, code]).await?;
+        Ok(())
+    }
+
     /// `eth_sendRawTransaction`.
     pub async fn send_raw_transaction(&self, raw: &[u8]) -> L1Result<B256> {
         self.call("eth_sendRawTransaction", rpc_params![Bytes::copy_from_slice(raw)]).await

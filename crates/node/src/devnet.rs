@@ -273,6 +273,7 @@ pub async fn prepare(datadir: &Path, l1_client: &L1Client) -> Result<DevnetFiles
         .map_err(io_error(&chain_spec))?;
     let spec = ChainSpec::from_genesis(phala_genesis::load_chain_spec_file(&chain_spec)?)?;
     deployed.start_output_oracle(&admin).await.map_err(l1_flag)?;
+    install_multicall3(l1_client).await?;
     let rollup = rollup_config(&deployed, l1_chain_id, spec.genesis_hash());
     std::fs::write(&rollup_path, serde_json::to_string_pretty(&rollup).expect("JSON"))
         .map_err(io_error(&rollup_path))?;
@@ -281,6 +282,18 @@ pub async fn prepare(datadir: &Path, l1_client: &L1Client) -> Result<DevnetFiles
     std::fs::write(&deployment_path, serde_json::to_string_pretty(&deployment).expect("JSON"))
         .map_err(io_error(&deployment_path))?;
     Ok(DevnetFiles { chain_spec, rollup_config: rollup_path, deployment })
+}
+
+/// Puts Multicall3 at its canonical address on the L1, where every public chain has it and
+/// tools (viem's multicall, the OP Stack actions) look for it; anvil starts without it.
+async fn install_multicall3(l1_client: &L1Client) -> Result<(), NodeError> {
+    use phala_genesis::op::{MULTICALL3, artifacts::preinstalls};
+    let code = preinstalls(DEVNET_CHAIN_ID)
+        .into_iter()
+        .find(|preinstall| preinstall.address == MULTICALL3)
+        .map(|preinstall| preinstall.code)
+        .unwrap_or_default();
+    l1_client.anvil_set_code(MULTICALL3, &code).await.map_err(l1_flag)
 }
 
 /// The anvil key of a devnet role.
