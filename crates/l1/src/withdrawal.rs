@@ -515,10 +515,87 @@ pub fn revert_reason(err: &L1Error) -> Option<String> {
         .and_then(|raw| serde_json::from_str::<Bytes>(raw.get()).ok())
         .filter(|data| !data.is_empty());
     if let Some(data) = data {
+        // `Error(string)`, the common case, is its text alone.
+        if let Ok(revert) =
+            <alloy_sol_types::Revert as alloy_sol_types::SolError>::abi_decode(&data)
+        {
+            return Some(revert.reason);
+        }
         return Some(alloy_sol_types::decode_revert_reason(&data).unwrap_or_else(|| {
             format!("custom error 0x{}", alloy_primitives::hex::encode(&data[..data.len().min(4)]))
         }));
     }
     let message = object.message();
     message.to_ascii_lowercase().contains("revert").then(|| message.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_sol_types::{Revert, SolError};
+    use jsonrpsee::{core::ClientError, types::ErrorObject};
+
+    fn rpc_error(message: &str, data: Option<Bytes>) -> L1Error {
+        L1Error::Rpc {
+            method: "eth_call",
+            source: ClientError::Call(ErrorObject::owned(3, message.to_string(), data)),
+        }
+    }
+
+    #[test]
+    fn sent_messages_slot_is_the_mapping_slot_of_the_hash() {
+        let hash = B256::repeat_byte(0xab);
+        let mut preimage = [0u8; 64];
+        preimage[..32].copy_from_slice(hash.as_slice());
+        assert_eq!(sent_messages_slot(hash), keccak256(preimage));
+    }
+
+    #[test]
+    fn revert_reasons_are_decoded_from_the_error_data() {
+        let reason = "OptimismPortal: withdrawal has already been finalized";
+        let data = Bytes::from(Revert::from(reason).abi_encode());
+        let err = rpc_error("execution reverted", Some(data));
+        assert_eq!(revert_reason(&err).as_deref(), Some(reason));
+        match refusal_or(err, "finalizeWithdrawalTransaction") {
+            WithdrawalError::PortalRefused { call, reason: got } => {
+                assert_eq!(call, "finalizeWithdrawalTransaction");
+                assert_eq!(got, reason);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // A custom error is named by its selector.
+        let custom =
+            rpc_error("execution reverted", Some(Bytes::from_static(&[0x43, 0x17, 0x2a, 0xa9, 0])));
+        assert_eq!(revert_reason(&custom).as_deref(), Some("custom error 0x43172aa9"));
+        // Without data, a revert message is taken as it is; other errors are not refusals.
+        let bare = rpc_error("execution reverted: paused", None);
+        assert_eq!(revert_reason(&bare).as_deref(), Some("execution reverted: paused"));
+        let other = rpc_error("nonce too low", None);
+        assert!(revert_reason(&other).is_none());
+        assert!(matches!(refusal_or(other, "x"), WithdrawalError::Rpc(_)));
+    }
+
+    #[test]
+    fn statuses_have_viems_names() {
+        let names: Vec<_> = [
+            WithdrawalStatus::WaitingToProve { latest_proposed: 0 },
+            WithdrawalStatus::ReadyToProve { output_index: 0 },
+            WithdrawalStatus::WaitingToFinalize { ready_at: 0 },
+            WithdrawalStatus::ReadyToFinalize,
+            WithdrawalStatus::Finalized,
+        ]
+        .iter()
+        .map(WithdrawalStatus::name)
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "waiting-to-prove",
+                "ready-to-prove",
+                "waiting-to-finalize",
+                "ready-to-finalize",
+                "finalized"
+            ]
+        );
+    }
 }

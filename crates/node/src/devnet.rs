@@ -60,6 +60,14 @@ pub struct DevnetArgs {
     /// Where the batcher posts: `calldata` or `blobs`.
     #[arg(long = "batcher.data-availability", default_value = "blobs")]
     pub batcher_data_availability: DataAvailability,
+    /// Seconds an output root must age on L1 before withdrawals proven against it finalize
+    /// (the L2OutputOracle's; set when the devnet is first deployed).
+    #[arg(long = "finalization-period", value_name = "SECONDS", default_value_t = 12)]
+    pub finalization_period: u64,
+    /// L2 blocks between output proposals (the L2OutputOracle's; set when the devnet is first
+    /// deployed).
+    #[arg(long = "submission-interval", value_name = "BLOCKS", default_value_t = 10)]
+    pub submission_interval: u64,
 }
 
 /// The L2 chain id of the devnet (the `--dev` chain's).
@@ -87,6 +95,9 @@ pub struct DevnetInfo {
     pub rollup_config: PathBuf,
     /// The L2 chain spec a verifier starts with.
     pub chain_spec: PathBuf,
+    /// The L2OutputOracle's finalization period and submission interval.
+    #[serde(default)]
+    pub oracle: OracleParams,
 }
 
 /// The L1 endpoint.
@@ -130,6 +141,26 @@ pub struct Deployment {
     pub addresses: L1Addresses,
     /// The L1 chain id.
     pub l1_chain_id: u64,
+    /// The L2OutputOracle's parameters (absent in a devnet made before they were recorded: the
+    /// defaults).
+    #[serde(default)]
+    pub oracle: OracleParams,
+}
+
+/// The L2OutputOracle's parameters a devnet is deployed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OracleParams {
+    /// Seconds before an output's withdrawals can finalize.
+    pub finalization_period_seconds: u64,
+    /// L2 blocks between outputs.
+    pub submission_interval: u64,
+}
+
+impl Default for OracleParams {
+    fn default() -> Self {
+        Self { finalization_period_seconds: 12, submission_interval: 10 }
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
@@ -164,7 +195,34 @@ async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
     info!(target: "devnet", url = %l1_url, "L1 (anvil) running");
 
     let l1_client = anvil.client().map_err(l1_flag)?;
-    let files = prepare(&datadir, &l1_client).await?;
+    let oracle = OracleParams {
+        finalization_period_seconds: args.finalization_period,
+        submission_interval: args.submission_interval,
+    };
+    if oracle.submission_interval == 0 {
+        return Err(NodeError::Flag {
+            flag: "--submission-interval",
+            message: "must be at least 1 L2 block".into(),
+        });
+    }
+    let files = prepare_with(&datadir, &l1_client, oracle).await?;
+    if files.deployment.oracle != oracle {
+        let recorded = files.deployment.oracle;
+        let flag = if recorded.finalization_period_seconds != oracle.finalization_period_seconds {
+            "--finalization-period"
+        } else {
+            "--submission-interval"
+        };
+        return Err(NodeError::Flag {
+            flag,
+            message: format!(
+                "the devnet in {} was deployed with a {} s finalization period and an output every                  {} blocks; they cannot change (use a new --datadir)",
+                datadir.display(),
+                recorded.finalization_period_seconds,
+                recorded.submission_interval
+            ),
+        });
+    }
     let deployment = files.deployment;
     let (chain_spec, rollup_path) = (files.chain_spec, files.rollup_config);
 
@@ -202,6 +260,7 @@ async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
         roles,
         rollup_config: absolute(&rollup_path),
         chain_spec: absolute(&chain_spec),
+        oracle: deployment.oracle,
     };
     let info_path = datadir.join("devnet.json");
     // Written last and atomically (rename): its appearance means the devnet is ready.
@@ -235,10 +294,19 @@ pub struct DevnetFiles {
     pub deployment: Deployment,
 }
 
-/// Deploys the L1 contracts on the L1 of `l1_client` (a fresh anvil: the deployer is its
-/// account 0) and writes the chain spec and `rollup.json` into `datadir` — or, when `datadir`
-/// already has them, reads them back.
+/// [`prepare_with`] the default oracle parameters.
 pub async fn prepare(datadir: &Path, l1_client: &L1Client) -> Result<DevnetFiles, NodeError> {
+    prepare_with(datadir, l1_client, OracleParams::default()).await
+}
+
+/// Deploys the L1 contracts on the L1 of `l1_client` (a fresh anvil: the deployer is its
+/// account 0) with the oracle parameters `oracle`, and writes the chain spec and `rollup.json`
+/// into `datadir` — or, when `datadir` already has them, reads them back.
+pub async fn prepare_with(
+    datadir: &Path,
+    l1_client: &L1Client,
+    oracle: OracleParams,
+) -> Result<DevnetFiles, NodeError> {
     let signers = dev_signers(DEFAULT_MNEMONIC)
         .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
     let chain_spec = datadir.join("chainspec.json");
@@ -255,13 +323,17 @@ pub async fn prepare(datadir: &Path, l1_client: &L1Client) -> Result<DevnetFiles
     let l1_chain_id = l1_client.chain_id().await.map_err(l1_flag)?;
     let admin =
         L1Wallet::new(l1_client.clone(), signers[ADMIN_INDEX].clone()).await.map_err(l1_flag)?;
-    let config = DeployConfig::dev(
-        DEVNET_CHAIN_ID,
-        admin.address(),
-        signers[BATCHER_INDEX].address(),
-        signers[PROPOSER_INDEX].address(),
-        signers[SEQUENCER_INDEX].address(),
-    );
+    let config = DeployConfig {
+        submission_interval: oracle.submission_interval,
+        finalization_period_seconds: oracle.finalization_period_seconds,
+        ..DeployConfig::dev(
+            DEVNET_CHAIN_ID,
+            admin.address(),
+            signers[BATCHER_INDEX].address(),
+            signers[PROPOSER_INDEX].address(),
+            signers[SEQUENCER_INDEX].address(),
+        )
+    };
     info!(target: "devnet", "deploying the OP Bedrock L1 contracts");
     let deployed = deploy_l1(&admin, &config).await.map_err(l1_flag)?;
     let accounts: Vec<Address> = signers.iter().map(|signer| signer.address()).collect();
@@ -277,7 +349,7 @@ pub async fn prepare(datadir: &Path, l1_client: &L1Client) -> Result<DevnetFiles
     let rollup = rollup_config(&deployed, l1_chain_id, spec.genesis_hash());
     std::fs::write(&rollup_path, serde_json::to_string_pretty(&rollup).expect("JSON"))
         .map_err(io_error(&rollup_path))?;
-    let deployment = Deployment { addresses: deployed.addresses, l1_chain_id };
+    let deployment = Deployment { addresses: deployed.addresses, l1_chain_id, oracle };
     // Written last: its presence means the rest is complete.
     std::fs::write(&deployment_path, serde_json::to_string_pretty(&deployment).expect("JSON"))
         .map_err(io_error(&deployment_path))?;
