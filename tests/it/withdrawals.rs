@@ -2,55 +2,18 @@
 //! ETH and of an L1 ERC-20 (bridged as an `OptimismMintableERC20`) are proven and finalized on
 //! the OptimismPortal with `phala-node withdrawal`; the portal's refusals come back as errors.
 
-use alloy_primitives::{Address, B256, Bytes, U256, address};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolValue};
 use phala_e2e::{
-    Node, Role, TestL1, eventually, output_proposals, phala_node_command, proposer_flags,
-    recomputed_output_root,
+    Node, Role, TestL1,
+    bridge::{
+        ETHER, IL1StandardBridgeErc20, IL2StandardBridge, IOptimismMintableERC20Factory, IToken,
+        L2_STANDARD_BRIDGE, LEGACY_ETH, MINTABLE_ERC20_FACTORY, call, token_balance,
+    },
+    eventually, output_proposals, phala_node_command, proposer_flags, recomputed_output_root,
 };
-use phala_l1::{
-    L1Call, L1Client, L1Wallet, WithdrawalClient, WithdrawalError, test_utils::anvil_key,
-};
+use phala_l1::{L1Call, L1Wallet, WithdrawalClient, WithdrawalError, test_utils::anvil_key};
 use std::time::Duration;
-
-alloy_sol_types::sol! {
-    interface IL2StandardBridge {
-        function withdraw(address _l2Token, uint256 _amount, uint32 _minGasLimit, bytes _extraData) external payable;
-    }
-    interface IL1StandardBridgeErc20 {
-        function depositERC20(address _l1Token, address _l2Token, uint256 _amount, uint32 _minGasLimit, bytes _extraData) external;
-    }
-    interface IOptimismMintableERC20Factory {
-        function createOptimismMintableERC20(address _remoteToken, string _name, string _symbol) external returns (address);
-    }
-    interface IToken {
-        function approve(address spender, uint256 amount) external returns (bool);
-        function balanceOf(address account) external view returns (uint256);
-    }
-}
-
-const L2_STANDARD_BRIDGE: Address = address!("0x4200000000000000000000000000000000000010");
-const MINTABLE_ERC20_FACTORY: Address = address!("0x4200000000000000000000000000000000000012");
-/// The L2 standard bridge's name for ETH.
-const LEGACY_ETH: Address = address!("0xDeadDeAddeAddEAddeadDEaDDEAdDeaDDeAD0000");
-const ETHER: u128 = 1_000_000_000_000_000_000;
-
-async fn token_balance(client: &L1Client, token: Address, holder: Address) -> U256 {
-    let data = IToken::balanceOfCall { account: holder }.abi_encode();
-    let out = client.call_contract(token, data.into()).await.expect("balanceOf");
-    IToken::balanceOfCall::abi_decode_returns(&out).expect("a balance")
-}
-
-async fn call(
-    wallet: &L1Wallet,
-    to: Address,
-    value: U256,
-    data: Vec<u8>,
-    what: &'static str,
-) -> B256 {
-    let call = L1Call { to: Some(to), value, data: data.into(), gas: None };
-    wallet.transact(&call, what).await.expect(what).transaction_hash
-}
 
 /// The `phala-node withdrawal` flags of the L2 transaction `tx` on this test's chains.
 fn withdrawal_flags(l1: &TestL1, l2: &Node, tx: B256) -> Vec<String> {

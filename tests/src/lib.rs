@@ -566,3 +566,57 @@ pub async fn recomputed_output_root(client: &L1Client, number: u64) -> B256 {
     preimage[96..].copy_from_slice(hash.as_slice());
     alloy_primitives::keccak256(preimage)
 }
+
+/// The L2 bridge contracts and an ERC-20's calls, and sending calls through a wallet.
+pub mod bridge {
+    use alloy_primitives::{Address, B256, U256, address};
+    use alloy_sol_types::SolCall;
+    use phala_l1::{L1Call, L1Client, L1Wallet};
+
+    alloy_sol_types::sol! {
+        #![sol(all_derives)]
+        interface IL2StandardBridge {
+            function withdraw(address _l2Token, uint256 _amount, uint32 _minGasLimit, bytes _extraData) external payable;
+        }
+        interface IL1StandardBridgeErc20 {
+            function depositERC20(address _l1Token, address _l2Token, uint256 _amount, uint32 _minGasLimit, bytes _extraData) external;
+        }
+        interface IOptimismMintableERC20Factory {
+            function createOptimismMintableERC20(address _remoteToken, string _name, string _symbol) external returns (address);
+        }
+        interface IToken {
+            function approve(address spender, uint256 amount) external returns (bool);
+            function balanceOf(address account) external view returns (uint256);
+        }
+    }
+
+    /// The L2StandardBridge predeploy.
+    pub const L2_STANDARD_BRIDGE: Address = address!("0x4200000000000000000000000000000000000010");
+    /// The OptimismMintableERC20Factory predeploy.
+    pub const MINTABLE_ERC20_FACTORY: Address =
+        address!("0x4200000000000000000000000000000000000012");
+    /// The L2 standard bridge's name for ETH.
+    pub const LEGACY_ETH: Address = address!("0xDeadDeAddeAddEAddeadDEaDDEAdDeaDDeAD0000");
+    /// 10^18 wei.
+    pub const ETHER: u128 = 1_000_000_000_000_000_000;
+
+    /// `token.balanceOf(holder)`.
+    pub async fn token_balance(client: &L1Client, token: Address, holder: Address) -> U256 {
+        let data = IToken::balanceOfCall { account: holder }.abi_encode();
+        let out = client.call_contract(token, data.into()).await.expect("balanceOf");
+        IToken::balanceOfCall::abi_decode_returns(&out).expect("a balance")
+    }
+
+    /// Sends a call of `data` with `value` to `to` from `wallet` and waits for its success;
+    /// returns its hash.
+    pub async fn call(
+        wallet: &L1Wallet,
+        to: Address,
+        value: U256,
+        data: Vec<u8>,
+        what: &'static str,
+    ) -> B256 {
+        let call = L1Call { to: Some(to), value, data: data.into(), gas: None };
+        wallet.transact(&call, what).await.expect(what).transaction_hash
+    }
+}
