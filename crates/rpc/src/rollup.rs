@@ -60,9 +60,15 @@ pub enum RollupRpcError {
     /// A start or stop was refused.
     #[error(transparent)]
     Control(#[from] SequencerControlError),
-    /// Reading the chain or the rollup records failed.
+    /// Reading the chain or the rollup records failed (boxed: it is large, and rare).
     #[error("internal error: {0}")]
-    Rollup(#[from] RollupError),
+    Rollup(Box<RollupError>),
+}
+
+impl From<RollupError> for RollupRpcError {
+    fn from(error: RollupError) -> Self {
+        Self::Rollup(Box::new(error))
+    }
 }
 
 impl RollupRpcError {
