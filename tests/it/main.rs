@@ -2,4 +2,5 @@
 //! sequencer with its batcher, and verifiers that derive the chain from L1 alone.
 
 mod devnet;
+mod rollup_rpc;
 mod settlement;
