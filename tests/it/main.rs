@@ -3,5 +3,6 @@
 //! withdrawals proven and finalized on L1.
 
 mod devnet;
+mod rollup_rpc;
 mod settlement;
 mod withdrawals;

@@ -293,6 +293,41 @@ async fn survives_an_l1_reorg_that_drops_a_batch() {
     wait_safe(&verifier, after, 2 * MINUTE).await;
     wait_same_block(&sequencer, &verifier, after).await;
     assert_eq!(balance(&verifier.client(), Address::repeat_byte(0x70)).await, U256::from(14));
+    // The safe-head database kept nothing derived from the dropped L1 blocks: every entry from
+    // the re-org point on names a block on today's L1 ("not found" only where the safe head had
+    // not moved since genesis on today's L1), and the head has one.
+    let l1_now = l1.client().block_number().await.expect("the L1 answers");
+    for node in [&sequencer, &verifier] {
+        for l1_number in first..=l1_now {
+            let at: Result<serde_json::Value, _> = node
+                .client()
+                .call(
+                    "optimism_safeHeadAtL1Block",
+                    jsonrpsee::rpc_params![format!("{l1_number:#x}")],
+                )
+                .await;
+            let at = match at {
+                Ok(at) => at,
+                Err(err) if l1_number < l1_now && err.to_string().contains("not found") => continue,
+                Err(err) => panic!("{}: L1 block {l1_number}: {err}", node.log().display()),
+            };
+            let recorded = at["l1Block"]["number"].as_u64().expect("a number");
+            let canonical = l1
+                .client()
+                .block_header_by_number(BlockNumberOrTag::Number(recorded))
+                .await
+                .expect("the L1 answers")
+                .expect("the block")
+                .header
+                .hash;
+            assert_eq!(
+                at["l1Block"]["hash"].as_str(),
+                Some(canonical.to_string().as_str()),
+                "{}: the safe head at L1 block {l1_number} is recorded at a dropped block: {at}",
+                node.log().display()
+            );
+        }
+    }
     let verifier_log = std::fs::read_to_string(verifier.log()).unwrap_or_default();
     assert!(
         verifier_log.contains("rewound a sequencing window"),

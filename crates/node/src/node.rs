@@ -19,7 +19,9 @@ use phala_protocol::rollup::RollupConfig;
 use phala_rpc::{
     NodeContext, RpcLimits,
     auth::JwtSecret,
-    server::{ALL_NAMESPACES, RpcServerConfig, start_auth, start_public},
+    server::{
+        ALL_NAMESPACES, Methods, ROLLUP_NAMESPACES, RpcServerConfig, start_auth, start_public_with,
+    },
 };
 use phala_storage::{Database, KeyValueRead};
 use std::{
@@ -59,7 +61,8 @@ pub struct NodeArgs {
     /// HTTP listen port.
     #[arg(long = "http.port", default_value_t = 8545)]
     pub http_port: u16,
-    /// Namespaces served over HTTP and WS (comma-separated: eth,net,web3,txpool,debug,testing).
+    /// Namespaces served over HTTP and WS (comma-separated: eth,net,web3,txpool,debug,testing;
+    /// a rollup node also optimism, served by default, and admin with `--rpc.enable-admin`).
     #[arg(long = "http.api", value_name = "LIST", value_delimiter = ',')]
     pub http_api: Option<Vec<String>>,
     /// Enable the WebSocket server.
@@ -98,6 +101,10 @@ pub struct NodeArgs {
     /// Most concurrent RPC connections.
     #[arg(long = "rpc.max-connections", default_value_t = 500)]
     pub rpc_max_connections: u32,
+    /// Serve op-node's admin API (`admin_startSequencer`, `admin_stopSequencer`,
+    /// `admin_sequencerActive`) on the HTTP/WS server of a rollup node.
+    #[arg(long = "rpc.enable-admin")]
+    pub rpc_enable_admin: bool,
     /// Largest block range of one eth_getLogs.
     #[arg(long = "rpc.max-blocks-per-filter", default_value_t = 100_000)]
     pub rpc_max_blocks_per_filter: u64,
@@ -134,6 +141,9 @@ pub struct NodeArgs {
     /// L1 blocks an origin must be behind the L1 head before the sequencer adopts it.
     #[arg(long = "sequencer.l1-confs", default_value_t = 4)]
     pub sequencer_l1_confs: u64,
+    /// Start the sequencer stopped; `admin_startSequencer` starts it.
+    #[arg(long = "sequencer.stopped")]
+    pub sequencer_stopped: bool,
     /// L1 blocks a block must be behind the L1 head before derivation reads it.
     #[arg(long = "verifier.l1-confs", default_value_t = 0)]
     pub verifier_l1_confs: u64,
@@ -181,6 +191,17 @@ impl NodeArgs {
     }
 
     fn namespaces(&self) -> Result<BTreeSet<String>, NodeError> {
+        let mut namespaces = self.listed_namespaces()?;
+        rollup_namespaces(
+            &mut namespaces,
+            self.http_api.is_none(),
+            self.rollup_config.is_some(),
+            self.rpc_enable_admin,
+        )?;
+        Ok(namespaces)
+    }
+
+    fn listed_namespaces(&self) -> Result<BTreeSet<String>, NodeError> {
         let Some(list) = &self.http_api else {
             return Ok(ALL_NAMESPACES.iter().map(|ns| ns.to_string()).collect());
         };
@@ -188,20 +209,52 @@ impl NodeArgs {
             .map(|ns| ns.trim().to_ascii_lowercase())
             .filter(|ns| !ns.is_empty())
             .map(|ns| {
-                if ALL_NAMESPACES.contains(&ns.as_str()) {
+                if ALL_NAMESPACES.contains(&ns.as_str()) || ROLLUP_NAMESPACES.contains(&ns.as_str())
+                {
                     Ok(ns)
                 } else {
                     Err(NodeError::Flag {
                         flag: "--http.api",
                         message: format!(
-                            "unknown namespace {ns:?} (known: {})",
-                            ALL_NAMESPACES.join(", ")
+                            "unknown namespace {ns:?} (known: {}, {})",
+                            ALL_NAMESPACES.join(", "),
+                            ROLLUP_NAMESPACES.join(", ")
                         ),
                     })
                 }
             })
             .collect()
     }
+}
+
+/// The rollup namespaces in `namespaces`: `optimism` on a rollup node unless `--http.api` leaves
+/// it out (`defaults`: no list given), `admin` exactly with `--rpc.enable-admin`.
+fn rollup_namespaces(
+    namespaces: &mut BTreeSet<String>,
+    defaults: bool,
+    rollup: bool,
+    enable_admin: bool,
+) -> Result<(), NodeError> {
+    if defaults && rollup {
+        namespaces.insert("optimism".to_string());
+    }
+    if namespaces.contains("admin") && !enable_admin {
+        return Err(NodeError::Flag {
+            flag: "--http.api",
+            message: "the admin namespace needs --rpc.enable-admin".into(),
+        });
+    }
+    if enable_admin {
+        namespaces.insert("admin".to_string());
+    }
+    if !rollup && let Some(ns) = ROLLUP_NAMESPACES.iter().find(|ns| namespaces.contains(**ns)) {
+        let flag = if *ns == "admin" { "--rpc.enable-admin" } else { "--http.api" };
+        return Err(NodeError::Flag {
+            flag,
+            message: format!("the {ns} namespace needs --rollup.config"),
+        });
+    }
+    Ok(())
 }
 
 /// The chain spec named by `--chain` (and the dev signers for `dev`).
@@ -352,6 +405,12 @@ pub async fn start(
             message: "required with --rollup.config (the L1 to derive from)".into(),
         });
     }
+    if args.sequencer_stopped && !args.sequencer_enabled {
+        return Err(NodeError::Flag {
+            flag: "--sequencer.stopped",
+            message: "needs --sequencer.enabled".into(),
+        });
+    }
     for (set, flag) in [
         (args.sequencer_enabled, "--sequencer.enabled"),
         (args.batcher_private_key.is_some(), "--batcher.private-key"),
@@ -370,6 +429,16 @@ pub async fn start(
         }
     }
     let ctx = Arc::new(NodeContext::new(engine.clone(), signers, limits));
+    // The rollup services start first: their RPC methods go on the public servers.
+    let (rollup, rollup_methods) = match &rollup_config {
+        Some(rollup) => {
+            let (tasks, handle) =
+                start_rollup(&args, rollup.clone(), engine.clone(), shutdown.clone()).await?;
+            let module = phala_rpc::rollup::module(engine.clone(), handle, args.rpc_enable_admin);
+            (tasks, Methods::from(module))
+        }
+        None => (Vec::new(), Methods::new()),
+    };
 
     let server_config = |addr: SocketAddr| RpcServerConfig {
         namespaces: namespaces.clone(),
@@ -387,9 +456,10 @@ pub async fn start(
         metrics: None,
     };
     if args.http || args.dev {
-        let (addr, handle) = start_public(
+        let (addr, handle) = start_public_with(
             ctx.clone(),
             &server_config(SocketAddr::new(args.http_addr, args.http_port)),
+            rollup_methods.clone(),
         )
         .await?;
         info!(target: "node", %addr, "HTTP JSON-RPC listening");
@@ -397,9 +467,12 @@ pub async fn start(
         servers.push(handle);
     }
     if args.ws || args.dev {
-        let (addr, handle) =
-            start_public(ctx.clone(), &server_config(SocketAddr::new(args.ws_addr, args.ws_port)))
-                .await?;
+        let (addr, handle) = start_public_with(
+            ctx.clone(),
+            &server_config(SocketAddr::new(args.ws_addr, args.ws_port)),
+            rollup_methods.clone(),
+        )
+        .await?;
         info!(target: "node", %addr, "WebSocket JSON-RPC listening");
         running.ws = Some(addr);
         servers.push(handle);
@@ -421,12 +494,6 @@ pub async fn start(
         running.metrics = Some(bound);
     }
 
-    let rollup = match &rollup_config {
-        Some(rollup) => {
-            start_rollup(&args, rollup.clone(), engine.clone(), shutdown.clone()).await?
-        }
-        None => Vec::new(),
-    };
     let sequencer = if args.dev && rollup_config.is_none() {
         let block_time = if args.dev_block_time == 0 {
             BlockTime::PerTransaction
@@ -469,13 +536,14 @@ fn read_rollup_config(path: &std::path::Path, spec: &ChainSpec) -> Result<Rollup
     Ok(rollup)
 }
 
-/// Starts derivation, and with their flags the sequencer and the batcher.
+/// Starts derivation, and with their flags the sequencer and the batcher; returns their tasks
+/// and the handle the rollup RPC reads them through.
 async fn start_rollup(
     args: &NodeArgs,
     rollup: Arc<RollupConfig>,
     engine: Arc<Engine>,
     shutdown: watch::Receiver<bool>,
-) -> Result<Vec<tokio::task::JoinHandle<()>>, NodeError> {
+) -> Result<(Vec<tokio::task::JoinHandle<()>>, phala_rollup::RollupHandle), NodeError> {
     if args.batcher_max_channel_duration * 2 > rollup.seq_window_size {
         return Err(NodeError::Flag {
             flag: "--batcher.max-channel-duration",
@@ -504,16 +572,28 @@ async fn start_rollup(
         },
     )
     .map_err(|err| NodeError::Flag { flag: "--rollup.config", message: err.to_string() })?;
+    let l1_status = derivation.l1_status();
     let mut tasks = vec![tokio::spawn(derivation.run(shutdown.clone()))];
+    let mut sequencer_control = None;
     if args.sequencer_enabled {
-        let sequencer = phala_rollup::RollupSequencer::new(
+        let mut sequencer = phala_rollup::RollupSequencer::new(
             engine.clone(),
             source.clone(),
             phala_rollup::SequencerConfig { l1_confirmations: args.sequencer_l1_confs },
             heads.clone(),
         );
+        if args.sequencer_stopped {
+            sequencer = sequencer.stopped();
+        }
+        sequencer_control = Some(sequencer.control());
         tasks.push(tokio::spawn(sequencer.run(shutdown.clone())));
     }
+    let handle = phala_rollup::RollupHandle::new(
+        rollup.clone(),
+        heads.clone(),
+        l1_status,
+        sequencer_control,
+    );
     if let Some(key) = &args.batcher_private_key {
         let wallet = l1_wallet(&client, key, "--batcher.private-key").await?;
         let safe_rx = safe_head_watch(&heads, &shutdown, &mut tasks);
@@ -552,10 +632,10 @@ async fn start_rollup(
             flag: "--proposer.l2oo-address",
             message: err.to_string(),
         })?;
-        tasks.push(tokio::spawn(proposer.run(shutdown)));
+        tasks.push(tokio::spawn(proposer.run(shutdown.clone())));
     }
     info!(target: "node", sequencer = args.sequencer_enabled, batcher = args.batcher_private_key.is_some(), proposer = args.proposer_private_key.is_some(), l1 = l1_url, "rollup node started");
-    Ok(tasks)
+    Ok((tasks, handle))
 }
 
 /// The L1 wallet of the hex key given to `flag`.

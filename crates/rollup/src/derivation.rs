@@ -11,11 +11,17 @@
 //! restart or an L1 re-org the pipeline restarts from a safe head whose data is still on L1,
 //! reading L1 again from a channel timeout before that head's origin. The finalized head is the
 //! newest safe block derived from an L1 block at or below L1's `finalized` block.
+//!
+//! Each safe head is also recorded in the [`crate::safe_heads`] database under the L1 block it
+//! was derived from, in the same batch as the safe head record; a rewind truncates it. What
+//! derivation has seen of L1 (the block it has read up to, L1's head, safe and finalized blocks)
+//! is published as [`L1Status`] for `optimism_syncStatus`.
 
 use crate::{
     L1Source, RollupError, RollupResult,
     l2::{block_by_hash, block_ref, canonical_block, canonical_ref, system_config_of},
-    records::{read_record, write_record},
+    records::{put_record, read_record},
+    safe_heads,
 };
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::B256;
@@ -24,13 +30,17 @@ use phala_engine::{BlockAttributes, Engine, ForkchoiceState, ImportOutcome};
 use phala_primitives::{Block, EthereumHardforks, OpHardforks, PhalaTxEnvelope};
 use phala_protocol::{
     derive::{
-        DerivationPipeline, DeriveError, DerivedAttributes, DropReason, L2Attributes, L2BlockRef,
-        Step,
+        DerivationPipeline, DeriveError, DerivedAttributes, DropReason, L1BlockRef, L2Attributes,
+        L2BlockRef, Step,
     },
     rollup::{BlockRef, RollupConfig},
 };
 use serde::{Deserialize, Serialize};
-use std::{collections::VecDeque, sync::Arc, time::Duration};
+use std::{
+    collections::VecDeque,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
@@ -63,6 +73,20 @@ pub struct DerivedHeads {
     pub finalized: L2BlockRef,
 }
 
+/// What derivation has seen of L1; a block not seen yet is zeroed, as op-node reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct L1Status {
+    /// The newest L1 block fed to the pipeline: derivation has read L1 up to it (op-node's
+    /// `current_l1`). After a reset it goes back to where the pipeline reads again.
+    pub current: L1BlockRef,
+    /// L1's head when derivation last looked, without confirmation distance.
+    pub head: L1BlockRef,
+    /// L1's `safe` block.
+    pub safe: L1BlockRef,
+    /// L1's `finalized` block.
+    pub finalized: L1BlockRef,
+}
+
 /// A safe head with the L1 block it was derived from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct SafeRecord {
@@ -79,6 +103,10 @@ pub struct Derivation {
     rollup: Arc<RollupConfig>,
     config: DerivationConfig,
     heads: watch::Sender<DerivedHeads>,
+    l1_status: watch::Sender<L1Status>,
+    /// When L1's `safe` block was last read (it only feeds the sync status, so at most once per
+    /// poll interval).
+    l1_safe_read: Option<Instant>,
     /// (safe block, the L1 block number it was derived from), oldest first.
     derived: VecDeque<(L2BlockRef, BlockRef)>,
 }
@@ -101,10 +129,32 @@ impl Derivation {
         let rollup = l1.rollup().clone();
         let genesis = L2BlockRef::genesis(&rollup);
         let (heads, receiver) = watch::channel(DerivedHeads { safe: genesis, finalized: genesis });
-        let derivation = Self { engine, l1, rollup, config, heads, derived: VecDeque::new() };
+        let derivation = Self {
+            engine,
+            l1,
+            rollup,
+            config,
+            heads,
+            l1_status: watch::channel(L1Status::default()).0,
+            l1_safe_read: None,
+            derived: VecDeque::new(),
+        };
         let safe = derivation.stored_safe_head()?;
         derivation.publish(safe, None);
         Ok((derivation, receiver))
+    }
+
+    /// A receiver of what derivation sees of L1.
+    pub fn l1_status(&self) -> watch::Receiver<L1Status> {
+        self.l1_status.subscribe()
+    }
+
+    fn update_l1_status(&self, update: impl FnOnce(&mut L1Status)) {
+        self.l1_status.send_if_modified(|status| {
+            let before = *status;
+            update(status);
+            *status != before
+        });
     }
 
     /// The recorded safe head if it is still canonical, else genesis.
@@ -193,6 +243,12 @@ impl Derivation {
     /// Derives until caught up with L1 (or a reset is needed).
     async fn round(&mut self) -> RollupResult<Interrupt> {
         let safe = self.checked_safe_head().await?;
+        // The safe-head database holds nothing above the head derivation goes on from (one read
+        // when that is so; the genesis fallback of a record that is no longer canonical empties it).
+        let mut writes = self.engine.db().write_set();
+        if safe_heads::truncate_above(&mut writes, u64::MAX, safe.number)? > 0 {
+            writes.commit()?;
+        }
         let mut pipeline = self.pipeline(safe)?;
         self.publish(safe, None);
         debug!(target: "derivation", safe = safe.number, start = ?pipeline.safe_head().l1_origin, "pipeline started");
@@ -211,9 +267,12 @@ impl Derivation {
             match step {
                 Ok(Step::NeedL1Block { number }) => {
                     self.update_finalized().await?;
-                    let Some(head) = self.l1.number_at(BlockNumberOrTag::Latest).await? else {
+                    let Some(head_ref) = self.l1.block_ref_at(BlockNumberOrTag::Latest).await?
+                    else {
                         return Ok(Interrupt::Wait);
                     };
+                    self.update_l1_status(|status| status.head = head_ref);
+                    let head = head_ref.number;
                     if head < number + self.config.l1_confirmations {
                         // Wait for L1, but keep deriving from the same pipeline state.
                         tokio::time::sleep(self.config.poll_interval).await;
@@ -223,11 +282,12 @@ impl Derivation {
                         return Ok(Interrupt::Wait);
                     };
                     let mut input = self.l1.block_input(&block).await?;
+                    let read = input.epoch.header.block_ref();
                     let batcher =
                         pipeline.batcher_for(&input.config_updates, block.header.timestamp);
                     input.batcher_data = self.l1.batcher_data(&block, batcher).await?;
                     match pipeline.add_l1_block(input) {
-                        Ok(()) => {}
+                        Ok(()) => self.update_l1_status(|status| status.current = read),
                         Err(DeriveError::Reorg { .. }) => {
                             warn!(target: "derivation", number, "L1 re-org; resetting to a safe head still on L1");
                             self.rewind_safe_head_for_reorg().await?;
@@ -265,13 +325,21 @@ impl Derivation {
         }
     }
 
-    /// Records `block` as the safe head, derived from L1 block `derived_from`.
+    /// Records `block` as the safe head, derived from L1 block `derived_from`, with its entry in
+    /// the safe-head database, in one batch.
     fn record_safe(&mut self, block: L2BlockRef, derived_from: BlockRef) -> RollupResult<()> {
-        write_record(
-            self.engine.db(),
+        let mut writes = self.engine.db().write_set();
+        put_record(
+            &mut writes,
             SAFE_HEAD_KEY,
             &SafeRecord { hash: block.hash, number: block.number, derived_from },
-        )?;
+        );
+        safe_heads::put(
+            &mut writes,
+            derived_from,
+            BlockRef { hash: block.hash, number: block.number },
+        );
+        writes.commit()?;
         self.derived.push_back((block, derived_from));
         if self.derived.len() > DERIVED_HISTORY {
             self.derived.pop_front();
@@ -286,11 +354,11 @@ impl Derivation {
         while let Some((block, from)) = self.derived.back().copied() {
             let canonical = self.l1.hash_at(from.number).await?;
             if canonical == Some(from.hash) {
-                return write_record(
-                    self.engine.db(),
-                    SAFE_HEAD_KEY,
-                    &SafeRecord { hash: block.hash, number: block.number, derived_from: from },
-                );
+                return self.rewind_to(SafeRecord {
+                    hash: block.hash,
+                    number: block.number,
+                    derived_from: from,
+                });
             }
             self.derived.pop_back();
         }
@@ -324,22 +392,38 @@ impl Derivation {
             candidate = previous(candidate)?;
         }
         info!(target: "derivation", safe = candidate.number, "safe head rewound a sequencing window behind the re-org");
-        write_record(
-            db,
-            SAFE_HEAD_KEY,
-            &SafeRecord {
-                hash: candidate.hash,
-                number: candidate.number,
-                derived_from: candidate.l1_origin,
-            },
-        )
+        self.rewind_to(SafeRecord {
+            hash: candidate.hash,
+            number: candidate.number,
+            derived_from: candidate.l1_origin,
+        })
+    }
+
+    /// Writes `record` as the safe head it goes back to, and drops the safe-head database's
+    /// entries above it (op-node truncates its safedb on a reset), in one batch.
+    fn rewind_to(&self, record: SafeRecord) -> RollupResult<()> {
+        let mut writes = self.engine.db().write_set();
+        put_record(&mut writes, SAFE_HEAD_KEY, &record);
+        let removed =
+            safe_heads::truncate_above(&mut writes, record.derived_from.number, record.number)?;
+        writes.commit()?;
+        debug!(target: "derivation", safe = record.number, removed, "safe-head entries truncated");
+        Ok(())
     }
 
     /// Moves the finalized head to the newest safe block derived from finalized L1 data.
     async fn update_finalized(&mut self) -> RollupResult<()> {
-        let Some(finalized_l1) = self.l1.number_at(BlockNumberOrTag::Finalized).await? else {
+        if self.l1_safe_read.is_none_or(|at| at.elapsed() >= self.config.poll_interval) {
+            self.l1_safe_read = Some(Instant::now());
+            if let Some(safe) = self.l1.block_ref_at(BlockNumberOrTag::Safe).await? {
+                self.update_l1_status(|status| status.safe = safe);
+            }
+        }
+        let Some(finalized_ref) = self.l1.block_ref_at(BlockNumberOrTag::Finalized).await? else {
             return Ok(());
         };
+        self.update_l1_status(|status| status.finalized = finalized_ref);
+        let finalized_l1 = finalized_ref.number;
         let finalized = self
             .derived
             .iter()

@@ -38,6 +38,12 @@ pub enum RollupError {
         #[source]
         source: serde_json::Error,
     },
+    /// An entry of the safe-head database does not decode.
+    #[error("stored safe-head entry {key:02x?} is corrupt")]
+    CorruptSafeHeadEntry {
+        /// The entry's key.
+        key: Vec<u8>,
+    },
     /// The L1 block a service expected is not there (yet).
     #[error("L1 block {0} is not available")]
     L1BlockUnavailable(u64),

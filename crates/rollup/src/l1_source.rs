@@ -11,7 +11,7 @@ use alloy_rpc_types_eth::BlockNumberOrTag;
 use phala_l1::{BeaconClient, L1Block, L1Client, wallet::blob_base_fee_update_fraction};
 use phala_protocol::{
     batch::decode_blob,
-    derive::{L1BlockInput, L1Header, L1Log, is_batcher_transaction},
+    derive::{L1BlockInput, L1BlockRef, L1Header, L1Log, is_batcher_transaction},
     rollup::RollupConfig,
 };
 use std::sync::Arc;
@@ -54,6 +54,12 @@ impl L1Source {
     /// The number of the L1 block at `tag` (`latest`, `safe`, `finalized`).
     pub async fn number_at(&self, tag: BlockNumberOrTag) -> RollupResult<Option<u64>> {
         Ok(self.client.block_header_by_number(tag).await?.map(|block| block.header.number))
+    }
+
+    /// The reference of the L1 block at `tag` (`latest`, `safe`, `finalized`), if there is one.
+    pub async fn block_ref_at(&self, tag: BlockNumberOrTag) -> RollupResult<Option<L1BlockRef>> {
+        let block = self.client.block_header_by_number(tag).await?;
+        Ok(block.map(|block| self.header_of(&block).block_ref()))
     }
 
     /// The hash of the canonical L1 block `number`, if it exists.

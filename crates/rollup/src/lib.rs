@@ -10,7 +10,10 @@
 //! - [`Batcher`]: posts the unsafe chain to the batch inbox as calldata or blobs, crash-safe.
 //! - [`Proposer`]: posts the output roots of safe blocks to the L1 output oracle (behind
 //!   [`OutputOracle`]), crash-safe.
-//! - [`records`]: the services' records in the database.
+//! - [`records`]: the services' records in the database; [`safe_heads`]: the safe head at each
+//!   L1 block (op-node's safedb).
+//! - [`RollupHandle`]: what the rollup RPC reads ([`SyncStatus`], outputs, safe heads) and the
+//!   sequencer's [`SequencerControl`].
 //! - [`RollupError`]: what went wrong.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -22,11 +25,14 @@ pub mod l1_source;
 pub mod l2;
 pub mod proposer;
 pub mod records;
+pub mod safe_heads;
 pub mod sequencer;
+pub mod status;
 
 pub use batcher::{Batcher, BatcherConfig, DataAvailability};
-pub use derivation::{Derivation, DerivationConfig, DerivedHeads};
+pub use derivation::{Derivation, DerivationConfig, DerivedHeads, L1Status};
 pub use error::{RollupError, RollupResult};
 pub use l1_source::L1Source;
 pub use proposer::{L2OutputOracle, OutputOracle, Proposer, ProposerConfig, ProposerStep};
-pub use sequencer::{RollupSequencer, SequencerConfig};
+pub use sequencer::{RollupSequencer, SequencerConfig, SequencerControl, SequencerControlError};
+pub use status::{RollupHandle, SyncStatus};

@@ -7,12 +7,18 @@
 //! of any pool transaction, and the origin's SystemConfig updates apply from it. The attributes
 //! come from phala-protocol's [`build_attributes`], the builder the verifier derives with, so the
 //! verifier rebuilds the same blocks from the batches.
+//!
+//! [`SequencerControl`] starts and stops it (op-node's `admin_startSequencer` and
+//! `admin_stopSequencer`): a stopped sequencer builds nothing, while derivation goes on; a start
+//! names the unsafe head it continues from, so an operator cannot start it on a head it has not
+//! seen.
 
 use crate::{
     L1Source, RollupError, RollupResult,
     derivation::{DerivedHeads, engine_attributes},
     l2::{block_by_hash, block_ref, system_config_of},
 };
+use alloy_primitives::B256;
 use phala_engine::{Engine, ImportOutcome};
 use phala_protocol::{
     derive::{L1Epoch, OriginSelectionError, build_attributes, select_sequencer_origin},
@@ -22,7 +28,7 @@ use std::{
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
-use tokio::sync::watch;
+use tokio::sync::{Mutex, watch};
 use tracing::{info, warn};
 
 /// How the sequencer works.
@@ -47,6 +53,96 @@ pub struct RollupSequencer {
     rollup: Arc<RollupConfig>,
     config: SequencerConfig,
     heads: watch::Receiver<DerivedHeads>,
+    control: SequencerControl,
+}
+
+/// Why a start or stop was refused (op-node's messages).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SequencerControlError {
+    /// Start while running.
+    #[error("sequencer already running")]
+    AlreadyStarted,
+    /// Stop while stopped.
+    #[error("sequencer not running")]
+    AlreadyStopped,
+    /// Start on a hash that is not the unsafe head.
+    #[error("block hash does not match: head {head}:{number}, received {received}")]
+    HeadMismatch {
+        /// The unsafe head's hash.
+        head: B256,
+        /// The unsafe head's number.
+        number: u64,
+        /// The hash the caller named.
+        received: B256,
+    },
+    /// The unsafe head could not be read.
+    #[error("cannot read the unsafe head: {0}")]
+    Head(String),
+}
+
+/// Starts and stops a [`RollupSequencer`]; clones control the same sequencer.
+#[derive(Debug, Clone)]
+pub struct SequencerControl {
+    engine: Arc<Engine>,
+    active: Arc<watch::Sender<bool>>,
+    /// Held while a block is built, so a stop waits for the block in flight and then reports
+    /// the head it left.
+    building: Arc<Mutex<()>>,
+}
+
+impl SequencerControl {
+    fn new(engine: Arc<Engine>) -> Self {
+        Self {
+            engine,
+            active: Arc::new(watch::channel(true).0),
+            building: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Whether the sequencer builds blocks.
+    pub fn is_active(&self) -> bool {
+        *self.active.borrow()
+    }
+
+    fn head(&self) -> Result<(B256, u64), SequencerControlError> {
+        let (hash, header) = self
+            .engine
+            .canonical_head()
+            .map_err(|err| SequencerControlError::Head(err.to_string()))?;
+        Ok((hash, header.number))
+    }
+
+    /// Stops building once the block in flight (if any) is sealed; returns the unsafe head the
+    /// sequencer stopped at.
+    pub async fn stop(&self) -> Result<B256, SequencerControlError> {
+        let _building = self.building.lock().await;
+        if !self.is_active() {
+            return Err(SequencerControlError::AlreadyStopped);
+        }
+        self.active.send_replace(false);
+        let (hash, number) = self.head()?;
+        info!(target: "sequencer", number, %hash, "sequencer stopped");
+        Ok(hash)
+    }
+
+    /// Starts building on `unsafe_head`, which must be the current unsafe head.
+    pub async fn start(&self, unsafe_head: B256) -> Result<(), SequencerControlError> {
+        let _building = self.building.lock().await;
+        if self.is_active() {
+            return Err(SequencerControlError::AlreadyStarted);
+        }
+        let (head, number) = self.head()?;
+        if head != unsafe_head {
+            return Err(SequencerControlError::HeadMismatch {
+                head,
+                number,
+                received: unsafe_head,
+            });
+        }
+        self.active.send_replace(true);
+        info!(target: "sequencer", number, hash = %head, "sequencer started");
+        Ok(())
+    }
 }
 
 fn unix_now() -> u64 {
@@ -76,14 +172,40 @@ impl RollupSequencer {
         heads: watch::Receiver<DerivedHeads>,
     ) -> Self {
         let rollup = l1.rollup().clone();
-        Self { engine, l1, rollup, config, heads }
+        let control = SequencerControl::new(engine.clone());
+        Self { engine, l1, rollup, config, heads, control }
+    }
+
+    /// The sequencer, stopped until [`SequencerControl::start`] (op-node's `--sequencer.stopped`).
+    pub fn stopped(self) -> Self {
+        self.control.active.send_replace(false);
+        self
+    }
+
+    /// Its start and stop control.
+    pub fn control(&self) -> SequencerControl {
+        self.control.clone()
     }
 
     /// Runs until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        info!(target: "sequencer", block_time = self.rollup.block_time, "rollup sequencer started");
+        info!(target: "sequencer", block_time = self.rollup.block_time, active = self.control.is_active(), "rollup sequencer started");
+        let mut active = self.control.active.subscribe();
         loop {
-            let pause = match self.step().await {
+            if !*active.borrow_and_update() {
+                tokio::select! {
+                    _ = shutdown.changed() => break,
+                    _ = active.changed() => continue,
+                }
+            }
+            let building = self.control.building.lock().await;
+            // A stop may have come while this waited for the lock.
+            if !self.control.is_active() {
+                continue;
+            }
+            let step = self.step().await;
+            drop(building);
+            let pause = match step {
                 Ok(SequencerStep::Sealed { number, transactions }) => {
                     info!(target: "sequencer", number, transactions, "sealed block");
                     Duration::ZERO
@@ -103,6 +225,8 @@ impl RollupSequencer {
             tokio::select! {
                 _ = shutdown.changed() => break,
                 _ = tokio::time::sleep(pause) => {}
+                // A stop cuts the pause short, so the loop sees it.
+                _ = active.changed() => {}
             }
         }
     }

@@ -9,6 +9,7 @@
 //!   polling filter API; [`simulate`]: `eth_simulateV1`; [`pubsub`]: `eth_subscribe`.
 //! - [`debug`]: raw data and geth-style tracing on revm-inspectors.
 //! - [`engine`]: the Engine API and `testing_buildBlockV1`, behind [`auth`]'s JWT check.
+//! - [`rollup`]: op-node's rollup RPC on a rollup node (`optimism_*`, opt-in `admin_*`).
 //! - [`server`]: starting the public HTTP/WebSocket server and the authenticated server.
 //! - [`RpcError`]: errors with geth's JSON-RPC codes.
 
@@ -25,6 +26,7 @@ pub mod eth;
 pub mod filters;
 mod params;
 pub mod pubsub;
+pub mod rollup;
 pub mod server;
 pub mod signing;
 pub mod simulate;

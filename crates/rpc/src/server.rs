@@ -11,10 +11,12 @@ use jsonrpsee::{
 };
 use std::{collections::BTreeSet, net::SocketAddr, sync::Arc};
 
-pub use jsonrpsee::server::ServerHandle;
+pub use jsonrpsee::{Methods, server::ServerHandle};
 
 /// Namespaces the public server can expose (`--http.api`).
 pub const ALL_NAMESPACES: [&str; 6] = ["eth", "net", "web3", "txpool", "debug", "testing"];
+/// Namespaces a rollup node adds ([`crate::rollup`]), passed as extra methods.
+pub const ROLLUP_NAMESPACES: [&str; 2] = crate::rollup::NAMESPACES;
 
 /// Settings of the public server.
 #[derive(Debug, Clone)]
@@ -59,7 +61,9 @@ pub enum ServerError {
         source: std::io::Error,
     },
     /// An unknown namespace was requested.
-    #[error("unknown RPC namespace {0:?} (known: eth, net, web3, txpool, debug, testing)")]
+    #[error(
+        "unknown RPC namespace {0:?} (known: eth, net, web3, txpool, debug, testing, optimism, admin)"
+    )]
     UnknownNamespace(String),
 }
 
@@ -68,7 +72,19 @@ pub fn public_module(
     ctx: Arc<NodeContext>,
     namespaces: &BTreeSet<String>,
 ) -> Result<RpcModule<NodeContext>, ServerError> {
-    if let Some(unknown) = namespaces.iter().find(|ns| !ALL_NAMESPACES.contains(&ns.as_str())) {
+    public_module_with(ctx, namespaces, Methods::new())
+}
+
+/// [`public_module`] with `extra` methods (a rollup node's `optimism` and `admin`), kept where
+/// `namespaces` selects their namespace.
+pub fn public_module_with(
+    ctx: Arc<NodeContext>,
+    namespaces: &BTreeSet<String>,
+    extra: Methods,
+) -> Result<RpcModule<NodeContext>, ServerError> {
+    if let Some(unknown) = namespaces.iter().find(|ns| {
+        !ALL_NAMESPACES.contains(&ns.as_str()) && !ROLLUP_NAMESPACES.contains(&ns.as_str())
+    }) {
         return Err(ServerError::UnknownNamespace(unknown.clone()));
     }
     let mut all = RpcModule::from_arc(ctx);
@@ -76,6 +92,7 @@ pub fn public_module(
     pubsub::register(&mut all);
     debug::register(&mut all);
     engine::register_testing(&mut all);
+    all.merge(extra).expect("extra methods do not clash with the node's");
     let method_names: Vec<&'static str> = all.method_names().collect();
     for name in method_names {
         let namespace = name.split('_').next().unwrap_or_default();
@@ -136,7 +153,16 @@ pub async fn start_public(
     ctx: Arc<NodeContext>,
     config: &RpcServerConfig,
 ) -> Result<(SocketAddr, ServerHandle), ServerError> {
-    let module = public_module(ctx, &config.namespaces)?;
+    start_public_with(ctx, config, Methods::new()).await
+}
+
+/// [`start_public`] also serving `extra` methods ([`public_module_with`]).
+pub async fn start_public_with(
+    ctx: Arc<NodeContext>,
+    config: &RpcServerConfig,
+    extra: Methods,
+) -> Result<(SocketAddr, ServerHandle), ServerError> {
+    let module = public_module_with(ctx, &config.namespaces, extra)?;
     let server = Server::builder()
         .set_config(server_config(config))
         .build(config.addr)
