@@ -335,6 +335,12 @@ async fn a_proposer_killed_mid_proposal_neither_skips_nor_repeats_an_interval() 
             "one output per interval, none skipped"
         );
         assert_eq!(*root, recomputed_output_root(&sequencer.client(), *l2_block).await);
+        let served: serde_json::Value = proposer
+            .client()
+            .call("optimism_outputAtBlock", jsonrpsee::rpc_params![format!("{l2_block:#x}")])
+            .await
+            .expect("optimism_outputAtBlock");
+        assert_eq!(served["outputRoot"], root.to_string(), "optimism_outputAtBlock {l2_block}");
     }
     // Every transaction the proposer key sent is a landed proposal: none was repeated.
     let proposer_address =
