@@ -88,38 +88,27 @@ fn assert_l2_ref(value: &Value, name: &str) {
     json_number(&value["number"]);
 }
 
+/// op-node's `SyncStatus` fields that hold an L1 block reference.
+const SYNC_STATUS_L1_REFS: [&str; 5] =
+    ["current_l1", "current_l1_finalized", "head_l1", "safe_l1", "finalized_l1"];
+
+/// op-node's `SyncStatus` fields that hold an L2 block reference.
+const SYNC_STATUS_L2_REFS: [&str; 6] =
+    ["unsafe_l2", "safe_l2", "finalized_l2", "pending_safe_l2", "cross_unsafe_l2", "local_safe_l2"];
+
 /// Checks a sync status's shape and the relations that hold on a single chain.
 fn assert_sync_status(status: &Value) {
     let mut keys: Vec<&str> =
         status.as_object().expect("an object").keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(
-        keys,
-        [
-            "cross_unsafe_l2",
-            "current_l1",
-            "current_l1_finalized",
-            "finalized_l1",
-            "finalized_l2",
-            "head_l1",
-            "local_safe_l2",
-            "pending_safe_l2",
-            "safe_l1",
-            "safe_l2",
-            "unsafe_l2"
-        ]
-    );
-    for name in ["current_l1", "current_l1_finalized", "head_l1", "safe_l1", "finalized_l1"] {
+    let mut expected: Vec<&str> =
+        SYNC_STATUS_L1_REFS.iter().chain(&SYNC_STATUS_L2_REFS).copied().collect();
+    expected.sort_unstable();
+    assert_eq!(keys, expected, "{status}");
+    for name in SYNC_STATUS_L1_REFS {
         assert_l1_ref(&status[name], name);
     }
-    for name in [
-        "unsafe_l2",
-        "safe_l2",
-        "finalized_l2",
-        "pending_safe_l2",
-        "cross_unsafe_l2",
-        "local_safe_l2",
-    ] {
+    for name in SYNC_STATUS_L2_REFS {
         assert_l2_ref(&status[name], name);
     }
     assert_eq!(status["pending_safe_l2"], status["safe_l2"]);
