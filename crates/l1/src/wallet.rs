@@ -48,11 +48,16 @@ pub struct SignedL1Tx {
     pub hash: B256,
     /// Its nonce.
     pub nonce: u64,
+    /// Its gas limit (the wallet's estimate unless the call set one).
+    pub gas_limit: u64,
     /// The network encoding (with the blob sidecar for a blob transaction).
     pub raw: Bytes,
     /// The versioned hashes of its blobs.
     pub blob_versioned_hashes: Vec<B256>,
 }
+
+/// Gas of a blob transaction: a call with no calldata to an account without code.
+const BLOB_TX_GAS: u64 = 21_000;
 
 /// A key that sends L1 transactions.
 #[derive(Debug, Clone)]
@@ -150,6 +155,7 @@ impl L1Wallet {
         Ok(SignedL1Tx {
             hash: *envelope.tx_hash(),
             nonce,
+            gas_limit,
             raw: envelope.encoded_2718().into(),
             blob_versioned_hashes: Vec::new(),
         })
@@ -183,8 +189,7 @@ impl L1Wallet {
         let tx = TxEip4844 {
             chain_id: self.chain_id,
             nonce,
-            // A call with no calldata to an account without code.
-            gas_limit: 21_000,
+            gas_limit: BLOB_TX_GAS,
             max_fee_per_gas: max_fee_per_gas * fee_multiplier,
             max_priority_fee_per_gas: max_priority_fee_per_gas * fee_multiplier,
             to,
@@ -202,6 +207,7 @@ impl L1Wallet {
         Ok(SignedL1Tx {
             hash: *envelope.tx_hash(),
             nonce,
+            gas_limit: BLOB_TX_GAS,
             raw: envelope.encoded_2718().into(),
             blob_versioned_hashes,
         })

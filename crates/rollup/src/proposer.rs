@@ -242,12 +242,11 @@ impl<O: OutputOracle> Proposer<O> {
             ..Default::default()
         };
         let signed = self.wallet.sign(&call, None, 1).await?;
-        let gas = signed_gas(&call, &signed);
         let flight = InFlight {
             l2_block: next,
             output_root: output.output_root,
             nonce: signed.nonce,
-            gas,
+            gas: signed.gas_limit,
             calldata: call.data.clone(),
             hashes: vec![signed.hash],
             raw: signed.raw.clone(),
@@ -320,15 +319,4 @@ impl<O: OutputOracle> Proposer<O> {
         let hash = self.wallet.send_signed(&signed).await?;
         Ok(ProposerStep::Sent { l2_block: flight.l2_block, hash })
     }
-}
-
-/// The gas limit a signed call carries (the estimate the wallet made, or the call's own).
-fn signed_gas(call: &L1Call, signed: &phala_l1::SignedL1Tx) -> u64 {
-    use alloy_consensus::Transaction;
-    use alloy_eips::eip2718::Decodable2718;
-    call.gas.unwrap_or_else(|| {
-        alloy_consensus::TxEnvelope::decode_2718(&mut signed.raw.as_ref())
-            .map(|tx| tx.gas_limit())
-            .unwrap_or(500_000)
-    })
 }
