@@ -317,12 +317,26 @@ impl WithdrawalClient {
                 WithdrawalStatus::WaitingToFinalize { ready_at }
             });
         }
+        Ok(match self.covering_output(withdrawal.l2_block).await? {
+            Ok(output_index) => WithdrawalStatus::ReadyToProve { output_index },
+            Err(latest_proposed) => WithdrawalStatus::WaitingToProve { latest_proposed },
+        })
+    }
+
+    /// The index of the first output at or after `l2_block`, or `Err` with the newest proposed
+    /// L2 block while no output covers it (the oracle's lookup reverts then).
+    async fn covering_output(&self, l2_block: u64) -> WithdrawalResult<Result<u64, u64>> {
         let latest = self.latest_proposed().await?;
-        if latest < withdrawal.l2_block || self.output_count().await? == 0 {
-            return Ok(WithdrawalStatus::WaitingToProve { latest_proposed: latest });
+        if latest < l2_block || self.output_count().await? == 0 {
+            return Ok(Err(latest));
         }
-        let index = self.output_index_after(withdrawal.l2_block).await?;
-        Ok(WithdrawalStatus::ReadyToProve { output_index: index })
+        let index = self
+            .read(
+                self.oracle,
+                IL2OutputOracle::getL2OutputIndexAfterCall { _l2BlockNumber: U256::from(l2_block) },
+            )
+            .await?;
+        Ok(Ok(index.saturating_to()))
     }
 
     async fn finalization_period(&self) -> WithdrawalResult<u64> {
@@ -337,16 +351,6 @@ impl WithdrawalClient {
 
     async fn output_count(&self) -> WithdrawalResult<u64> {
         Ok(self.read(self.oracle, IL2OutputOracle::nextOutputIndexCall {}).await?.saturating_to())
-    }
-
-    async fn output_index_after(&self, l2_block: u64) -> WithdrawalResult<u64> {
-        let index = self
-            .read(
-                self.oracle,
-                IL2OutputOracle::getL2OutputIndexAfterCall { _l2BlockNumber: U256::from(l2_block) },
-            )
-            .await?;
-        Ok(index.saturating_to())
     }
 
     async fn l1_time(&self) -> WithdrawalResult<u64> {
@@ -364,16 +368,9 @@ impl WithdrawalClient {
     ) -> WithdrawalResult<ProveArgs> {
         let index = match output_index {
             Some(index) => index,
-            None => {
-                let latest = self.latest_proposed().await?;
-                if latest < withdrawal.l2_block || self.output_count().await? == 0 {
-                    return Err(WithdrawalError::NotProposedYet {
-                        l2_block: withdrawal.l2_block,
-                        latest,
-                    });
-                }
-                self.output_index_after(withdrawal.l2_block).await?
-            }
+            None => self.covering_output(withdrawal.l2_block).await?.map_err(|latest| {
+                WithdrawalError::NotProposedYet { l2_block: withdrawal.l2_block, latest }
+            })?,
         };
         let output = self
             .read(
