@@ -69,8 +69,8 @@ fn flag(flag: &'static str) -> impl FnOnce(String) -> NodeError {
 }
 
 impl WithdrawalTarget {
-    /// The client and the withdrawal the flags name.
-    async fn resolve(&self) -> Result<(WithdrawalClient, InitiatedWithdrawal), NodeError> {
+    /// The client, the withdrawal and the L1 URL the flags name.
+    async fn resolve(&self) -> Result<Resolved, NodeError> {
         let devnet = match &self.devnet {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -112,8 +112,15 @@ impl WithdrawalTarget {
             WithdrawalError::Rpc(err) => flag("--l2.rpc")(err.to_string()),
             other => flag("--tx")(other.to_string()),
         })?;
-        Ok((client, withdrawal))
+        Ok(Resolved { client, withdrawal, l1_url })
     }
+}
+
+/// What a [`WithdrawalTarget`] names.
+struct Resolved {
+    client: WithdrawalClient,
+    withdrawal: InitiatedWithdrawal,
+    l1_url: String,
 }
 
 /// The L1 wallet of `--private-key` on the client's L1.
@@ -131,7 +138,7 @@ pub async fn run(command: WithdrawalCommand) -> Result<serde_json::Value, NodeEr
     let step = |err: WithdrawalError| NodeError::Withdrawal(Box::new(err));
     match command {
         WithdrawalCommand::Status(target) => {
-            let (client, withdrawal) = target.resolve().await?;
+            let Resolved { client, withdrawal, .. } = target.resolve().await?;
             let status = client.status(&withdrawal).await.map_err(step)?;
             let mut json = describe(&withdrawal);
             json["status"] = status.name().into();
@@ -150,8 +157,7 @@ pub async fn run(command: WithdrawalCommand) -> Result<serde_json::Value, NodeEr
             Ok(json)
         }
         WithdrawalCommand::Prove { target, private_key, output_index } => {
-            let (client, withdrawal) = target.resolve().await?;
-            let l1_url = l1_url_of(&target)?;
+            let Resolved { client, withdrawal, l1_url } = target.resolve().await?;
             let wallet = wallet(&l1_url, &private_key).await?;
             let args = client.prove_args(&withdrawal, output_index).await.map_err(step)?;
             let receipt = client.prove(&wallet, &args).await.map_err(step)?;
@@ -162,8 +168,7 @@ pub async fn run(command: WithdrawalCommand) -> Result<serde_json::Value, NodeEr
             Ok(json)
         }
         WithdrawalCommand::Finalize { target, private_key } => {
-            let (client, withdrawal) = target.resolve().await?;
-            let l1_url = l1_url_of(&target)?;
+            let Resolved { client, withdrawal, l1_url } = target.resolve().await?;
             let wallet = wallet(&l1_url, &private_key).await?;
             let receipt = client.finalize(&wallet, &withdrawal).await.map_err(step)?;
             let mut json = describe(&withdrawal);
@@ -172,19 +177,6 @@ pub async fn run(command: WithdrawalCommand) -> Result<serde_json::Value, NodeEr
             Ok(json)
         }
     }
-}
-
-/// The L1 URL the target resolved to.
-fn l1_url_of(target: &WithdrawalTarget) -> Result<String, NodeError> {
-    if let Some(url) = &target.l1_rpc {
-        return Ok(url.clone());
-    }
-    let path = target.devnet.as_ref().ok_or_else(|| flag("--l1.rpc")("required".into()))?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| NodeError::Read { path: path.clone(), source })?;
-    let info: crate::devnet::DevnetInfo =
-        serde_json::from_str(&text).map_err(|err| flag("--devnet")(err.to_string()))?;
-    Ok(info.l1.rpc)
 }
 
 fn describe(withdrawal: &InitiatedWithdrawal) -> serde_json::Value {
