@@ -2,6 +2,7 @@ use crate::{
     StorageError, StorageResult, StoredAccount, Table, TxLocation,
     models::{decode_rlp, decode_u64, decode_word},
     tables::{key, meta},
+    trie,
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
 use phala_primitives::{BlockBody, Header, PhalaReceiptEnvelope};
@@ -17,7 +18,8 @@ pub struct Database {
 }
 
 impl Database {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed) the database at `path`. A database of a version without
+    /// [`Table::TrieHistory`] gets it backfilled from the trie change sets first.
     pub fn open(path: &Path) -> StorageResult<Self> {
         let mut options = Options::default();
         options.create_if_missing(true);
@@ -30,8 +32,37 @@ impl Database {
             cf_options.set_compression_type(rocksdb::DBCompressionType::Lz4);
             ColumnFamilyDescriptor::new(table.name(), cf_options)
         });
-        let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-        Ok(Self { db })
+        let db = Self { db: DB::open_cf_descriptors(&options, path, descriptors)? };
+        db.backfill_trie_history()?;
+        Ok(db)
+    }
+
+    /// Fills [`Table::TrieHistory`] from [`Table::TrieChangeSets`] unless the
+    /// [`meta::TRIE_HISTORY`] marker says it is complete (a fresh database gets the marker at
+    /// once: it has no change sets). Crash-safe: the marker is written in the last batch, after
+    /// every entry, and a re-run starts by clearing whatever a partial run (or an older binary
+    /// unwinding blocks after it) left behind.
+    fn backfill_trie_history(&self) -> StorageResult<()> {
+        /// Entries per batch: a few MiB, so a large backfill does not build one huge batch.
+        const BATCH_ENTRIES: usize = 10_000;
+        if self.get(Table::Meta, meta::TRIE_HISTORY)?.is_some() {
+            return Ok(());
+        }
+        let history = self.cf(Table::TrieHistory);
+        // Every key starts with a trie kind byte, 0 or 1.
+        self.db.delete_range_cf(history, [0u8].as_slice(), [0xffu8].as_slice())?;
+        let mut batch = WriteBatch::default();
+        for item in self.db.iterator_cf(self.cf(Table::TrieChangeSets), IteratorMode::Start) {
+            let (cs_key, prior) = item?;
+            let (block, table, node_key) = trie::parse_trie_changeset_key(&cs_key)?;
+            batch.put_cf(history, trie::trie_history_key(block, table, node_key)?, prior);
+            if batch.len() >= BATCH_ENTRIES {
+                self.db.write(std::mem::take(&mut batch))?;
+            }
+        }
+        batch.put_cf(self.cf(Table::Meta), meta::TRIE_HISTORY, []);
+        self.db.write(batch)?;
+        Ok(())
     }
 
     fn cf(&self, table: Table) -> &ColumnFamily {

@@ -3,7 +3,7 @@ use crate::{
     db::KeyValueRead,
     models::{decode_word, encode_rlp, encode_word},
     tables::key,
-    trie::{TrieId, TrieUpdater, trie_changeset_key, trie_table},
+    trie::{TrieId, TrieUpdater, parse_trie_changeset_key, trie_changeset_key, trie_history_key},
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use phala_primitives::{
@@ -121,10 +121,16 @@ impl<'w, 'db> StateWriter<'w, 'db> {
             );
         }
         for ((table, node_key), prior) in trie_priors {
+            let prior = prior.unwrap_or_default();
+            self.writes.put(
+                Table::TrieHistory,
+                trie_history_key(number, table, &node_key)?,
+                prior.clone(),
+            );
             self.writes.put(
                 Table::TrieChangeSets,
                 trie_changeset_key(number, table, &node_key),
-                prior.unwrap_or_default(),
+                prior,
             );
         }
         Ok(state_root)
@@ -154,13 +160,13 @@ impl<'w, 'db> StateWriter<'w, 'db> {
             self.writes.delete(Table::StorageChangeSets, cs_key);
         }
         for (cs_key, prior) in self.writes.scan_prefix(Table::TrieChangeSets, &block)? {
-            let table = trie_table(cs_key[8]);
-            let node_key = &cs_key[9..];
+            let (_, table, node_key) = parse_trie_changeset_key(&cs_key)?;
             if prior.is_empty() {
                 self.writes.delete(table, node_key);
             } else {
                 self.writes.put(table, node_key, prior);
             }
+            self.writes.delete(Table::TrieHistory, trie_history_key(number, table, node_key)?);
             self.writes.delete(Table::TrieChangeSets, cs_key);
         }
         Ok(())

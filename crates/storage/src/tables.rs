@@ -33,6 +33,11 @@ pub enum Table {
     StorageTrie,
     /// Block number ‖ trie kind ‖ trie key → node before the block (for unwinding).
     TrieChangeSets,
+    /// Trie kind ‖ trie key length (one byte) ‖ trie key ‖ block number → node before that block
+    /// (empty: did not exist), for reading trie nodes (proofs) at past blocks. The length byte
+    /// keeps the entries of one node contiguous and ordered by block, since trie keys vary in
+    /// length.
+    TrieHistory,
     /// Named singletons: head, genesis, chain config.
     Meta,
     /// Records of the rollup services, by name (the batcher's channel in flight, the derivation's
@@ -42,7 +47,7 @@ pub enum Table {
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Headers,
         Self::HeaderNumbers,
         Self::Bodies,
@@ -59,6 +64,7 @@ impl Table {
         Self::AccountTrie,
         Self::StorageTrie,
         Self::TrieChangeSets,
+        Self::TrieHistory,
         Self::Meta,
         Self::Rollup,
     ];
@@ -82,6 +88,7 @@ impl Table {
             Self::AccountTrie => "account_trie",
             Self::StorageTrie => "storage_trie",
             Self::TrieChangeSets => "trie_changesets",
+            Self::TrieHistory => "trie_history",
             Self::Meta => "meta",
             Self::Rollup => "rollup",
         }
@@ -96,6 +103,9 @@ pub(crate) mod meta {
     pub(crate) const GENESIS: &[u8] = b"genesis";
     /// The genesis JSON the database was initialised with.
     pub(crate) const CHAIN: &[u8] = b"chain";
+    /// Present once [`Table::TrieHistory`](super::Table::TrieHistory) holds an entry for every
+    /// trie change set (a database of an older version is backfilled when opened).
+    pub(crate) const TRIE_HISTORY: &[u8] = b"trie_history";
 }
 
 /// Concatenates key parts.

@@ -6,8 +6,10 @@
 //! for nodes under 32 bytes), so an update reads and rewrites only the nodes on the path of the
 //! changed key: the root is recomputed incrementally. Node encoding is alloy-trie's.
 
-use crate::{StorageError, StorageResult, Table, WriteSet, db::KeyValueRead, tables::key};
-use alloy_primitives::{B256, keccak256};
+use crate::{
+    StorageError, StorageResult, StoredAccount, Table, WriteSet, db::KeyValueRead, tables::key,
+};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_rlp::Decodable;
 use alloy_trie::{
     EMPTY_ROOT_HASH, Nibbles, TrieMask,
@@ -375,47 +377,158 @@ fn child_path(path: &Nibbles, nibble: u8) -> Nibbles {
 
 /// Root hash of a trie as stored (or pending) in `reader`.
 pub fn trie_root(reader: &impl KeyValueRead, id: TrieId) -> StorageResult<B256> {
-    Ok(match reader.get(id.table(), &id.node_key(&Nibbles::new()))? {
-        Some(root) => keccak256(root),
-        None => EMPTY_ROOT_HASH,
-    })
+    TrieReader::latest(reader).root(id)
 }
 
-/// The RLP nodes on the path to `hashed_key`, root first (an EIP-1186 proof).
-pub fn proof(
-    reader: &impl KeyValueRead,
-    id: TrieId,
-    hashed_key: B256,
-) -> StorageResult<Vec<Vec<u8>>> {
-    let table = id.table();
-    let target = Nibbles::unpack(hashed_key);
-    let mut path = Nibbles::new();
-    let mut nodes = Vec::new();
-    while let Some(bytes) = reader.get(table, &id.node_key(&path))? {
-        let node = Node::decode(table, &bytes)?;
-        // Nodes shorter than 32 bytes are inlined in their parent, so not listed separately.
-        if path.is_empty() || bytes.len() >= 32 {
-            nodes.push(bytes);
-        }
-        let rest = target.slice(path.len()..);
-        match node {
-            Node::Leaf { .. } => break,
-            Node::Extension { key, .. } => {
-                if !rest.starts_with(&key) {
-                    break;
-                }
-                path = path.join(&key);
-            }
-            Node::Branch { children } => {
-                let nibble = rest.get_unchecked(0);
-                if children[nibble as usize].is_none() {
-                    break;
-                }
-                path = child_path(&path, nibble);
-            }
+/// Trie nodes and the plain state they prove, either latest or as of a past block: the one
+/// source the proof walk reads from, so that latest and historical proofs are the same walk.
+///
+/// A past block's node is the value recorded in [`Table::TrieHistory`] by the first block after
+/// it that changed the node, or the current node if no later block did: one seek per node, like
+/// [`KeyValueRead::account_at`] for plain state. Past blocks must be canonical.
+#[derive(Debug)]
+pub struct TrieReader<'a, R> {
+    reader: &'a R,
+    /// `None`: the latest state; `Some(n)`: the state after block `n`.
+    block: Option<u64>,
+}
+
+impl<R> Clone for TrieReader<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for TrieReader<'_, R> {}
+
+impl<'a, R: KeyValueRead> TrieReader<'a, R> {
+    /// The latest tries and state in `reader`.
+    pub const fn latest(reader: &'a R) -> Self {
+        Self { reader, block: None }
+    }
+
+    /// The tries and state after canonical block `number` was applied.
+    pub const fn at(reader: &'a R, number: u64) -> Self {
+        Self { reader, block: Some(number) }
+    }
+
+    /// The raw node at `node_key` of `table` ([`Table::AccountTrie`] or [`Table::StorageTrie`]).
+    pub fn node(&self, table: Table, node_key: &[u8]) -> StorageResult<Option<Vec<u8>>> {
+        let Some(number) = self.block else { return self.reader.get(table, node_key) };
+        let prefix = trie_history_prefix(table, node_key)?;
+        let from = key(&[&prefix, &(number + 1).to_be_bytes()]);
+        match self.reader.seek(Table::TrieHistory, &from, &prefix)? {
+            // The first change after `number` recorded the node it overwrote.
+            Some((_, prior)) if prior.is_empty() => Ok(None),
+            Some((_, prior)) => Ok(Some(prior)),
+            None => self.reader.get(table, node_key),
         }
     }
-    Ok(nodes)
+
+    /// The account with its storage root.
+    pub fn account(&self, address: Address) -> StorageResult<Option<StoredAccount>> {
+        match self.block {
+            None => self.reader.stored_account(address),
+            Some(number) => self.reader.account_at(address, number),
+        }
+    }
+
+    /// The value of a storage slot.
+    pub fn storage(&self, address: Address, slot: U256) -> StorageResult<U256> {
+        match self.block {
+            None => self.reader.storage_value(address, slot),
+            Some(number) => self.reader.storage_at(address, slot, number),
+        }
+    }
+
+    /// Root hash of a trie.
+    pub fn root(&self, id: TrieId) -> StorageResult<B256> {
+        Ok(match self.node(id.table(), &id.node_key(&Nibbles::new()))? {
+            Some(root) => keccak256(root),
+            None => EMPTY_ROOT_HASH,
+        })
+    }
+
+    /// The RLP nodes on the path to `hashed_key`, root first (an EIP-1186 proof).
+    pub fn proof(&self, id: TrieId, hashed_key: B256) -> StorageResult<Vec<Vec<u8>>> {
+        let table = id.table();
+        let target = Nibbles::unpack(hashed_key);
+        let mut path = Nibbles::new();
+        let mut nodes = Vec::new();
+        while let Some(bytes) = self.node(table, &id.node_key(&path))? {
+            let node = Node::decode(table, &bytes)?;
+            // Nodes shorter than 32 bytes are inlined in their parent, so not listed separately.
+            if path.is_empty() || bytes.len() >= 32 {
+                nodes.push(bytes);
+            }
+            let rest = target.slice(path.len()..);
+            match node {
+                Node::Leaf { .. } => break,
+                Node::Extension { key, .. } => {
+                    if !rest.starts_with(&key) {
+                        break;
+                    }
+                    path = path.join(&key);
+                }
+                Node::Branch { children } => {
+                    // A branch below 64 nibbles of path: a stored trie of 32-byte keys never
+                    // holds one deeper.
+                    let Some(nibble) = rest.first() else {
+                        return Err(StorageError::corrupt(table, "branch at the end of a key"));
+                    };
+                    if children[nibble as usize].is_none() {
+                        break;
+                    }
+                    path = child_path(&path, nibble);
+                }
+            }
+        }
+        Ok(nodes)
+    }
+
+    /// What `eth_getProof` returns: the account, its proof in the state trie, and for each of
+    /// `slots` its value and proof in the account's storage trie (empty when the account does
+    /// not exist).
+    pub fn account_proof(&self, address: Address, slots: &[U256]) -> StorageResult<AccountProof> {
+        let account = self.account(address)?;
+        let hashed_address = keccak256(address);
+        let proof = self.proof(TrieId::Account, hashed_address)?;
+        let storage = slots
+            .iter()
+            .map(|slot| {
+                let proof = if account.is_some() {
+                    let hashed_slot = keccak256(slot.to_be_bytes::<32>());
+                    self.proof(TrieId::Storage(hashed_address), hashed_slot)?
+                } else {
+                    Vec::new()
+                };
+                Ok(SlotProof { slot: *slot, value: self.storage(address, *slot)?, proof })
+            })
+            .collect::<StorageResult<_>>()?;
+        Ok(AccountProof { account, proof, storage })
+    }
+}
+
+/// An account and its storage slots with their Merkle proofs (EIP-1186).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountProof {
+    /// The account (`None`: it does not exist, and `proof` proves its absence).
+    pub account: Option<StoredAccount>,
+    /// RLP nodes of the state trie on the path to the account, root first.
+    pub proof: Vec<Vec<u8>>,
+    /// The requested slots, in request order.
+    pub storage: Vec<SlotProof>,
+}
+
+/// A storage slot's value and its proof in the account's storage trie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotProof {
+    /// The slot.
+    pub slot: U256,
+    /// Its value (zero if unset).
+    pub value: U256,
+    /// RLP nodes of the storage trie on the path to the slot, root first.
+    pub proof: Vec<Vec<u8>>,
 }
 
 /// Storage key of a node, exposed for change-set bookkeeping.
@@ -434,6 +547,32 @@ pub(crate) const fn trie_table(kind: u8) -> Table {
 /// Key of a trie change-set entry.
 pub(crate) fn trie_changeset_key(block: u64, table: Table, node_key: &[u8]) -> Vec<u8> {
     key(&[&block.to_be_bytes(), &[trie_kind_byte(table)], node_key])
+}
+
+/// The block, table and node key of a trie change-set key.
+pub(crate) fn parse_trie_changeset_key(cs_key: &[u8]) -> StorageResult<(u64, Table, &[u8])> {
+    let (Some(block), Some(&kind)) = (cs_key.first_chunk::<8>(), cs_key.get(8)) else {
+        return Err(StorageError::corrupt(Table::TrieChangeSets, "short key"));
+    };
+    Ok((u64::from_be_bytes(*block), trie_table(kind), &cs_key[9..]))
+}
+
+/// Trie kind ‖ node key length ‖ node key: the prefix of one node's [`Table::TrieHistory`]
+/// entries.
+fn trie_history_prefix(table: Table, node_key: &[u8]) -> StorageResult<Vec<u8>> {
+    // At most 32 bytes of hashed address and 64 nibbles of path.
+    let length = u8::try_from(node_key.len())
+        .map_err(|_| StorageError::corrupt(table, "trie key longer than 255 bytes"))?;
+    Ok(key(&[&[trie_kind_byte(table), length], node_key]))
+}
+
+/// Key of a trie history entry: the node's prefix, then the block that changed it.
+pub(crate) fn trie_history_key(
+    block: u64,
+    table: Table,
+    node_key: &[u8],
+) -> StorageResult<Vec<u8>> {
+    Ok(key(&[&trie_history_prefix(table, node_key)?, &block.to_be_bytes()]))
 }
 
 #[cfg(test)]
@@ -507,3 +646,6 @@ mod tests {
         assert_eq!(updater.root(TrieId::Account).unwrap(), root);
     }
 }
+
+#[cfg(test)]
+mod history_tests;
