@@ -88,7 +88,8 @@ fn block_changes(rng: &mut Rng) -> StateChanges {
     }
     for c in 0..CONTRACTS {
         let change = changes.accounts.get_mut(&address(c)).expect("contracts are hot accounts");
-        let random = (0..SLOTS_PER_CONTRACT - HOT_SLOTS).map(|_| rng.below(SLOTS));
+        let random: Vec<u64> =
+            (0..SLOTS_PER_CONTRACT - HOT_SLOTS).map(|_| rng.below(SLOTS)).collect();
         for slot in (0..HOT_SLOTS).chain(random) {
             change.storage.insert(U256::from(slot), U256::from(rng.next()));
         }
