@@ -1,18 +1,20 @@
 //! Proof benchmark: `eth_getProof`'s work (an account and two of its storage slots, with their
 //! Merkle proofs) at the head and at past blocks, on a RocksDB chain written by `StateWriter`.
-//! Past blocks read the trie history (a seek per node); for comparison the old path rebuilds a
-//! past state by unwinding every later block in memory. Reports p50/p90/p99 latency per target
-//! block and the size of the trie history next to the other tables.
+//! The head reads the tries by path; past blocks walk them by hash from the block's state root
+//! (`TrieNodes`, a point read per node). For comparison the old path rebuilds a past state by
+//! unwinding every later block in memory. Reports p50/p90/p99 latency per target block and the
+//! size of the trie tables.
 //!
 //! Every block changes 50 accounts (10 of them in every block) and 50 slots in each of 4
 //! contracts (5 of those slots in every block), so old nodes near the root are shadowed by
 //! thousands of newer versions.
 //!
 //! `cargo bench -p phala-benches --bench proofs --profile dev -- [BLOCKS] [SAMPLES] [UNWIND_SAMPLES]`
+//! (`PROOF_BENCH_DIR=<dir>` keeps the chain there and reuses it on the next run)
 
 use alloy_primitives::{Address, B256, U256};
 use phala_primitives::{Account, AccountChange, BlockBody, Header, StateChanges};
-use phala_storage::{Database, StateWriter, Table, trie::TrieReader, unwound_state};
+use phala_storage::{Database, KeyValueRead, StateWriter, Table, trie::TrieReader, unwound_state};
 use std::time::Instant;
 
 const ACCOUNTS: u64 = 10_000;
@@ -144,19 +146,33 @@ fn main() {
     let blocks = arg(0, 10_500) as u64;
     let samples = arg(1, 300);
     let unwind_samples = arg(2, 5);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = Database::open(dir.path()).expect("open db");
+    // `PROOF_BENCH_DIR` keeps the chain between runs (building it takes minutes).
+    let kept = std::env::var_os("PROOF_BENCH_DIR").map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir().expect("temp dir");
+    let path = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let db = Database::open(&path).expect("open db");
     let mut rng = Rng(0x2545f4914f6cdd1d);
 
     let started = Instant::now();
-    let mut headers = vec![apply_block(&db, B256::ZERO, 0, &genesis_changes(&mut rng))];
-    for number in 1..=blocks {
-        let parent = headers.last().expect("genesis").hash_slow();
-        headers.push(apply_block(&db, parent, number, &block_changes(&mut rng)));
-        if number % 1_000 == 0 {
-            eprintln!("built {number} blocks in {:.0} s", started.elapsed().as_secs_f64());
+    let reused = kept.is_some() && db.canonical_hash(blocks).expect("read head").is_some();
+    let headers: Vec<Header> = if reused {
+        (0..=blocks)
+            .map(|number| {
+                let hash = db.canonical_hash(number).expect("read").expect("canonical block");
+                db.header(hash).expect("read").expect("header")
+            })
+            .collect()
+    } else {
+        let mut headers = vec![apply_block(&db, B256::ZERO, 0, &genesis_changes(&mut rng))];
+        for number in 1..=blocks {
+            let parent = headers.last().expect("genesis").hash_slow();
+            headers.push(apply_block(&db, parent, number, &block_changes(&mut rng)));
+            if number % 1_000 == 0 {
+                eprintln!("built {number} blocks in {:.0} s", started.elapsed().as_secs_f64());
+            }
         }
-    }
+        headers
+    };
     let build = started.elapsed().as_secs_f64();
 
     println!(
@@ -164,28 +180,35 @@ fn main() {
          block), {CONTRACTS} contracts x {SLOTS} slots ({SLOTS_PER_CONTRACT} changed per block \
          each); account + 2 slots per proof"
     );
-    println!("  built in {build:.1} s");
+    if reused {
+        println!("  reused the chain in {}", path.display());
+    } else {
+        println!("  built in {build:.1} s");
+    }
     let head = blocks;
-    let head_reader = TrieReader::latest(&db);
-    report(
-        "head (latest trie)",
-        &measure(samples, |i| {
-            let (address, slots) = request(i, &mut rng);
-            head_reader.account_proof(address, &slots).expect("proof");
-        }),
-    );
+    let mut targets = vec![("head (latest trie)".to_string(), TrieReader::latest(&db))];
     for back in [0, 1_000, 10_000] {
         let Some(number) = head.checked_sub(back) else { continue };
-        let reader = TrieReader::at(&db, number);
-        let root = reader.root(phala_storage::trie::TrieId::Account).expect("root");
-        assert_eq!(root, headers[number as usize].state_root, "history root of block {number}");
-        report(
-            &format!("head-{back} (trie history)"),
-            &measure(samples, |i| {
-                let (address, slots) = request(i, &mut rng);
-                reader.account_proof(address, &slots).expect("proof");
-            }),
-        );
+        let state_root = headers[number as usize].state_root;
+        let reader = TrieReader::at(&db, number, state_root);
+        let (address, slots) = request(0, &mut rng);
+        let proof = reader.account_proof(address, &slots).expect("proof");
+        assert_eq!(alloy_primitives::keccak256(&proof.proof[0]), state_root, "block {number}");
+        targets.push((format!("head-{back} (nodes by hash)"), reader));
+    }
+    // Interleaved, so that cache warm-up and machine noise fall on every target alike.
+    let mut times = vec![Vec::with_capacity(samples); targets.len()];
+    for i in 0..samples {
+        let (address, slots) = request(i, &mut rng);
+        for (target, (_, reader)) in targets.iter().enumerate() {
+            let t = Instant::now();
+            reader.account_proof(address, &slots).expect("proof");
+            times[target].push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    for ((label, _), mut times) in targets.iter().zip(times) {
+        times.sort_by(f64::total_cmp);
+        report(label, &times);
     }
     if let Some(number) = head.checked_sub(1_000) {
         report(
@@ -204,7 +227,7 @@ fn main() {
     for (table, size, keys) in stats {
         if matches!(
             table,
-            Table::AccountTrie | Table::StorageTrie | Table::TrieChangeSets | Table::TrieHistory
+            Table::AccountTrie | Table::StorageTrie | Table::TrieChangeSets | Table::TrieNodes
         ) {
             println!(
                 "    {:<16} {:>8.1} MiB  {keys:>10} keys",

@@ -170,14 +170,14 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         if ctx.db().canonical_hash(header.number)? != Some(hash) {
             return Err(RpcError::server(format!("block {hash} is not canonical")));
         }
-        // The head reads the tries directly; a past block reads them through the trie history
-        // (a seek per node), so any past block costs about the same.
+        // The head reads the tries by path; a past block walks them by hash from its state root
+        // (a point read per node either way), so any past block costs about the same.
         let (_, head) = ctx.head()?;
         let db = ctx.db();
         let reader = if header.number == head.number {
             trie::TrieReader::latest(db)
         } else {
-            trie::TrieReader::at(db, header.number)
+            trie::TrieReader::at(db, header.number, header.state_root)
         };
         trie_proof(reader, address, keys)
     });

@@ -3,7 +3,7 @@ use crate::{
     db::KeyValueRead,
     models::{decode_word, encode_rlp, encode_word},
     tables::key,
-    trie::{TrieId, TrieUpdater, parse_trie_changeset_key, trie_changeset_key, trie_history_key},
+    trie::{TrieId, TrieUpdater, is_hashed_node, parse_trie_changeset_key, trie_changeset_key},
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use phala_primitives::{
@@ -121,16 +121,16 @@ impl<'w, 'db> StateWriter<'w, 'db> {
             );
         }
         for ((table, node_key), prior) in trie_priors {
-            let prior = prior.unwrap_or_default();
-            self.writes.put(
-                Table::TrieHistory,
-                trie_history_key(number, table, &node_key)?,
-                prior.clone(),
-            );
+            // The node as this block leaves it: the version past proofs of this block walk.
+            if let Some(node) = self.writes.get(table, &node_key)?
+                && is_hashed_node(table, &node_key, &node)
+            {
+                self.writes.put(Table::TrieNodes, keccak256(&node).to_vec(), node);
+            }
             self.writes.put(
                 Table::TrieChangeSets,
                 trie_changeset_key(number, table, &node_key),
-                prior,
+                prior.unwrap_or_default(),
             );
         }
         Ok(state_root)
@@ -166,7 +166,6 @@ impl<'w, 'db> StateWriter<'w, 'db> {
             } else {
                 self.writes.put(table, node_key, prior);
             }
-            self.writes.delete(Table::TrieHistory, trie_history_key(number, table, node_key)?);
             self.writes.delete(Table::TrieChangeSets, cs_key);
         }
         Ok(())

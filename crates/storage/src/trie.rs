@@ -377,20 +377,30 @@ fn child_path(path: &Nibbles, nibble: u8) -> Nibbles {
 
 /// Root hash of a trie as stored (or pending) in `reader`.
 pub fn trie_root(reader: &impl KeyValueRead, id: TrieId) -> StorageResult<B256> {
-    TrieReader::latest(reader).root(id)
+    Ok(match reader.get(id.table(), &id.node_key(&Nibbles::new()))? {
+        Some(root) => keccak256(root),
+        None => EMPTY_ROOT_HASH,
+    })
 }
 
 /// Trie nodes and the plain state they prove, either latest or as of a past block: the one
 /// source the proof walk reads from, so that latest and historical proofs are the same walk.
 ///
-/// A past block's node is the value recorded in [`Table::TrieHistory`] by the first block after
-/// it that changed the node, or the current node if no later block did: one seek per node, like
-/// [`KeyValueRead::account_at`] for plain state. Past blocks must be canonical.
+/// The latest tries are read by path. A past block's tries are walked down from its state root
+/// through [`Table::TrieNodes`], every node version by hash: one point read per node, as at the
+/// head. Past blocks must be canonical (their plain state is read through the history tables).
 #[derive(Debug)]
 pub struct TrieReader<'a, R> {
     reader: &'a R,
-    /// `None`: the latest state; `Some(n)`: the state after block `n`.
-    block: Option<u64>,
+    /// `None`: the latest state.
+    past: Option<PastBlock>,
+}
+
+/// A past canonical block: its number (for plain state) and its state root (for the tries).
+#[derive(Debug, Clone, Copy)]
+struct PastBlock {
+    number: u64,
+    state_root: B256,
 }
 
 impl<R> Clone for TrieReader<'_, R> {
@@ -401,89 +411,95 @@ impl<R> Clone for TrieReader<'_, R> {
 
 impl<R> Copy for TrieReader<'_, R> {}
 
+/// Where a proof walk starts: a trie's path-keyed root, or a node hash in [`Table::TrieNodes`].
+#[derive(Debug, Clone, Copy)]
+enum WalkFrom {
+    Path(TrieId),
+    Hash(B256),
+}
+
 impl<'a, R: KeyValueRead> TrieReader<'a, R> {
     /// The latest tries and state in `reader`.
     pub const fn latest(reader: &'a R) -> Self {
-        Self { reader, block: None }
+        Self { reader, past: None }
     }
 
-    /// The tries and state after canonical block `number` was applied.
-    pub const fn at(reader: &'a R, number: u64) -> Self {
-        Self { reader, block: Some(number) }
-    }
-
-    /// The raw node at `node_key` of `table` ([`Table::AccountTrie`] or [`Table::StorageTrie`]).
-    pub fn node(&self, table: Table, node_key: &[u8]) -> StorageResult<Option<Vec<u8>>> {
-        let Some(number) = self.block else { return self.reader.get(table, node_key) };
-        let prefix = trie_history_prefix(table, node_key)?;
-        let from = key(&[&prefix, &(number + 1).to_be_bytes()]);
-        match self.reader.seek(Table::TrieHistory, &from, &prefix)? {
-            // The first change after `number` recorded the node it overwrote.
-            Some((_, prior)) if prior.is_empty() => Ok(None),
-            Some((_, prior)) => Ok(Some(prior)),
-            None => self.reader.get(table, node_key),
-        }
+    /// The tries and state after canonical block `number`, whose header has `state_root`.
+    pub const fn at(reader: &'a R, number: u64, state_root: B256) -> Self {
+        Self { reader, past: Some(PastBlock { number, state_root }) }
     }
 
     /// The account with its storage root.
     pub fn account(&self, address: Address) -> StorageResult<Option<StoredAccount>> {
-        match self.block {
+        match self.past {
             None => self.reader.stored_account(address),
-            Some(number) => self.reader.account_at(address, number),
+            Some(past) => self.reader.account_at(address, past.number),
         }
     }
 
     /// The value of a storage slot.
     pub fn storage(&self, address: Address, slot: U256) -> StorageResult<U256> {
-        match self.block {
+        match self.past {
             None => self.reader.storage_value(address, slot),
-            Some(number) => self.reader.storage_at(address, slot, number),
+            Some(past) => self.reader.storage_at(address, slot, past.number),
         }
     }
 
-    /// Root hash of a trie.
-    pub fn root(&self, id: TrieId) -> StorageResult<B256> {
-        Ok(match self.node(id.table(), &id.node_key(&Nibbles::new()))? {
-            Some(root) => keccak256(root),
-            None => EMPTY_ROOT_HASH,
-        })
-    }
-
-    /// The RLP nodes on the path to `hashed_key`, root first (an EIP-1186 proof).
-    pub fn proof(&self, id: TrieId, hashed_key: B256) -> StorageResult<Vec<Vec<u8>>> {
-        let table = id.table();
+    /// The RLP nodes on the path to `hashed_key`, root first (an EIP-1186 proof), from `from`.
+    fn proof(&self, from: WalkFrom, hashed_key: B256) -> StorageResult<Vec<Vec<u8>>> {
         let target = Nibbles::unpack(hashed_key);
         let mut path = Nibbles::new();
         let mut nodes = Vec::new();
-        while let Some(bytes) = self.node(table, &id.node_key(&path))? {
-            let node = Node::decode(table, &bytes)?;
+        let (table, mut bytes) = match from {
+            WalkFrom::Path(id) => (id.table(), self.reader.get(id.table(), &id.node_key(&path))?),
+            WalkFrom::Hash(root) if root == EMPTY_ROOT_HASH => (Table::TrieNodes, None),
+            WalkFrom::Hash(root) => (Table::TrieNodes, Some(self.node_by_hash(root)?)),
+        };
+        while let Some(node_bytes) = bytes.take() {
+            let node = Node::decode(table, &node_bytes)?;
             // Nodes shorter than 32 bytes are inlined in their parent, so not listed separately.
-            if path.is_empty() || bytes.len() >= 32 {
-                nodes.push(bytes);
+            if path.is_empty() || node_bytes.len() >= 32 {
+                nodes.push(node_bytes);
             }
             let rest = target.slice(path.len()..);
-            match node {
+            let child = match node {
                 Node::Leaf { .. } => break,
-                Node::Extension { key, .. } => {
+                Node::Extension { key, child } => {
                     if !rest.starts_with(&key) {
                         break;
                     }
                     path = path.join(&key);
+                    child
                 }
-                Node::Branch { children } => {
+                Node::Branch { mut children } => {
                     // A branch below 64 nibbles of path: a stored trie of 32-byte keys never
                     // holds one deeper.
                     let Some(nibble) = rest.first() else {
                         return Err(StorageError::corrupt(table, "branch at the end of a key"));
                     };
-                    if children[nibble as usize].is_none() {
-                        break;
-                    }
+                    let Some(child) = children[nibble as usize].take() else { break };
                     path = child_path(&path, nibble);
+                    child
                 }
-            }
+            };
+            bytes = Some(match from {
+                WalkFrom::Path(id) => self
+                    .reader
+                    .get(table, &id.node_key(&path))?
+                    .ok_or_else(|| StorageError::corrupt(table, "a referenced child is missing"))?,
+                WalkFrom::Hash(_) => match child.as_hash() {
+                    Some(hash) => self.node_by_hash(hash)?,
+                    None => child.to_vec(),
+                },
+            });
         }
         Ok(nodes)
+    }
+
+    fn node_by_hash(&self, hash: B256) -> StorageResult<Vec<u8>> {
+        self.reader
+            .get(Table::TrieNodes, hash.as_slice())?
+            .ok_or_else(|| StorageError::corrupt(Table::TrieNodes, format!("no node {hash}")))
     }
 
     /// What `eth_getProof` returns: the account, its proof in the state trie, and for each of
@@ -492,13 +508,21 @@ impl<'a, R: KeyValueRead> TrieReader<'a, R> {
     pub fn account_proof(&self, address: Address, slots: &[U256]) -> StorageResult<AccountProof> {
         let account = self.account(address)?;
         let hashed_address = keccak256(address);
-        let proof = self.proof(TrieId::Account, hashed_address)?;
+        let (state, storage) = match (self.past, account) {
+            (None, _) => {
+                (WalkFrom::Path(TrieId::Account), WalkFrom::Path(TrieId::Storage(hashed_address)))
+            }
+            (Some(past), account) => (
+                WalkFrom::Hash(past.state_root),
+                WalkFrom::Hash(account.map_or(EMPTY_ROOT_HASH, |a| a.storage_root)),
+            ),
+        };
+        let proof = self.proof(state, hashed_address)?;
         let storage = slots
             .iter()
             .map(|slot| {
                 let proof = if account.is_some() {
-                    let hashed_slot = keccak256(slot.to_be_bytes::<32>());
-                    self.proof(TrieId::Storage(hashed_address), hashed_slot)?
+                    self.proof(storage, keccak256(slot.to_be_bytes::<32>()))?
                 } else {
                     Vec::new()
                 };
@@ -557,22 +581,12 @@ pub(crate) fn parse_trie_changeset_key(cs_key: &[u8]) -> StorageResult<(u64, Tab
     Ok((u64::from_be_bytes(*block), trie_table(kind), &cs_key[9..]))
 }
 
-/// Trie kind ‖ node key length ‖ node key: the prefix of one node's [`Table::TrieHistory`]
-/// entries.
-fn trie_history_prefix(table: Table, node_key: &[u8]) -> StorageResult<Vec<u8>> {
-    // At most 32 bytes of hashed address and 64 nibbles of path.
-    let length = u8::try_from(node_key.len())
-        .map_err(|_| StorageError::corrupt(table, "trie key longer than 255 bytes"))?;
-    Ok(key(&[&[trie_kind_byte(table), length], node_key]))
-}
-
-/// Key of a trie history entry: the node's prefix, then the block that changed it.
-pub(crate) fn trie_history_key(
-    block: u64,
-    table: Table,
-    node_key: &[u8],
-) -> StorageResult<Vec<u8>> {
-    Ok(key(&[&trie_history_prefix(table, node_key)?, &block.to_be_bytes()]))
+/// Whether a node belongs in [`Table::TrieNodes`]: a node of 32 bytes or more (its parent
+/// refers to it by hash) or a root (found by the state or storage root). Shorter nodes are
+/// inlined in their parents' RLP.
+pub(crate) fn is_hashed_node(table: Table, node_key: &[u8], node: &[u8]) -> bool {
+    let root_key_len = if table == Table::AccountTrie { 0 } else { 32 };
+    node.len() >= 32 || node_key.len() == root_key_len
 }
 
 #[cfg(test)]

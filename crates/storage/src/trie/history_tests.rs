@@ -1,5 +1,6 @@
-//! Proofs at past blocks through the trie history, checked against the in-memory unwinding
-//! ([`unwound_state`]) as the oracle and against the state roots of the blocks' headers.
+//! Proofs at past blocks walked by hash through [`Table::TrieNodes`], checked against the
+//! in-memory unwinding ([`unwound_state`]) as the oracle and against the state roots of the
+//! blocks' headers.
 
 use super::*;
 use crate::{Database, StateWriter, tables::meta, unwound_state};
@@ -120,31 +121,14 @@ fn verify(root: B256, addresses: impl Iterator<Item = Address>, proofs: &[Accoun
 /// Checks the historical proofs at `number` against the unwinding oracle and the header.
 fn check_past_block(db: &Database, header: &Header) {
     let number = header.number;
-    let historical = TrieReader::at(db, number);
-    assert_eq!(historical.root(TrieId::Account).unwrap(), header.state_root, "block {number}");
-    let proofs = all_proofs(historical);
+    let proofs = all_proofs(TrieReader::at(db, number, header.state_root));
     let unwound = unwound_state(db, number).unwrap();
     assert_eq!(proofs, all_proofs(TrieReader::latest(&unwound)), "block {number}");
     verify(header.state_root, (0..=ACCOUNTS).map(address), &proofs);
 }
 
-/// The TrieHistory table must be exactly the change sets, re-keyed.
-fn assert_history_matches_change_sets(db: &Database) {
-    let expected: Vec<(Vec<u8>, Vec<u8>)> = {
-        let mut entries: Vec<_> = db
-            .scan_prefix(Table::TrieChangeSets, &[])
-            .unwrap()
-            .into_iter()
-            .map(|(cs_key, prior)| {
-                let (block, table, node_key) = parse_trie_changeset_key(&cs_key).unwrap();
-                (trie_history_key(block, table, node_key).unwrap(), prior)
-            })
-            .collect();
-        entries.sort();
-        entries
-    };
-    assert!(!expected.is_empty());
-    assert_eq!(db.scan_prefix(Table::TrieHistory, &[]).unwrap(), expected);
+fn past<'a>(db: &'a Database, header: &Header) -> TrieReader<'a, Database> {
+    TrieReader::at(db, header.number, header.state_root)
 }
 
 #[test]
@@ -158,9 +142,8 @@ fn past_proofs_match_unwound_state_and_verify() {
     for number in [0, 1, 2, 17, 59, 60, 100, 119, 120] {
         check_past_block(&db, &headers[number]);
     }
-    // At the head, historical and latest reads agree.
-    assert_eq!(all_proofs(TrieReader::at(&db, 120)), all_proofs(TrieReader::latest(&db)));
-    assert_history_matches_change_sets(&db);
+    // At the head, the walk by hash and the latest reads by path agree.
+    assert_eq!(all_proofs(past(&db, &headers[120])), all_proofs(TrieReader::latest(&db)));
 }
 
 #[test]
@@ -168,13 +151,45 @@ fn proofs_differ_between_blocks() {
     // Guards the test above against comparing equal-but-trivial proofs: the state does change.
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(dir.path()).unwrap();
-    build_chain(&db, 20, 0x9e3779b97f4a7c15);
-    assert_ne!(all_proofs(TrieReader::at(&db, 5)), all_proofs(TrieReader::at(&db, 6)));
-    assert_ne!(all_proofs(TrieReader::at(&db, 5)), all_proofs(TrieReader::latest(&db)));
+    let headers = build_chain(&db, 20, 0x9e3779b97f4a7c15);
+    assert_ne!(all_proofs(past(&db, &headers[5])), all_proofs(past(&db, &headers[6])));
+    assert_ne!(all_proofs(past(&db, &headers[5])), all_proofs(TrieReader::latest(&db)));
 }
 
 #[test]
-fn unwinding_removes_history() {
+fn every_node_referenced_by_hash_is_kept_by_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    build_chain(&db, 10, 0x0123456789abcdef);
+    let nodes = db.scan_prefix(Table::TrieNodes, &[]).unwrap();
+    assert!(!nodes.is_empty());
+    for (hash, node) in &nodes {
+        assert_eq!(hash.as_slice(), keccak256(node).as_slice());
+    }
+    let by_hash = |node: &[u8]| db.get(Table::TrieNodes, keccak256(node).as_slice()).unwrap();
+    let storage = db.scan_prefix(Table::StorageTrie, &[]).unwrap();
+    // Every current node a parent refers to by hash, and every root, is there.
+    for (key, node) in &storage {
+        if key.len() == 32 || node.len() >= 32 {
+            assert_eq!(by_hash(node).as_ref(), Some(node));
+        }
+    }
+    let state_root = db.get(Table::AccountTrie, &[]).unwrap().unwrap();
+    assert!(by_hash(&state_root).is_some());
+}
+
+#[test]
+fn short_nodes_are_inlined_unless_roots() {
+    let short = [0xc2, 0x20, 0x01];
+    assert!(!is_hashed_node(Table::AccountTrie, &[3], &short));
+    assert!(!is_hashed_node(Table::StorageTrie, &[7; 33], &short));
+    assert!(is_hashed_node(Table::AccountTrie, &[], &short));
+    assert!(is_hashed_node(Table::StorageTrie, &[7; 32], &short));
+    assert!(is_hashed_node(Table::StorageTrie, &[7; 40], &[0x80; 32]));
+}
+
+#[test]
+fn unwound_blocks_leave_past_proofs_intact() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(dir.path()).unwrap();
     let headers = build_chain(&db, 40, 0xdeadbeefcafef00d);
@@ -185,20 +200,13 @@ fn unwinding_removes_history() {
     }
     let head = db.head_header().unwrap();
     assert_eq!(head.number, 35);
-    assert_history_matches_change_sets(&db);
-    let newest = db
-        .scan_prefix(Table::TrieHistory, &[])
-        .unwrap()
-        .into_iter()
-        .map(|(key, _)| u64::from_be_bytes(key[key.len() - 8..].try_into().unwrap()));
-    assert_eq!(newest.max(), Some(35));
-    // The head's proofs through the history are the latest proofs, and the past is intact.
-    assert_eq!(all_proofs(TrieReader::at(&db, 35)), all_proofs(TrieReader::latest(&db)));
+    // The head's proofs by hash are the latest proofs, and the past is intact.
+    assert_eq!(all_proofs(past(&db, &headers[35])), all_proofs(TrieReader::latest(&db)));
     check_past_block(&db, &headers[20]);
-    // A different block 36 on top: its history is its own.
+    // A different block 36 on top: its proofs are its own.
     let mut rng = Rng(7);
     let header = apply_block(&db, head.hash_slow(), 36, &random_changes(&mut rng));
-    assert_history_matches_change_sets(&db);
+    assert_ne!(header.state_root, headers[36].state_root);
     check_past_block(&db, &headers[35]);
     check_past_block(&db, &header);
 }
@@ -207,72 +215,58 @@ fn unwinding_removes_history() {
 fn fresh_database_is_marked() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(dir.path()).unwrap();
-    assert!(db.get(Table::Meta, meta::TRIE_HISTORY).unwrap().is_some());
+    assert!(db.get(Table::Meta, meta::TRIE_NODES).unwrap().is_some());
+}
+
+/// Removes every node kept by hash and the marker: the database as an older version left it.
+fn forget_trie_nodes(db: &Database) {
+    let mut writes = db.write_set();
+    for (key, _) in db.scan_prefix(Table::TrieNodes, &[]).unwrap() {
+        writes.delete(Table::TrieNodes, key);
+    }
+    writes.delete(Table::Meta, meta::TRIE_NODES);
+    writes.commit().unwrap();
+    assert!(db.scan_prefix(Table::TrieNodes, &[]).unwrap().is_empty());
 }
 
 #[test]
 fn backfill_of_an_old_database_gives_the_same_proofs() {
     let dir = tempfile::tempdir().unwrap();
-    let (headers, expected) = {
+    let (headers, expected, nodes) = {
         let db = Database::open(dir.path()).unwrap();
         let headers = build_chain(&db, 60, 0x1234567887654321);
         let expected: Vec<_> =
-            [3, 30, 59].into_iter().map(|n| all_proofs(TrieReader::at(&db, n))).collect();
-        let history = db.scan_prefix(Table::TrieHistory, &[]).unwrap();
-        // The database as an older version left it: no trie history, no marker.
-        let mut writes = db.write_set();
-        for (key, _) in history {
-            writes.delete(Table::TrieHistory, key);
-        }
-        writes.delete(Table::Meta, meta::TRIE_HISTORY);
-        writes.commit().unwrap();
-        assert!(db.scan_prefix(Table::TrieHistory, &[]).unwrap().is_empty());
-        (headers, expected)
+            [3, 30, 59].into_iter().map(|n| all_proofs(past(&db, &headers[n]))).collect();
+        let nodes = db.scan_prefix(Table::TrieNodes, &[]).unwrap();
+        forget_trie_nodes(&db);
+        (headers, expected, nodes)
     };
-    {
-        let db = Database::open(dir.path()).unwrap();
-        assert!(db.get(Table::Meta, meta::TRIE_HISTORY).unwrap().is_some());
-        assert_history_matches_change_sets(&db);
-        for (n, proofs) in [3, 30, 59].into_iter().zip(&expected) {
-            assert_eq!(&all_proofs(TrieReader::at(&db, n)), proofs, "block {n}");
-            check_past_block(&db, &headers[n as usize]);
-        }
-        // An interrupted backfill (and an older binary that unwound blocks after it) leaves
-        // entries behind without the marker: the re-run clears them.
-        let mut writes = db.write_set();
-        writes.put(Table::TrieHistory, trie_history_key(61, Table::AccountTrie, &[]).unwrap(), [1]);
-        writes.delete(Table::Meta, meta::TRIE_HISTORY);
-        writes.commit().unwrap();
-    }
     let db = Database::open(dir.path()).unwrap();
-    assert_history_matches_change_sets(&db);
-    assert_eq!(all_proofs(TrieReader::at(&db, 30)), expected[1]);
+    assert!(db.get(Table::Meta, meta::TRIE_NODES).unwrap().is_some());
+    // The backfill finds every version the blocks wrote (and no other).
+    assert_eq!(db.scan_prefix(Table::TrieNodes, &[]).unwrap(), nodes);
+    for (n, proofs) in [3, 30, 59].into_iter().zip(&expected) {
+        assert_eq!(&all_proofs(past(&db, &headers[n])), proofs, "block {n}");
+        check_past_block(&db, &headers[n]);
+    }
 }
 
 #[test]
 fn backfill_does_not_rerun_once_marked() {
     let dir = tempfile::tempdir().unwrap();
-    {
+    let headers = {
         let db = Database::open(dir.path()).unwrap();
-        build_chain(&db, 3, 11);
+        let headers = build_chain(&db, 3, 11);
         let mut writes = db.write_set();
-        writes.put(Table::TrieHistory, trie_history_key(9, Table::AccountTrie, &[]).unwrap(), [1]);
+        for (key, _) in db.scan_prefix(Table::TrieNodes, &[]).unwrap() {
+            writes.delete(Table::TrieNodes, key);
+        }
         writes.commit().unwrap();
-    }
+        headers
+    };
     let db = Database::open(dir.path()).unwrap();
-    let stray = trie_history_key(9, Table::AccountTrie, &[]).unwrap();
-    assert_eq!(db.get(Table::TrieHistory, &stray).unwrap(), Some(vec![1]));
-}
-
-#[test]
-fn history_keys_of_one_node_are_contiguous() {
-    // Without the length byte, path [1] at block 2 would sort between path [1] at block 1 and
-    // path [1, 0]; with it, all entries of a shorter key come first.
-    let a1 = trie_history_key(1, Table::AccountTrie, &[1]).unwrap();
-    let a2 = trie_history_key(u64::MAX, Table::AccountTrie, &[1]).unwrap();
-    let b = trie_history_key(0, Table::AccountTrie, &[1, 0]).unwrap();
-    let c = trie_history_key(0, Table::AccountTrie, &[2]).unwrap();
-    assert!(a1 < a2 && a2 < c && c < b);
-    let too_long = [0u8; 256];
-    assert!(trie_history_key(0, Table::StorageTrie, &too_long).is_err());
+    assert!(db.scan_prefix(Table::TrieNodes, &[]).unwrap().is_empty());
+    // Without its nodes a past proof is a clear error, not a wrong answer.
+    let err = past(&db, &headers[1]).account_proof(address(0), &[]).unwrap_err();
+    assert!(matches!(err, StorageError::Corrupt { .. }), "{err:?}");
 }
