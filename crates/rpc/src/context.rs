@@ -23,7 +23,9 @@ pub struct RpcLimits {
     pub max_logs: usize,
     /// Most blocks one `eth_simulateV1` may simulate.
     pub max_simulate_blocks: u64,
-    /// How far back proofs and state roots of past blocks are rebuilt (by unwinding the trie).
+    /// How far back `eth_simulateV1` rebuilds the state of its base block (by unwinding the
+    /// trie in memory, which costs in proportion to the blocks unwound). Proofs
+    /// (`eth_getProof`) have no such limit: they read the trie history.
     pub max_state_history: u64,
 }
 

@@ -170,51 +170,50 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         if ctx.db().canonical_hash(header.number)? != Some(hash) {
             return Err(RpcError::server(format!("block {hash} is not canonical")));
         }
-        let state = ctx.unwound_state(header.number)?;
-        trie_proof(&state, address, keys)
+        // The head reads the tries by path; a past block walks them by hash from its state root
+        // (a point read per node either way), so any past block costs about the same.
+        let (_, head) = ctx.head()?;
+        let db = ctx.db();
+        let reader = if header.number == head.number {
+            trie::TrieReader::latest(db)
+        } else {
+            trie::TrieReader::at(db, header.number, header.state_root)
+        };
+        trie_proof(reader, address, keys)
     });
 }
 
-/// An EIP-1186 proof from `db`'s state and trie (the latest, or an unwound past state).
-fn trie_proof(
-    db: &impl KeyValueRead,
+/// An EIP-1186 proof read through `reader` (the latest state, or a past block's).
+fn trie_proof<R: KeyValueRead>(
+    reader: trie::TrieReader<'_, R>,
     address: Address,
     keys: Vec<StorageKey>,
 ) -> RpcResult<alloy_rpc_types_eth::EIP1186AccountProofResponse> {
     use alloy_rpc_types_eth::EIP1186StorageProof;
     use alloy_serde::JsonStorageKey;
-    let account = db.stored_account(address)?;
-    let account_proof = trie::proof(db, trie::TrieId::Account, keccak256(address))?
-        .into_iter()
-        .map(Bytes::from)
-        .collect();
-    let stored = account.unwrap_or_default();
+    let slots: Vec<U256> = keys.iter().map(|StorageKey(key, _)| *key).collect();
+    let proof = reader.account_proof(address, &slots)?;
+    let stored = proof.account.unwrap_or_default();
     let storage_proof = keys
         .into_iter()
-        .map(|StorageKey(key, full)| {
-            let slot = B256::from(key);
-            let proof = if account.is_some() {
-                trie::proof(db, trie::TrieId::Storage(keccak256(address)), keccak256(slot))?
-                    .into_iter()
-                    .map(Bytes::from)
-                    .collect()
+        .zip(proof.storage)
+        .map(|(StorageKey(key, full), slot)| EIP1186StorageProof {
+            key: if full {
+                JsonStorageKey::Hash(B256::from(key))
             } else {
-                Vec::new()
-            };
-            Ok(EIP1186StorageProof {
-                key: if full { JsonStorageKey::Hash(slot) } else { JsonStorageKey::Number(key) },
-                value: db.storage_value(address, key)?,
-                proof,
-            })
+                JsonStorageKey::Number(key)
+            },
+            value: slot.value,
+            proof: slot.proof.into_iter().map(Bytes::from).collect(),
         })
-        .collect::<RpcResult<Vec<_>>>()?;
+        .collect();
     Ok(alloy_rpc_types_eth::EIP1186AccountProofResponse {
         address,
         balance: stored.balance,
         code_hash: stored.code_hash,
         nonce: stored.nonce,
         storage_hash: stored.storage_root,
-        account_proof,
+        account_proof: proof.proof.into_iter().map(Bytes::from).collect(),
         storage_proof,
     })
 }

@@ -2,11 +2,13 @@ use crate::{
     StorageError, StorageResult, StoredAccount, Table, TxLocation,
     models::{decode_rlp, decode_u64, decode_word},
     tables::{key, meta},
+    trie,
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
 use phala_primitives::{BlockBody, Header, PhalaReceiptEnvelope};
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch,
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, IteratorMode, Options,
+    ReadOptions, SliceTransform, WriteBatch,
 };
 use std::{collections::BTreeMap, path::Path};
 
@@ -17,7 +19,8 @@ pub struct Database {
 }
 
 impl Database {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed) the database at `path`. A database of a version without
+    /// [`Table::TrieNodes`] gets it backfilled from the tries and their change sets first.
     pub fn open(path: &Path) -> StorageResult<Self> {
         let mut options = Options::default();
         options.create_if_missing(true);
@@ -25,13 +28,70 @@ impl Database {
         options.set_compression_type(rocksdb::DBCompressionType::Lz4);
         options.set_max_open_files(512);
         options.increase_parallelism(2);
-        let descriptors = Table::ALL.iter().map(|table| {
+        // One block cache for every table; Bloom filters spare point reads (and, on the history
+        // tables, prefix seeks) the files that cannot hold the key.
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+        let descriptors = Table::ALL.iter().map(|&table| {
+            let mut table_options = BlockBasedOptions::default();
+            table_options.set_block_cache(&cache);
+            table_options.set_bloom_filter(10.0, false);
             let mut cf_options = Options::default();
             cf_options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            if let Some(len) = table.history_prefix() {
+                cf_options.set_prefix_extractor(SliceTransform::create_fixed_prefix(len));
+                cf_options.set_memtable_prefix_bloom_ratio(0.05);
+                // History entries are only ever found by seeking their prefix.
+                table_options.set_whole_key_filtering(false);
+            }
+            if table == Table::TrieNodes {
+                // Hashes and RLP of hashes do not compress.
+                cf_options.set_compression_type(rocksdb::DBCompressionType::None);
+            }
+            cf_options.set_block_based_table_factory(&table_options);
             ColumnFamilyDescriptor::new(table.name(), cf_options)
         });
-        let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-        Ok(Self { db })
+        let db = Self { db: DB::open_cf_descriptors(&options, path, descriptors)? };
+        db.backfill_trie_nodes()?;
+        Ok(db)
+    }
+
+    /// Fills [`Table::TrieNodes`] with every node version the trie tables and their change sets
+    /// hold, unless the [`meta::TRIE_NODES`] marker says it is complete (a fresh database gets
+    /// the marker at once: it holds no nodes). Each block's version of a node is either the
+    /// current node or the prior that the next block changing it recorded. Crash-safe: entries
+    /// are content-addressed, so a re-run after an interruption only writes them again, and the
+    /// marker goes in the last batch.
+    fn backfill_trie_nodes(&self) -> StorageResult<()> {
+        /// Entries per batch: a few MiB, so a large backfill does not build one huge batch.
+        const BATCH_ENTRIES: usize = 10_000;
+        if self.get(Table::Meta, meta::TRIE_NODES)?.is_some() {
+            return Ok(());
+        }
+        let nodes = self.cf(Table::TrieNodes);
+        let mut batch = WriteBatch::default();
+        let mut add = |table: Table, node_key: &[u8], node: &[u8]| -> StorageResult<()> {
+            if !node.is_empty() && trie::is_hashed_node(table, node_key, node) {
+                batch.put_cf(nodes, alloy_primitives::keccak256(node), node);
+            }
+            if batch.len() >= BATCH_ENTRIES {
+                self.db.write(std::mem::take(&mut batch))?;
+            }
+            Ok(())
+        };
+        for table in [Table::AccountTrie, Table::StorageTrie] {
+            for item in self.db.iterator_cf(self.cf(table), IteratorMode::Start) {
+                let (node_key, node) = item?;
+                add(table, &node_key, &node)?;
+            }
+        }
+        for item in self.db.iterator_cf(self.cf(Table::TrieChangeSets), IteratorMode::Start) {
+            let (cs_key, prior) = item?;
+            let (_, table, node_key) = trie::parse_trie_changeset_key(&cs_key)?;
+            add(table, node_key, &prior)?;
+        }
+        batch.put_cf(self.cf(Table::Meta), meta::TRIE_NODES, []);
+        self.db.write(batch)?;
+        Ok(())
     }
 
     fn cf(&self, table: Table) -> &ColumnFamily {
@@ -58,15 +118,25 @@ impl Database {
         prefix: &[u8],
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> StorageResult<()> {
-        let iter =
-            self.db.iterator_cf(self.cf(table), IteratorMode::From(from, Direction::Forward));
-        for item in iter {
-            let (k, v) = item?;
-            if !k.starts_with(prefix) || !visit(&k, &v) {
+        let mut options = ReadOptions::default();
+        if let Some(end) = prefix_end(prefix) {
+            options.set_iterate_upper_bound(end);
+        }
+        if table.history_prefix_len(prefix) == Some(prefix.len()) {
+            // Exactly one key's history: the prefix filters apply.
+            options.set_prefix_same_as_start(true);
+        } else {
+            options.set_total_order_seek(true);
+        }
+        let mut iter = self.db.raw_iterator_cf_opt(self.cf(table), options);
+        iter.seek(from);
+        while let (Some(k), Some(v)) = (iter.key(), iter.value()) {
+            if !k.starts_with(prefix) || !visit(k, v) {
                 break;
             }
+            iter.next();
         }
-        Ok(())
+        Ok(iter.status()?)
     }
 
     /// Approximate on-disk size and key count per table (`db stats`).
@@ -91,6 +161,17 @@ impl Database {
             })
             .collect()
     }
+}
+
+/// Bytes of the block cache all tables share.
+const BLOCK_CACHE_BYTES: usize = 128 << 20;
+
+/// The smallest key above every key that starts with `prefix` (`None`: there is none).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let last = prefix.iter().rposition(|&byte| byte != 0xff)?;
+    let mut end = prefix[..=last].to_vec();
+    end[last] += 1;
+    Some(end)
 }
 
 /// Read access shared by the committed database and a pending [`WriteSet`]; typed getters for
@@ -400,5 +481,72 @@ impl KeyValueRead for WriteSet<'_> {
             (Some(c), Some(p)) => Some(if p.0 < c.0 { p } else { c }),
             (c, p) => c.or(p),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_is_the_next_key_after_every_extension() {
+        assert_eq!(prefix_end(&[1, 2]), Some(vec![1, 3]));
+        assert_eq!(prefix_end(&[1, 0xff, 0xff]), Some(vec![2]));
+        assert_eq!(prefix_end(&[0xff, 0xff]), None);
+        assert_eq!(prefix_end(&[]), None);
+    }
+
+    #[test]
+    fn history_prefixes_are_the_key_without_the_block() {
+        assert_eq!(Table::AccountHistory.history_prefix_len(&[7; 28]), Some(20));
+        assert_eq!(Table::StorageHistory.history_prefix_len(&[7; 60]), Some(52));
+        assert_eq!(Table::StorageHistory.history_prefix_len(&[7; 51]), None);
+        assert_eq!(Table::Accounts.history_prefix_len(&[7; 28]), None);
+    }
+
+    /// Seeks within one key's history never run into a neighbour's entries, whether they are in
+    /// the memtable or in files with prefix filters, and whole-table scans still see everything.
+    #[test]
+    fn history_seeks_stay_within_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(dir.path()).unwrap();
+        let block = |n: u64| n.to_be_bytes();
+        let (address, next_address) = ([3u8; 20], [4u8; 20]);
+        let slot = [9u8; 32];
+        for flush in [false, true] {
+            let mut writes = db.write_set();
+            writes.put(Table::AccountHistory, key(&[&address, &block(10)]), vec![1]);
+            writes.put(Table::AccountHistory, key(&[&next_address, &block(30)]), vec![2]);
+            writes.put(Table::StorageHistory, key(&[&address, &slot, &block(10)]), vec![3]);
+            writes.put(Table::StorageHistory, key(&[&next_address, &slot, &block(30)]), vec![4]);
+            writes.commit().unwrap();
+            if flush {
+                for table in [Table::AccountHistory, Table::StorageHistory] {
+                    db.db.flush_cf(db.cf(table)).unwrap();
+                }
+            }
+            let from = |prefix: &[u8], n: u64| key(&[prefix, &block(n)]);
+            assert_eq!(
+                db.seek(Table::AccountHistory, &from(&address, 5), &address).unwrap(),
+                Some((from(&address, 10), vec![1]))
+            );
+            assert_eq!(
+                db.seek(Table::AccountHistory, &from(&address, 11), &address).unwrap(),
+                None
+            );
+            let slot_key = key(&[&address, &slot]);
+            assert_eq!(
+                db.seek(Table::StorageHistory, &from(&slot_key, 11), &slot_key).unwrap(),
+                None
+            );
+            assert_eq!(
+                db.seek(Table::StorageHistory, &from(&slot_key, 10), &slot_key).unwrap(),
+                Some((from(&slot_key, 10), vec![3]))
+            );
+            // Shorter prefixes and whole-table scans see across keys.
+            assert_eq!(db.scan_prefix(Table::AccountHistory, &[]).unwrap().len(), 2);
+            assert_eq!(db.scan_prefix(Table::StorageHistory, &[3]).unwrap().len(), 1);
+            assert_eq!(db.scan_prefix(Table::StorageHistory, &[]).unwrap().len(), 2);
+        }
     }
 }

@@ -9,8 +9,13 @@
 //!   later commit (executed now, made canonical later).
 //! - [`trie`]: the Merkle-Patricia state trie with nodes stored by path, updated incrementally
 //!   (only the paths of changed keys are re-hashed), with alloy-trie node encoding.
+//!   [`trie::TrieReader`] reads proofs (`eth_getProof`) at the head by path, or at any past
+//!   canonical block by hash from its state root (one point read per node either way).
 //! - [`StateWriter`]: applies a block's [`StateChanges`](phala_primitives::StateChanges) to plain
-//!   state, change sets, history and the trie, and unwinds a block again.
+//!   state, change sets, history and the trie, and unwinds a block again. History is kept for
+//!   plain state (`AccountHistory`, `StorageHistory`) and for the tries (`TrieNodes`: every
+//!   node version by hash), so past state and proofs cost about what the latest do;
+//!   [`Database::open`] backfills the trie nodes of a database written by an older version.
 //! - [`WitnessState`]: state read from a witness (trie nodes and code by hash) for stateless
 //!   execution; [`WitnessState::seed`] writes the witness's trie nodes and the touched plain
 //!   state into an empty database, so that [`StateWriter`] computes the post-state root.

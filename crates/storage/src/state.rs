@@ -3,7 +3,7 @@ use crate::{
     db::KeyValueRead,
     models::{decode_word, encode_rlp, encode_word},
     tables::key,
-    trie::{TrieId, TrieUpdater, trie_changeset_key, trie_table},
+    trie::{TrieId, TrieUpdater, is_hashed_node, parse_trie_changeset_key, trie_changeset_key},
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use phala_primitives::{
@@ -121,6 +121,12 @@ impl<'w, 'db> StateWriter<'w, 'db> {
             );
         }
         for ((table, node_key), prior) in trie_priors {
+            // The node as this block leaves it: the version past proofs of this block walk.
+            if let Some(node) = self.writes.get(table, &node_key)?
+                && is_hashed_node(table, &node_key, &node)
+            {
+                self.writes.put(Table::TrieNodes, keccak256(&node).to_vec(), node);
+            }
             self.writes.put(
                 Table::TrieChangeSets,
                 trie_changeset_key(number, table, &node_key),
@@ -154,8 +160,7 @@ impl<'w, 'db> StateWriter<'w, 'db> {
             self.writes.delete(Table::StorageChangeSets, cs_key);
         }
         for (cs_key, prior) in self.writes.scan_prefix(Table::TrieChangeSets, &block)? {
-            let table = trie_table(cs_key[8]);
-            let node_key = &cs_key[9..];
+            let (_, table, node_key) = parse_trie_changeset_key(&cs_key)?;
             if prior.is_empty() {
                 self.writes.delete(table, node_key);
             } else {

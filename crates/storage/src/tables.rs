@@ -33,6 +33,10 @@ pub enum Table {
     StorageTrie,
     /// Block number ‖ trie kind ‖ trie key → node before the block (for unwinding).
     TrieChangeSets,
+    /// Node hash → RLP node: every version of every trie node that its parent refers to by hash,
+    /// and every root, so that the tries of any past block can be walked from its state root
+    /// (proofs at past blocks). Content-addressed, so an unwound block's nodes may stay.
+    TrieNodes,
     /// Named singletons: head, genesis, chain config.
     Meta,
     /// Records of the rollup services, by name (the batcher's channel in flight, the derivation's
@@ -42,7 +46,7 @@ pub enum Table {
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Headers,
         Self::HeaderNumbers,
         Self::Bodies,
@@ -59,6 +63,7 @@ impl Table {
         Self::AccountTrie,
         Self::StorageTrie,
         Self::TrieChangeSets,
+        Self::TrieNodes,
         Self::Meta,
         Self::Rollup,
     ];
@@ -82,6 +87,7 @@ impl Table {
             Self::AccountTrie => "account_trie",
             Self::StorageTrie => "storage_trie",
             Self::TrieChangeSets => "trie_changesets",
+            Self::TrieNodes => "trie_nodes",
             Self::Meta => "meta",
             Self::Rollup => "rollup",
         }
@@ -96,6 +102,32 @@ pub(crate) mod meta {
     pub(crate) const GENESIS: &[u8] = b"genesis";
     /// The genesis JSON the database was initialised with.
     pub(crate) const CHAIN: &[u8] = b"chain";
+    /// Present once [`Table::TrieNodes`](super::Table::TrieNodes) holds every node version the
+    /// trie tables and their change sets know (a database of an older version is backfilled
+    /// when opened).
+    pub(crate) const TRIE_NODES: &[u8] = b"trie_nodes";
+}
+
+/// The history tables' seek prefixes: a past-state read seeks "the first entry of this key after
+/// block n", so a table's prefix is its key without the block, and RocksDB's prefix Bloom
+/// filters let such a seek skip every file that holds no entry of that key.
+impl Table {
+    /// The length of this history table's key prefix (`None`: not a history table).
+    pub(crate) const fn history_prefix(self) -> Option<usize> {
+        match self {
+            // Address.
+            Self::AccountHistory => Some(20),
+            // Address ‖ slot.
+            Self::StorageHistory => Some(52),
+            _ => None,
+        }
+    }
+
+    /// The length of the history prefix of `key` in this table, or `None` for a table without
+    /// one or a key shorter than its prefix.
+    pub(crate) fn history_prefix_len(self, key: &[u8]) -> Option<usize> {
+        self.history_prefix().filter(|&len| key.len() >= len)
+    }
 }
 
 /// Concatenates key parts.

@@ -6,8 +6,10 @@
 //! for nodes under 32 bytes), so an update reads and rewrites only the nodes on the path of the
 //! changed key: the root is recomputed incrementally. Node encoding is alloy-trie's.
 
-use crate::{StorageError, StorageResult, Table, WriteSet, db::KeyValueRead, tables::key};
-use alloy_primitives::{B256, keccak256};
+use crate::{
+    StorageError, StorageResult, StoredAccount, Table, WriteSet, db::KeyValueRead, tables::key,
+};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_rlp::Decodable;
 use alloy_trie::{
     EMPTY_ROOT_HASH, Nibbles, TrieMask,
@@ -381,41 +383,176 @@ pub fn trie_root(reader: &impl KeyValueRead, id: TrieId) -> StorageResult<B256> 
     })
 }
 
-/// The RLP nodes on the path to `hashed_key`, root first (an EIP-1186 proof).
-pub fn proof(
-    reader: &impl KeyValueRead,
-    id: TrieId,
-    hashed_key: B256,
-) -> StorageResult<Vec<Vec<u8>>> {
-    let table = id.table();
-    let target = Nibbles::unpack(hashed_key);
-    let mut path = Nibbles::new();
-    let mut nodes = Vec::new();
-    while let Some(bytes) = reader.get(table, &id.node_key(&path))? {
-        let node = Node::decode(table, &bytes)?;
-        // Nodes shorter than 32 bytes are inlined in their parent, so not listed separately.
-        if path.is_empty() || bytes.len() >= 32 {
-            nodes.push(bytes);
-        }
-        let rest = target.slice(path.len()..);
-        match node {
-            Node::Leaf { .. } => break,
-            Node::Extension { key, .. } => {
-                if !rest.starts_with(&key) {
-                    break;
-                }
-                path = path.join(&key);
-            }
-            Node::Branch { children } => {
-                let nibble = rest.get_unchecked(0);
-                if children[nibble as usize].is_none() {
-                    break;
-                }
-                path = child_path(&path, nibble);
-            }
+/// Trie nodes and the plain state they prove, either latest or as of a past block: the one
+/// source the proof walk reads from, so that latest and historical proofs are the same walk.
+///
+/// The latest tries are read by path. A past block's tries are walked down from its state root
+/// through [`Table::TrieNodes`], every node version by hash: one point read per node, as at the
+/// head. Past blocks must be canonical (their plain state is read through the history tables).
+#[derive(Debug)]
+pub struct TrieReader<'a, R> {
+    reader: &'a R,
+    /// `None`: the latest state.
+    past: Option<PastBlock>,
+}
+
+/// A past canonical block: its number (for plain state) and its state root (for the tries).
+#[derive(Debug, Clone, Copy)]
+struct PastBlock {
+    number: u64,
+    state_root: B256,
+}
+
+impl<R> Clone for TrieReader<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for TrieReader<'_, R> {}
+
+/// Where a proof walk starts: a trie's path-keyed root, or a node hash in [`Table::TrieNodes`].
+#[derive(Debug, Clone, Copy)]
+enum WalkFrom {
+    Path(TrieId),
+    Hash(B256),
+}
+
+impl<'a, R: KeyValueRead> TrieReader<'a, R> {
+    /// The latest tries and state in `reader`.
+    pub const fn latest(reader: &'a R) -> Self {
+        Self { reader, past: None }
+    }
+
+    /// The tries and state after canonical block `number`, whose header has `state_root`.
+    pub const fn at(reader: &'a R, number: u64, state_root: B256) -> Self {
+        Self { reader, past: Some(PastBlock { number, state_root }) }
+    }
+
+    /// The account with its storage root.
+    pub fn account(&self, address: Address) -> StorageResult<Option<StoredAccount>> {
+        match self.past {
+            None => self.reader.stored_account(address),
+            Some(past) => self.reader.account_at(address, past.number),
         }
     }
-    Ok(nodes)
+
+    /// The value of a storage slot.
+    pub fn storage(&self, address: Address, slot: U256) -> StorageResult<U256> {
+        match self.past {
+            None => self.reader.storage_value(address, slot),
+            Some(past) => self.reader.storage_at(address, slot, past.number),
+        }
+    }
+
+    /// The RLP nodes on the path to `hashed_key`, root first (an EIP-1186 proof), from `from`.
+    fn proof(&self, from: WalkFrom, hashed_key: B256) -> StorageResult<Vec<Vec<u8>>> {
+        let target = Nibbles::unpack(hashed_key);
+        let mut path = Nibbles::new();
+        let mut nodes = Vec::new();
+        let (table, mut bytes) = match from {
+            WalkFrom::Path(id) => (id.table(), self.reader.get(id.table(), &id.node_key(&path))?),
+            WalkFrom::Hash(root) if root == EMPTY_ROOT_HASH => (Table::TrieNodes, None),
+            WalkFrom::Hash(root) => (Table::TrieNodes, Some(self.node_by_hash(root)?)),
+        };
+        while let Some(node_bytes) = bytes.take() {
+            let node = Node::decode(table, &node_bytes)?;
+            // Nodes shorter than 32 bytes are inlined in their parent, so not listed separately.
+            if path.is_empty() || node_bytes.len() >= 32 {
+                nodes.push(node_bytes);
+            }
+            let rest = target.slice(path.len()..);
+            let child = match node {
+                Node::Leaf { .. } => break,
+                Node::Extension { key, child } => {
+                    if !rest.starts_with(&key) {
+                        break;
+                    }
+                    path = path.join(&key);
+                    child
+                }
+                Node::Branch { mut children } => {
+                    // A branch below 64 nibbles of path: a stored trie of 32-byte keys never
+                    // holds one deeper.
+                    let Some(nibble) = rest.first() else {
+                        return Err(StorageError::corrupt(table, "branch at the end of a key"));
+                    };
+                    let Some(child) = children[nibble as usize].take() else { break };
+                    path = child_path(&path, nibble);
+                    child
+                }
+            };
+            bytes = Some(match from {
+                WalkFrom::Path(id) => self
+                    .reader
+                    .get(table, &id.node_key(&path))?
+                    .ok_or_else(|| StorageError::corrupt(table, "a referenced child is missing"))?,
+                WalkFrom::Hash(_) => match child.as_hash() {
+                    Some(hash) => self.node_by_hash(hash)?,
+                    None => child.to_vec(),
+                },
+            });
+        }
+        Ok(nodes)
+    }
+
+    fn node_by_hash(&self, hash: B256) -> StorageResult<Vec<u8>> {
+        self.reader
+            .get(Table::TrieNodes, hash.as_slice())?
+            .ok_or_else(|| StorageError::corrupt(Table::TrieNodes, format!("no node {hash}")))
+    }
+
+    /// What `eth_getProof` returns: the account, its proof in the state trie, and for each of
+    /// `slots` its value and proof in the account's storage trie (empty when the account does
+    /// not exist).
+    pub fn account_proof(&self, address: Address, slots: &[U256]) -> StorageResult<AccountProof> {
+        let account = self.account(address)?;
+        let hashed_address = keccak256(address);
+        let (state, storage) = match (self.past, account) {
+            (None, _) => {
+                (WalkFrom::Path(TrieId::Account), WalkFrom::Path(TrieId::Storage(hashed_address)))
+            }
+            (Some(past), account) => (
+                WalkFrom::Hash(past.state_root),
+                WalkFrom::Hash(account.map_or(EMPTY_ROOT_HASH, |a| a.storage_root)),
+            ),
+        };
+        let proof = self.proof(state, hashed_address)?;
+        let storage = slots
+            .iter()
+            .map(|slot| {
+                let proof = if account.is_some() {
+                    self.proof(storage, keccak256(slot.to_be_bytes::<32>()))?
+                } else {
+                    Vec::new()
+                };
+                Ok(SlotProof { slot: *slot, value: self.storage(address, *slot)?, proof })
+            })
+            .collect::<StorageResult<_>>()?;
+        Ok(AccountProof { account, proof, storage })
+    }
+}
+
+/// An account and its storage slots with their Merkle proofs (EIP-1186).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountProof {
+    /// The account (`None`: it does not exist, and `proof` proves its absence).
+    pub account: Option<StoredAccount>,
+    /// RLP nodes of the state trie on the path to the account, root first.
+    pub proof: Vec<Vec<u8>>,
+    /// The requested slots, in request order.
+    pub storage: Vec<SlotProof>,
+}
+
+/// A storage slot's value and its proof in the account's storage trie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotProof {
+    /// The slot.
+    pub slot: U256,
+    /// Its value (zero if unset).
+    pub value: U256,
+    /// RLP nodes of the storage trie on the path to the slot, root first.
+    pub proof: Vec<Vec<u8>>,
 }
 
 /// Storage key of a node, exposed for change-set bookkeeping.
@@ -434,6 +571,22 @@ pub(crate) const fn trie_table(kind: u8) -> Table {
 /// Key of a trie change-set entry.
 pub(crate) fn trie_changeset_key(block: u64, table: Table, node_key: &[u8]) -> Vec<u8> {
     key(&[&block.to_be_bytes(), &[trie_kind_byte(table)], node_key])
+}
+
+/// The block, table and node key of a trie change-set key.
+pub(crate) fn parse_trie_changeset_key(cs_key: &[u8]) -> StorageResult<(u64, Table, &[u8])> {
+    let (Some(block), Some(&kind)) = (cs_key.first_chunk::<8>(), cs_key.get(8)) else {
+        return Err(StorageError::corrupt(Table::TrieChangeSets, "short key"));
+    };
+    Ok((u64::from_be_bytes(*block), trie_table(kind), &cs_key[9..]))
+}
+
+/// Whether a node belongs in [`Table::TrieNodes`]: a node of 32 bytes or more (its parent
+/// refers to it by hash) or a root (found by the state or storage root). Shorter nodes are
+/// inlined in their parents' RLP.
+pub(crate) fn is_hashed_node(table: Table, node_key: &[u8], node: &[u8]) -> bool {
+    let root_key_len = if table == Table::AccountTrie { 0 } else { 32 };
+    node.len() >= 32 || node_key.len() == root_key_len
 }
 
 #[cfg(test)]
@@ -507,3 +660,6 @@ mod tests {
         assert_eq!(updater.root(TrieId::Account).unwrap(), root);
     }
 }
+
+#[cfg(test)]
+mod history_tests;

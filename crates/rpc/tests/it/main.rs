@@ -1,6 +1,6 @@
 //! The RPC servers over real sockets, on a RocksDB chain in a temporary directory: error codes,
-//! batches, the pool's errors, batched storage reads, the Engine API's JWT check and a payload's round trip through
-//! `forkchoiceUpdated` → `getPayload` → `newPayload`.
+//! batches, the pool's errors, batched storage reads, the Engine API's JWT check, a payload's round trip through
+//! `forkchoiceUpdated` → `getPayload` → `newPayload`, and proofs at blocks thousands of blocks back.
 
 use alloy_consensus::{SignableTransaction, TxEip1559, crypto::secp256k1::sign_message};
 use alloy_eips::Encodable2718;
@@ -407,7 +407,7 @@ fn a_payload_round_trips_through_the_engine_api() {
     assert_eq!(receipt["status"], json!("0x1"));
     assert_eq!(node.ctx.pool().status(), (0, 0), "the included transaction left the pool");
 
-    // Proofs at the head and at genesis (rebuilt by unwinding the trie) both verify against
+    // Proofs at the head and at genesis (read through the trie history) both verify against
     // their block's state root.
     for (tag, balance) in [("latest", None), ("0x0", Some(U256::from(10u128.pow(21))))] {
         let block = node.call("eth_getBlockByNumber", json!([tag, false]))["result"].clone();
@@ -432,5 +432,88 @@ fn a_payload_round_trips_through_the_engine_api() {
             &proof.account_proof,
         )
         .unwrap_or_else(|err| panic!("proof at {tag}: {err:?}"));
+    }
+}
+
+/// Writes `count` canonical blocks straight into the node's database with `StateWriter` (the
+/// RPC reads only the database, and thousands of blocks through the Engine API would be slow):
+/// block `n` sets `STORED`'s slot 0 to `n` and its balance to `n`, so every block shadows the
+/// same trie nodes. Returns the state roots, block 1 first.
+fn write_storage_blocks(node: &TestNode, count: u64) -> Vec<B256> {
+    use phala_primitives::{Account, AccountChange, BlockBody, Header, StateChanges};
+    use phala_storage::{KeyValueRead, StateWriter};
+    let db = node.ctx.db();
+    let mut parent = db.head_header().unwrap();
+    let code_hash = db.stored_account(STORED).unwrap().unwrap().code_hash;
+    let mut roots = Vec::new();
+    for number in parent.number + 1..=parent.number + count {
+        let mut changes = StateChanges::default();
+        changes.accounts.insert(
+            STORED,
+            AccountChange {
+                account: Some(Account { nonce: 1, balance: U256::from(number), code_hash }),
+                storage_wiped: false,
+                storage: [(U256::ZERO, U256::from(number))].into(),
+            },
+        );
+        let mut writes = db.write_set();
+        let mut writer = StateWriter::new(&mut writes);
+        let state_root = writer.apply_state_changes(number, &changes).unwrap();
+        let header =
+            Header { number, parent_hash: parent.hash_slow(), state_root, ..parent.clone() };
+        let hash = header.hash_slow();
+        writer.insert_block(hash, &header, &BlockBody::default(), &[]);
+        writer.make_canonical(hash, number, &[]);
+        writes.commit().unwrap();
+        roots.push(state_root);
+        parent = header;
+    }
+    roots
+}
+
+#[test]
+fn proofs_at_blocks_beyond_the_old_unwinding_window_verify() {
+    let node = TestNode::start();
+    // Further back than the 8,192 blocks the unwinding path served.
+    let blocks = RpcLimits::default().max_state_history + 100;
+    let roots = write_storage_blocks(&node, blocks);
+    for number in [0, 1, 2, blocks / 2, blocks - 1, blocks] {
+        let tag = format!("{number:#x}");
+        let block = node.call("eth_getBlockByNumber", json!([tag, false]))["result"].clone();
+        let root: B256 = serde_json::from_value(block["stateRoot"].clone()).unwrap();
+        if number > 0 {
+            assert_eq!(root, roots[number as usize - 1]);
+        }
+        let response = node.call("eth_getProof", json!([STORED, ["0x0", "0x5"], tag]));
+        let proof: alloy_rpc_types_eth::EIP1186AccountProofResponse =
+            serde_json::from_value(response["result"].clone())
+                .unwrap_or_else(|_| panic!("proof at {tag}: {response}"));
+        // Genesis holds 0x38 in slot 0; block n wrote n.
+        let slot0 = if number == 0 { U256::from(0x38) } else { U256::from(number) };
+        assert_eq!(proof.balance, U256::from(number), "{tag}");
+        assert_eq!(proof.storage_proof[0].value, slot0, "{tag}");
+        assert_eq!(proof.storage_proof[1].value, U256::MAX, "{tag}");
+        let account = alloy_trie::TrieAccount {
+            nonce: proof.nonce,
+            balance: proof.balance,
+            storage_root: proof.storage_hash,
+            code_hash: proof.code_hash,
+        };
+        alloy_trie::proof::verify_proof(
+            root,
+            alloy_trie::Nibbles::unpack(alloy_primitives::keccak256(STORED)),
+            Some(alloy_rlp::encode(account)),
+            &proof.account_proof,
+        )
+        .unwrap_or_else(|err| panic!("account proof at {tag}: {err:?}"));
+        for slot in &proof.storage_proof {
+            alloy_trie::proof::verify_proof(
+                proof.storage_hash,
+                alloy_trie::Nibbles::unpack(alloy_primitives::keccak256(slot.key.as_b256())),
+                Some(alloy_rlp::encode(slot.value)),
+                &slot.proof,
+            )
+            .unwrap_or_else(|err| panic!("storage proof at {tag}: {err:?}"));
+        }
     }
 }
