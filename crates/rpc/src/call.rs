@@ -44,10 +44,14 @@ pub struct CallSetup<'a> {
     pub evm_env: EvmEnv,
     /// Builds the EVM with the chain's rules and precompiles.
     pub config: EvmConfig,
+    /// The fork's per-transaction gas cap (EIP-7825 from Osaka; `u64::MAX` before), which
+    /// calls themselves are not held to.
+    pub fork_tx_gas_cap: u64,
 }
 
 /// State and environment of block `id` with `overrides` applied, with the relaxations calls
-/// get (no nonce check, calls from contracts allowed, no block gas limit).
+/// get (no nonce check, calls from contracts allowed, no block gas limit, no per-transaction
+/// gas cap).
 pub fn setup<'a>(
     ctx: &'a NodeContext,
     id: BlockId,
@@ -57,10 +61,14 @@ pub fn setup<'a>(
     let (_, header, state) = ctx.state_at(id)?;
     let config = EvmConfig::new(ctx.spec().clone());
     let mut evm_env = config.evm_env(&header);
+    let fork_tx_gas_cap = revm::context::Cfg::tx_gas_limit_cap(&evm_env.cfg_env);
     let cfg = &mut evm_env.cfg_env;
     cfg.disable_nonce_check = true;
     cfg.disable_eip3607 = true;
     cfg.disable_block_gas_limit = true;
+    // geth, reth and anvil run calls with any `gas` under Osaka's EIP-7825 cap (tools send large
+    // limits on calls); only a default limit and eth_estimateGas's answer respect the cap.
+    cfg.tx_gas_limit_cap = Some(u64::MAX);
     let mut db = CacheDB::new(StateDatabase(state));
     if let Some(overrides) = block_overrides {
         db.apply_block_overrides(overrides, &mut evm_env.block_env);
@@ -69,7 +77,7 @@ pub fn setup<'a>(
         apply_state_overrides(overrides, &mut db)
             .map_err(|err| RpcError::InvalidParams(err.to_string()))?;
     }
-    Ok(CallSetup { header, db, evm_env, config })
+    Ok(CallSetup { header, db, evm_env, config, fork_tx_gas_cap })
 }
 
 /// Turns a request into the transaction environment: fees checked against the block, a missing
@@ -101,7 +109,7 @@ pub fn tx_env(
     let requested_gas = request.gas;
     // Without an explicit limit, the cap is the node's gas cap and the fork's per-tx cap
     // (EIP-7825 from Osaka).
-    let fork_cap = revm::context::Cfg::tx_gas_limit_cap(&setup.evm_env.cfg_env);
+    let fork_cap = setup.fork_tx_gas_cap;
     request.gas = Some(requested_gas.unwrap_or(gas_cap.min(fork_cap)).min(gas_cap));
     let mut env = request
         .try_into_tx_env(&setup.evm_env)
@@ -251,7 +259,8 @@ pub fn estimate_gas(
         _ => block_gas_limit.min(tx.gas_limit.max(21_000)),
     };
     hi = hi.min(tx.gas_limit.max(21_000)).min(ctx.limits().gas_cap);
-    hi = hi.min(revm::context::Cfg::tx_gas_limit_cap(&setup.evm_env.cfg_env));
+    // A transaction can never use more than the fork's cap, so the search starts there.
+    hi = hi.min(setup.fork_tx_gas_cap);
 
     // A plain transfer to an account without code costs exactly 21000.
     if let TxKind::Call(to) = tx.kind

@@ -323,6 +323,41 @@ fn pool_errors_carry_geths_messages() {
     );
 }
 
+/// Under Osaka's EIP-7825 cap (2^24 gas per transaction), calls with a larger `gas` still run,
+/// as on geth, reth and anvil; transactions are still held to the cap, and eth_estimateGas never
+/// answers above it.
+#[test]
+fn calls_are_not_held_to_the_osaka_transaction_gas_cap() {
+    let node = TestNode::start_with_forks(json!({"osakaTime": 0}));
+    let above_cap = format!("{:#x}", 30_000_000u64);
+    let call = json!({"from": sender(), "to": STORED, "gas": above_cap, "data": "0x"});
+    let result = node.call("eth_call", json!([call, "latest"]));
+    assert_eq!(result["result"], json!("0x"), "{result}");
+    let trace = node.call("debug_traceCall", json!([call, "latest", {"tracer": "callTracer"}]));
+    assert_eq!(trace["result"]["gas"], json!(above_cap), "{trace}");
+    let list = node.call("eth_createAccessList", json!([call, "latest"]));
+    assert!(list["result"]["gasUsed"].is_string(), "{list}");
+    let simulated = node.call(
+        "eth_simulateV1",
+        json!([{"blockStateCalls": [{"calls": [call]}], "validation": false}, "latest"]),
+    );
+    assert_eq!(simulated["result"][0]["calls"][0]["status"], json!("0x1"), "{simulated}");
+    // The estimate of a transfer is 21000, whatever gas the request names.
+    let estimate = node.call("eth_estimateGas", json!([call]));
+    assert_eq!(estimate["result"], json!("0x5208"), "{estimate}");
+    // A default limit stays within the cap: the call sees at most 2^24 gas.
+    let default_gas = json!({"from": sender(), "to": STORED});
+    let trace =
+        node.call("debug_traceCall", json!([default_gas, "latest", {"tracer": "callTracer"}]));
+    assert_eq!(trace["result"]["gas"], json!(format!("{:#x}", 1u64 << 24)), "{trace}");
+    // A transaction above the cap is still refused.
+    let refused = node.call(
+        "eth_sendRawTransaction",
+        json!([raw_tx(&signed_transfer(0, 30_000_000, 2_000_000_000))]),
+    );
+    assert_eq!(refused["error"]["code"], json!(-32000), "{refused}");
+}
+
 #[test]
 fn the_engine_api_requires_a_valid_jwt() {
     let node = TestNode::start();
