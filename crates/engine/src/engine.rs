@@ -13,7 +13,10 @@ use phala_primitives::{Block, ChainSpec, Header, PhalaTxEnvelope, TxEnvelope};
 use phala_storage::{Database, KeyValueRead, StorageError};
 use std::{
     collections::VecDeque,
-    sync::{Arc, Mutex, MutexGuard, RwLock},
+    sync::{
+        Arc, Mutex, MutexGuard, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 use tokio::sync::{Notify, broadcast};
 
@@ -63,6 +66,8 @@ pub struct Engine {
     /// Blocks executed by insert or the builder, newest last, until they become canonical.
     executed: Mutex<VecDeque<ExecutedBlock>>,
     payloads: PayloadStore,
+    /// The gas limit the builder aims for (`--builder.gaslimit`); 0: none set.
+    gas_limit_target: AtomicU64,
 }
 
 impl Engine {
@@ -81,7 +86,29 @@ impl Engine {
             tx_arrived: Notify::new(),
             executed: Mutex::new(VecDeque::new()),
             payloads: PayloadStore::default(),
+            gas_limit_target: AtomicU64::new(0),
         }
+    }
+
+    /// The gas limit the builder aims for, if one is set.
+    pub fn gas_limit_target(&self) -> Option<u64> {
+        Some(self.gas_limit_target.load(Ordering::Relaxed)).filter(|&target| target != 0)
+    }
+
+    /// Sets (or, with `None`, clears) the gas limit the builder aims for.
+    pub fn set_gas_limit_target(&self, target: Option<u64>) {
+        self.gas_limit_target.store(target.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// The gas limit of a block this node sequences on `parent`: the target where one is set
+    /// (reached at once on an OP chain, whose rules let the limit jump; by geth's 1/1024 steps
+    /// elsewhere), otherwise the parent's.
+    pub fn sequenced_gas_limit(&self, parent: &Header) -> u64 {
+        crate::payload::sequenced_gas_limit(
+            parent.gas_limit,
+            self.gas_limit_target(),
+            self.spec.is_optimism(),
+        )
     }
 
     /// The database.

@@ -23,6 +23,17 @@ pub fn next_gas_limit(parent: u64, desired: u64) -> u64 {
     }
 }
 
+/// The gas limit of a sequenced block on a parent with `parent` gas: `target` if set, at once
+/// where the chain's rules let the limit jump (OP), else by [`next_gas_limit`]'s steps; without
+/// a target, the parent's.
+pub(crate) fn sequenced_gas_limit(parent: u64, target: Option<u64>, may_jump: bool) -> u64 {
+    match target {
+        None => parent,
+        Some(target) if may_jump => target,
+        Some(target) => next_gas_limit(parent, target),
+    }
+}
+
 /// A built block waiting for `engine_getPayload`.
 #[derive(Debug, Clone)]
 pub struct BuiltPayload {
@@ -69,6 +80,18 @@ impl PayloadStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sequenced_gas_limit_jumps_only_where_the_rules_allow() {
+        assert_eq!(sequenced_gas_limit(30_000_000, None, true), 30_000_000);
+        assert_eq!(sequenced_gas_limit(30_000_000, None, false), 30_000_000);
+        assert_eq!(sequenced_gas_limit(30_000_000, Some(1_000_000_000), true), 1_000_000_000);
+        assert_eq!(
+            sequenced_gas_limit(30_000_000, Some(1_000_000_000), false),
+            next_gas_limit(30_000_000, 1_000_000_000)
+        );
+        assert_eq!(sequenced_gas_limit(30_000_000, Some(10_000_000), true), 10_000_000);
+    }
 
     #[test]
     fn gas_limit_moves_towards_the_target_by_at_most_a_1024th() {

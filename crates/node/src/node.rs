@@ -111,18 +111,24 @@ pub struct NodeArgs {
     /// Most logs one eth_getLogs returns.
     #[arg(long = "rpc.max-logs-per-response", default_value_t = 20_000)]
     pub rpc_max_logs_per_response: usize,
-    /// Most pending transactions in the pool.
-    #[arg(long = "txpool.pending-max-count", default_value_t = 5_120)]
-    pub txpool_pending_max_count: usize,
-    /// Most queued transactions in the pool.
-    #[arg(long = "txpool.queued-max-count", default_value_t = 1_024)]
-    pub txpool_queued_max_count: usize,
-    /// Most transactions one sender may have in the pool.
-    #[arg(long = "txpool.max-account-slots", default_value_t = 64)]
-    pub txpool_max_account_slots: usize,
+    /// Most pending transactions in the pool (default 5,120; 100,000 with `--dev`).
+    #[arg(long = "txpool.pending-max-count", value_name = "N")]
+    pub txpool_pending_max_count: Option<usize>,
+    /// Most queued transactions in the pool (default 1,024; 20,000 with `--dev`).
+    #[arg(long = "txpool.queued-max-count", value_name = "N")]
+    pub txpool_queued_max_count: Option<usize>,
+    /// Most transactions one sender may have in the pool (default 64; 20,000 with `--dev`).
+    #[arg(long = "txpool.max-account-slots", value_name = "N")]
+    pub txpool_max_account_slots: Option<usize>,
     /// Fee bump (percent) a replacement transaction needs.
     #[arg(long = "txpool.pricebump", default_value_t = 10)]
     pub txpool_pricebump: u64,
+    /// Gas limit of the blocks this node sequences (reth's flag; the dev chain's blocks take it
+    /// from the next block on, as OP rules let the limit jump; on an Ethereum-rules chain the
+    /// builder moves towards it by parent/1024 per block). Default: the parent's limit, or for
+    /// Engine API payloads geth's 60,000,000 target.
+    #[arg(long = "builder.gaslimit", value_name = "GAS")]
+    pub builder_gaslimit: Option<u64>,
     /// op-node's rollup config (`rollup.json`): run as an OP Stack rollup node that derives the
     /// chain from L1 (needs `--l1.rpc`).
     #[arg(long = "rollup.config", value_name = "FILE")]
@@ -184,7 +190,44 @@ impl NodeArgs {
     }
 }
 
+/// Pool limits of a dev node: bursts of pre-signed transactions from a few accounts (a test
+/// suite, a benchmark) are taken, as anvil takes them, instead of refused at 64 per sender.
+const DEV_POOL: PoolConfig = PoolConfig {
+    max_account_slots: 20_000,
+    global_slots: 100_000,
+    global_queue: 20_000,
+    ..PoolConfig::DEFAULT
+};
+
 impl NodeArgs {
+    /// The pool's limits: the flags, else the dev or the default limits.
+    fn pool_config(&self) -> PoolConfig {
+        let defaults = if self.dev { DEV_POOL } else { PoolConfig::DEFAULT };
+        PoolConfig {
+            max_account_slots: self.txpool_max_account_slots.unwrap_or(defaults.max_account_slots),
+            global_slots: self.txpool_pending_max_count.unwrap_or(defaults.global_slots),
+            global_queue: self.txpool_queued_max_count.unwrap_or(defaults.global_queue),
+            price_bump_percent: self.txpool_pricebump,
+            ..defaults
+        }
+    }
+
+    /// `--builder.gaslimit`, checked against the limits every block's header must meet.
+    fn gas_limit_target(&self) -> Result<Option<u64>, NodeError> {
+        use phala_chain::validation::{MAXIMUM_GAS_LIMIT, MINIMUM_GAS_LIMIT};
+        match self.builder_gaslimit {
+            Some(gas) if !(MINIMUM_GAS_LIMIT..=MAXIMUM_GAS_LIMIT).contains(&gas) => {
+                Err(NodeError::Flag {
+                    flag: "--builder.gaslimit",
+                    message: format!(
+                        "{gas} is outside {MINIMUM_GAS_LIMIT}..={MAXIMUM_GAS_LIMIT}, the gas limits a header may carry"
+                    ),
+                })
+            }
+            target => Ok(target),
+        }
+    }
+
     fn datadir(&self) -> PathBuf {
         let chain = if self.dev { "dev" } else { self.chain.as_str() };
         self.datadir.clone().unwrap_or_else(|| default_datadir(chain))
@@ -371,17 +414,12 @@ pub async fn start(
     let (spec, signers) = resolve_chain(chain, &args.dev_mnemonic)?;
     let datadir = args.datadir();
     let namespaces = args.namespaces()?;
+    let gas_limit_target = args.gas_limit_target()?;
     let (db, spec) = open_or_init(&datadir, &spec)?;
     let head = db.head_header()?;
     info!(target: "node", chain_id = spec.chain_id, head = head.number, datadir = %datadir.display(), "opened chain");
 
-    let pool = TxPool::new(PoolConfig {
-        max_account_slots: args.txpool_max_account_slots,
-        global_slots: args.txpool_pending_max_count,
-        global_queue: args.txpool_queued_max_count,
-        price_bump_percent: args.txpool_pricebump,
-        ..PoolConfig::default()
-    });
+    let pool = TxPool::new(args.pool_config());
     let limits = RpcLimits {
         gas_cap: args.rpc_gascap,
         max_logs_block_range: args.rpc_max_blocks_per_filter,
@@ -422,6 +460,7 @@ pub async fn start(
         }
     }
     let engine = Arc::new(Engine::new(Arc::new(db), spec, pool));
+    engine.set_gas_limit_target(gas_limit_target);
     if rollup_config.is_none() {
         // A node without an L1 is its own authority: every block is final once sealed.
         if let Ok((hash, _)) = engine.canonical_head() {

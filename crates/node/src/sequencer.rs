@@ -122,7 +122,7 @@ pub fn next_attributes(ctx: &Engine, parent: &Header, fee_recipient: Address) ->
     let mut attributes = BlockAttributes {
         timestamp,
         beneficiary: fee_recipient,
-        gas_limit: Some(parent.gas_limit),
+        gas_limit: Some(ctx.sequenced_gas_limit(parent)),
         prev_randao: B256::ZERO,
         parent_beacon_block_root: spec
             .is_cancun_active_at_timestamp(timestamp)

@@ -21,16 +21,21 @@ pub struct PoolConfig {
     pub min_priority_fee: u128,
 }
 
+impl PoolConfig {
+    /// geth's limits.
+    pub const DEFAULT: Self = Self {
+        max_account_slots: 64,
+        global_slots: 5_120,
+        global_queue: 1_024,
+        price_bump_percent: 10,
+        max_tx_size: 128 * 1024,
+        min_priority_fee: 0,
+    };
+}
+
 impl Default for PoolConfig {
     fn default() -> Self {
-        Self {
-            max_account_slots: 64,
-            global_slots: 5_120,
-            global_queue: 1_024,
-            price_bump_percent: 10,
-            max_tx_size: 128 * 1024,
-            min_priority_fee: 0,
-        }
+        Self::DEFAULT
     }
 }
 

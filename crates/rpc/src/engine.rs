@@ -224,7 +224,7 @@ fn engine_block_attributes(
     head: &Header,
     attributes: &EnginePayloadAttributes,
 ) -> RpcResult<BlockAttributes> {
-    let mut block = block_attributes(head, &attributes.payload, Bytes::new());
+    let mut block = block_attributes(ctx, head, &attributes.payload, Bytes::new());
     if !ctx.spec().is_optimism() {
         if attributes.has_op_fields() {
             return Err(invalid_attributes("OP Stack fields on an Ethereum chain"));
@@ -251,14 +251,17 @@ fn engine_block_attributes(
 
 /// The attributes of a block built on `head` for the consensus client's `attributes`.
 fn block_attributes(
+    ctx: &NodeContext,
     head: &Header,
     attributes: &PayloadAttributes,
     extra_data: Bytes,
 ) -> BlockAttributes {
+    // The builder's own choice, as geth's `--miner.gaslimit` (the consensus client names none).
+    let target = ctx.engine().gas_limit_target().unwrap_or(DESIRED_GAS_LIMIT);
     BlockAttributes {
         timestamp: attributes.timestamp,
         beneficiary: attributes.suggested_fee_recipient,
-        gas_limit: Some(next_gas_limit(head.gas_limit, DESIRED_GAS_LIMIT)),
+        gas_limit: Some(next_gas_limit(head.gas_limit, target)),
         prev_randao: attributes.prev_randao,
         parent_beacon_block_root: attributes.parent_beacon_block_root,
         extra_data,
@@ -456,7 +459,8 @@ pub fn register_testing(module: &mut RpcModule<NodeContext>) {
                 raw.iter().map(|bytes| decode_raw_transaction(bytes)).collect::<RpcResult<Vec<_>>>()
             })
             .transpose()?;
-        let block_attributes = block_attributes(&head, &attributes, extra_data.unwrap_or_default());
+        let block_attributes =
+            block_attributes(&ctx, &head, &attributes, extra_data.unwrap_or_default());
         let payload = build_payload(&ctx, &block_attributes, transactions)?;
         Ok(json!(envelope_v4(&payload)))
     });

@@ -87,6 +87,27 @@ fn bad_chain_names_the_flag() {
 }
 
 #[test]
+fn a_gas_limit_no_header_may_carry_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let datadir = dir.path().join("data");
+    for gas in ["4999", "9223372036854775808"] {
+        let output = run(&[
+            "node",
+            "--dev",
+            "--datadir",
+            datadir.to_str().unwrap(),
+            "--builder.gaslimit",
+            gas,
+        ]);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--builder.gaslimit") && stderr.contains(gas), "{stderr}");
+    }
+    // Refused before anything was written.
+    assert!(!datadir.exists());
+}
+
+#[test]
 fn migration_tool_prints_root_and_verifiable_proofs() {
     let snapshot = repo().join("genesis/migration/sample-snapshot.json");
     let snapshot = snapshot.to_str().unwrap();

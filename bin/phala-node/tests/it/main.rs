@@ -30,8 +30,13 @@ impl Node {
     /// Starts a node; retried on fresh ports if another process took one of them first
     /// (ports are picked free, then released, then bound by the node).
     fn start(datadir: &Path, block_time: u64) -> Self {
+        Self::start_with(datadir, block_time, &[])
+    }
+
+    /// [`Node::start`] with more flags.
+    fn start_with(datadir: &Path, block_time: u64, flags: &[&str]) -> Self {
         for _ in 0..5 {
-            match Self::try_start(datadir, block_time) {
+            match Self::try_start(datadir, block_time, flags) {
                 Ok(node) => return node,
                 Err(log) if log.contains("failed to listen") => continue,
                 Err(log) => panic!("node did not start:\n{log}"),
@@ -40,7 +45,7 @@ impl Node {
         panic!("no free ports after 5 attempts");
     }
 
-    fn try_start(datadir: &Path, block_time: u64) -> Result<Self, String> {
+    fn try_start(datadir: &Path, block_time: u64, flags: &[&str]) -> Result<Self, String> {
         let http_port = free_port();
         let ws_port = free_port();
         let metrics_port = free_port();
@@ -53,6 +58,7 @@ impl Node {
             .args(["--metrics", &format!("127.0.0.1:{metrics_port}")])
             .args(["--authrpc.port", &free_port().to_string()])
             .args(["--dev.block-time", &block_time.to_string()])
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log_path).unwrap())
             .spawn()
@@ -203,6 +209,32 @@ impl WebSocket {
 
 const ALICE: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const BOB: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+
+/// `--builder.gaslimit` sets the dev chain's block gas limit from the next block on, and the dev
+/// pool takes a burst of 300 transactions from one sender (geth's limit is 64).
+#[test]
+fn serial_dev_node_builds_to_the_gas_limit_flag_and_takes_bursts() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start_with(&dir.path().join("data"), 1, &["--builder.gaslimit", "1000000000"]);
+    let hashes: Vec<Value> = (0..300)
+        .map(|_| {
+            node.call(
+                "eth_sendTransaction",
+                json!([{"from": ALICE, "to": BOB, "value": "0x1", "gas": "0x5208"}]),
+            )
+        })
+        .collect();
+    let last = node.wait_receipt(hashes.last().unwrap());
+    assert_eq!(last["status"], json!("0x1"));
+    let block = node.call("eth_getBlockByNumber", json!([last["blockNumber"], false]));
+    assert_eq!(block["gasLimit"], json!("0x3b9aca00"), "1,000,000,000 gas");
+    for hash in &hashes {
+        assert_eq!(node.call("eth_getTransactionReceipt", json!([hash]))["status"], json!("0x1"));
+    }
+    let tx = node.call("eth_getTransactionByHash", json!([hashes.last().unwrap()]));
+    assert_eq!(tx["nonce"], json!("0x12b"), "nonce 299");
+    node.interrupt();
+}
 
 #[test]
 fn serial_dev_node_transfers_and_survives_a_restart() {
