@@ -241,28 +241,76 @@ pub fn rpc_block_receipts(
     block: &Block,
     receipts: Vec<PhalaReceiptEnvelope>,
 ) -> RpcResult<Vec<RpcReceipt>> {
-    let header = &block.header;
-    let l1_fees = L1Fees::of_block(spec, block);
-    let blob_gas_price = spec
-        .blob_params_at_timestamp(header.timestamp)
-        .zip(header.excess_blob_gas)
-        .map(|(params, excess)| params.calc_blob_fee(excess));
+    let context = ReceiptContext::new(spec, hash, block);
     let gas_used: Vec<u64> = gas_used_per_tx(&receipts).collect();
     let mut log_index = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
     for (index, ((tx, receipt), gas_used)) in
         block.body.transactions.iter().zip(receipts).zip(gas_used).enumerate()
     {
+        out.push(context.receipt(index, tx, receipt, gas_used, &mut log_index)?);
+    }
+    Ok(out)
+}
+
+/// The RPC receipt of transaction `index` of `block` alone: only its own sender is recovered
+/// (a block's worth of signature recoveries per `eth_getTransactionReceipt` made receipt polling
+/// cost as much as the whole block).
+pub fn rpc_receipt_at(
+    spec: &ChainSpec,
+    hash: B256,
+    block: &Block,
+    receipts: Vec<PhalaReceiptEnvelope>,
+    index: usize,
+) -> RpcResult<Option<RpcReceipt>> {
+    let Some(gas_used) = gas_used_per_tx(&receipts).nth(index) else { return Ok(None) };
+    let Some(tx) = block.body.transactions.get(index) else { return Ok(None) };
+    let mut log_index = receipts[..index].iter().map(|receipt| receipt.logs().len() as u64).sum();
+    let Some(receipt) = receipts.into_iter().nth(index) else { return Ok(None) };
+    ReceiptContext::new(spec, hash, block)
+        .receipt(index, tx, receipt, gas_used, &mut log_index)
+        .map(Some)
+}
+
+/// What every receipt of one block shares.
+struct ReceiptContext<'a> {
+    hash: B256,
+    header: &'a Header,
+    l1_fees: Option<L1Fees>,
+    blob_gas_price: Option<u128>,
+}
+
+impl<'a> ReceiptContext<'a> {
+    fn new(spec: &ChainSpec, hash: B256, block: &'a Block) -> Self {
+        let header = &block.header;
+        let blob_gas_price = spec
+            .blob_params_at_timestamp(header.timestamp)
+            .zip(header.excess_blob_gas)
+            .map(|(params, excess)| params.calc_blob_fee(excess));
+        Self { hash, header, l1_fees: L1Fees::of_block(spec, block), blob_gas_price }
+    }
+
+    /// The receipt of transaction `index`; `log_index` is its first log's index and is moved
+    /// past its logs.
+    fn receipt(
+        &self,
+        index: usize,
+        tx: &PhalaTxEnvelope,
+        receipt: PhalaReceiptEnvelope,
+        gas_used: u64,
+        log_index: &mut u64,
+    ) -> RpcResult<RpcReceipt> {
+        let (hash, header) = (self.hash, self.header);
         let sender = recover(tx)?;
         let tx_hash = *tx.tx_hash();
         let deposit_nonce = receipt.as_deposit().and_then(|deposit| deposit.deposit_nonce);
-        let receipt = rpc_logs(receipt, hash, header, tx_hash, index as u64, &mut log_index);
+        let receipt = rpc_logs(receipt, hash, header, tx_hash, index as u64, log_index);
         // A deposit's nonce is in its receipt (the transaction has none).
         let nonce = deposit_nonce.unwrap_or_else(|| tx.nonce());
         let contract_address = tx.kind().is_create().then(|| sender.create(nonce));
         let (l1_block_info, da_footprint) =
-            l1_fees.as_ref().map(|fees| fees.of(tx)).unwrap_or_default();
-        out.push(RpcReceipt {
+            self.l1_fees.as_ref().map(|fees| fees.of(tx)).unwrap_or_default();
+        Ok(RpcReceipt {
             l1_block_info,
             inner: TransactionReceipt {
                 inner: receipt,
@@ -274,14 +322,13 @@ pub fn rpc_block_receipts(
                 effective_gas_price: tx.effective_gas_price(header.base_fee_per_gas),
                 // From Jovian an OP receipt's blob gas is the transaction's DA footprint.
                 blob_gas_used: da_footprint.or_else(|| tx.blob_gas_used()),
-                blob_gas_price: tx.blob_gas_used().and(blob_gas_price),
+                blob_gas_price: tx.blob_gas_used().and(self.blob_gas_price),
                 from: sender,
                 to: tx.to(),
                 contract_address,
             },
-        });
+        })
     }
-    Ok(out)
 }
 
 /// The L1 fee parameters of an OP block, from its L1-attributes deposit.
@@ -386,6 +433,13 @@ pub fn block_logs(ctx: &NodeContext, hash: B256) -> RpcResult<Vec<Log>> {
         logs.extend(receipt.logs().iter().cloned());
     }
     Ok(logs)
+}
+
+/// The receipt of transaction `index` of block `hash`.
+pub fn receipt_at(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<RpcReceipt>> {
+    let Some(block) = ctx.block(hash)? else { return Ok(None) };
+    let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
+    rpc_receipt_at(ctx.spec(), hash, &block, receipts, index)
 }
 
 /// The receipts of the canonical block `hash`, converted.

@@ -356,8 +356,8 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let Some(block_hash) = ctx.db().canonical_hash(location.block_number)? else {
             return Ok(None);
         };
-        let receipts = convert::block_receipts(&ctx, block_hash)?.unwrap_or_default();
-        Ok(usize::try_from(location.index).ok().and_then(|i| receipts.into_iter().nth(i)))
+        let Ok(index) = usize::try_from(location.index) else { return Ok(None) };
+        convert::receipt_at(&ctx, block_hash, index)
     });
     method!(module, "eth_sendRawTransaction", |p, ctx| {
         let raw: Bytes = parse(&p)?.next()?;

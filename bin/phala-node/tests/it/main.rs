@@ -228,8 +228,20 @@ fn serial_dev_node_builds_to_the_gas_limit_flag_and_takes_bursts() {
     assert_eq!(last["status"], json!("0x1"));
     let block = node.call("eth_getBlockByNumber", json!([last["blockNumber"], false]));
     assert_eq!(block["gasLimit"], json!("0x3b9aca00"), "1,000,000,000 gas");
+    // Each receipt, read alone, is the one the block's receipts hold at its index.
+    let block_receipts = node.call("eth_getBlockReceipts", json!([last["blockNumber"]]));
+    assert!(block_receipts.as_array().unwrap().len() > 2, "{block_receipts}");
     for hash in &hashes {
-        assert_eq!(node.call("eth_getTransactionReceipt", json!([hash]))["status"], json!("0x1"));
+        let receipt = node.call("eth_getTransactionReceipt", json!([hash]));
+        assert_eq!(receipt["status"], json!("0x1"));
+        if receipt["blockNumber"] == last["blockNumber"] {
+            let index = usize::from_str_radix(
+                receipt["transactionIndex"].as_str().unwrap().trim_start_matches("0x"),
+                16,
+            )
+            .unwrap();
+            assert_eq!(receipt, block_receipts[index]);
+        }
     }
     let tx = node.call("eth_getTransactionByHash", json!([hashes.last().unwrap()]));
     assert_eq!(tx["nonce"], json!("0x12b"), "nonce 299");
