@@ -8,6 +8,12 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+// The `vs-anvil` binary's own dependencies.
+use alloy_eips as _;
+use alloy_sol_types as _;
+use serde_json as _;
+use tempfile as _;
+
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, crypto::secp256k1};
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
