@@ -63,6 +63,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod abi;
+mod cache;
 mod collateral;
 mod error;
 mod outcome;
@@ -77,10 +78,11 @@ mod fixture_tests;
 pub mod test_utils;
 
 pub use abi::{Collateral, Flags, PrecompileInput, decode_input, encode_input};
+pub use cache::VerificationCache;
 pub use error::TdxInputError;
 pub use outcome::{Status, TcbStatus, VerificationOutcome};
 pub use pcs::{CollateralJsonError, OwnedCollateral, declared_quote_len};
-pub use verify::{INTEL_ROOT_CA_DER, verify};
+pub use verify::{INTEL_ROOT_CA_DER, verify, verify_cached};
 
 /// Address of the TDX verifier precompile, `0x…544458` ("TDX").
 pub const TDX_VERIFIER_ADDRESS: [u8; 20] =
@@ -115,13 +117,43 @@ pub fn verify_precompile_input(input: &[u8], timestamp: u64) -> Result<Vec<u8>, 
     Ok(verify_input(input, timestamp)?.abi_encode())
 }
 
+/// Like [`verify_precompile_input`], reusing and filling `cache`: same result for every
+/// input whatever the cache holds, in less time when the collateral was seen before.
+pub fn verify_precompile_input_cached(
+    input: &[u8],
+    timestamp: u64,
+    cache: &VerificationCache,
+) -> Result<Vec<u8>, TdxInputError> {
+    Ok(verify_input_with(input, timestamp, Some(cache))?.abi_encode())
+}
+
 /// Like [`verify_precompile_input`], returning the typed outcome.
 pub fn verify_input(input: &[u8], timestamp: u64) -> Result<VerificationOutcome, TdxInputError> {
+    verify_input_with(input, timestamp, None)
+}
+
+/// Like [`verify_precompile_input_cached`], returning the typed outcome.
+pub fn verify_input_cached(
+    input: &[u8],
+    timestamp: u64,
+    cache: &VerificationCache,
+) -> Result<VerificationOutcome, TdxInputError> {
+    verify_input_with(input, timestamp, Some(cache))
+}
+
+fn verify_input_with(
+    input: &[u8],
+    timestamp: u64,
+    cache: Option<&VerificationCache>,
+) -> Result<VerificationOutcome, TdxInputError> {
     if input.len() > MAX_INPUT_LEN {
         return Err(TdxInputError::InputTooLarge { len: input.len(), max: MAX_INPUT_LEN });
     }
     let decoded = decode_input(input)?;
-    Ok(verify(&decoded, timestamp))
+    Ok(match cache {
+        Some(cache) => verify_cached(&decoded, timestamp, cache),
+        None => verify(&decoded, timestamp),
+    })
 }
 
 #[cfg(test)]
