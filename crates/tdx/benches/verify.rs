@@ -1,13 +1,14 @@
 //! Time per verification of each verifying fixture of `shared/fixtures/tdx`
-//! (`$PHALA_TDX_FIXTURES` overrides the directory), plus two failing paths.
+//! (`$PHALA_TDX_FIXTURES` overrides the directory), plus two failing paths, without a cache
+//! and with a [`VerificationCache`] that already holds the collateral.
 //!
 //! Run: `cargo bench -p phala-tdx --bench verify`.
 
 use criterion::Criterion;
 use phala_tdx::{
-    Flags, Status,
-    test_utils::{fixture_input, fixture_quote, read_fixture},
-    verify_precompile_input,
+    Flags, Status, VerificationCache,
+    test_utils::{fixture_collateral, fixture_input, fixture_quote, read_fixture},
+    verify_precompile_input, verify_precompile_input_cached,
 };
 use std::{hint::black_box, time::Duration};
 
@@ -99,6 +100,26 @@ fn bench(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| verify_precompile_input(black_box(&input), black_box(now)))
         });
+        // The same input again, every entry (its quote signature too) in the cache.
+        let cache = VerificationCache::new(4, 64);
+        let cached = verify_precompile_input_cached(&input, now, &cache).expect("well formed");
+        assert_eq!(cached, out, "{name}: cached output differs");
+        group.bench_function(format!("{name}_cached_same_input"), |b| {
+            b.iter(|| verify_precompile_input_cached(black_box(&input), black_box(now), &cache))
+        });
+        // A new quote of the same platform with the cached collateral: the quote's own
+        // signature is checked. (One report_data bit flipped, so that signature fails at the
+        // last signature step: the same work as a new valid quote, whose signature is new.)
+        let mut quote = fixture_quote(q);
+        let at = body_end(&quote) - 1;
+        quote[at] ^= 1;
+        let flags = Flags::from_bits(flags).expect("known flags");
+        let new_quote = fixture_collateral(coll).encode_input(&quote, flags);
+        let out = verify_precompile_input_cached(&new_quote, now, &cache).expect("well formed");
+        assert_eq!(out[31], Status::QuoteSignature as u8, "{name}: flipped quote");
+        group.bench_function(format!("{name}_cached_collateral_new_quote"), |b| {
+            b.iter(|| verify_precompile_input_cached(black_box(&new_quote), now, &cache))
+        });
     }
     // Reference: dcap-qvl's own one-shot verifier (same backend) on fixture #1, without
     // the ABI decoding.
@@ -111,6 +132,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| verifier.verify(black_box(&q), black_box(&collateral), 1_751_328_000))
     });
     group.finish();
+}
+
+/// End of the quote body (the last bytes are the report data), as the quote header says.
+fn body_end(quote: &[u8]) -> usize {
+    match quote[0] {
+        5 => 54 + u32::from_le_bytes(quote[50..54].try_into().expect("4 bytes")) as usize,
+        _ if quote[4] == 0 => 48 + 384,
+        _ => 48 + 584,
+    }
 }
 
 fn main() {
