@@ -94,17 +94,57 @@ pub const MAX_INPUT_LEN: usize = 64 * 1024;
 /// Maximum length of a quote.
 pub const MAX_QUOTE_LEN: usize = 8 * 1024;
 
-/// Fixed part of the gas cost.
+/// Fixed part of the gas cost from `TdxAttestation` (the first schedule).
 pub const BASE_GAS: u64 = 200_000;
 
-/// Gas per 32-byte word of input.
+/// Gas per 32-byte word of input from `TdxAttestation` (the first schedule).
 pub const GAS_PER_WORD: u64 = 6;
 
-/// Gas cost of a call with `input_len` bytes of input:
-/// `200_000 + 6 * ceil(input_len / 32)`. Saturates instead of overflowing.
+/// Fixed part of the gas cost from `TdxRepricing`.
+pub const REPRICED_BASE_GAS: u64 = 300_000;
+
+/// Gas per 32-byte word of input from `TdxRepricing`.
+pub const REPRICED_GAS_PER_WORD: u64 = 12;
+
+/// Gas cost of a call with `input_len` bytes of input under the first schedule
+/// (`TdxAttestation`): `200_000 + 6 * ceil(input_len / 32)`. Saturates instead of overflowing.
 pub fn gas_cost(input_len: usize) -> u64 {
-    let words = u64::try_from(input_len.div_ceil(32)).unwrap_or(u64::MAX);
-    BASE_GAS.saturating_add(GAS_PER_WORD.saturating_mul(words))
+    PrecompileRules::Attestation.gas_cost(input_len)
+}
+
+/// The rules of the precompile at a block, chosen by the Phala hardforks active at its
+/// timestamp. The verdict is the same under both; the gas and the time taken differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrecompileRules {
+    /// `TdxAttestation`: gas `200_000 + 6 * ceil(len / 32)`; every call verifies from scratch.
+    Attestation,
+    /// `TdxRepricing`: gas `300_000 + 12 * ceil(len / 32)`, priced for a call that finds
+    /// nothing in the cache; calls use the shared [`VerificationCache`].
+    Repricing,
+}
+
+impl PrecompileRules {
+    /// Gas charged for a call with `input_len` bytes of input, whatever the verdict and
+    /// whatever the cache holds. Saturates instead of overflowing.
+    pub fn gas_cost(self, input_len: usize) -> u64 {
+        let (base, per_word) = match self {
+            Self::Attestation => (BASE_GAS, GAS_PER_WORD),
+            Self::Repricing => (REPRICED_BASE_GAS, REPRICED_GAS_PER_WORD),
+        };
+        let words = u64::try_from(input_len.div_ceil(32)).unwrap_or(u64::MAX);
+        base.saturating_add(per_word.saturating_mul(words))
+    }
+
+    /// Runs the precompile under these rules: [`verify_precompile_input`], with
+    /// [`VerificationCache::shared`] from `TdxRepricing`. Same bytes either way.
+    pub fn run(self, input: &[u8], timestamp: u64) -> Result<Vec<u8>, TdxInputError> {
+        match self {
+            Self::Attestation => verify_precompile_input(input, timestamp),
+            Self::Repricing => {
+                verify_precompile_input_cached(input, timestamp, VerificationCache::shared())
+            }
+        }
+    }
 }
 
 /// Runs the precompile: decodes `input`, verifies at `timestamp` (unix seconds, the block
@@ -168,6 +208,35 @@ mod tests {
         assert_eq!(gas_cost(33), 200_012);
         assert_eq!(gas_cost(MAX_INPUT_LEN), 200_000 + 6 * 2048);
         assert_eq!(gas_cost(usize::MAX), 200_000 + 6 * (usize::MAX as u64).div_ceil(32));
+    }
+
+    #[test]
+    fn repriced_gas_formula() {
+        let rules = PrecompileRules::Repricing;
+        assert_eq!(rules.gas_cost(0), 300_000);
+        assert_eq!(rules.gas_cost(1), 300_012);
+        assert_eq!(rules.gas_cost(32), 300_012);
+        assert_eq!(rules.gas_cost(33), 300_024);
+        assert_eq!(rules.gas_cost(MAX_INPUT_LEN), 300_000 + 12 * 2048);
+        assert_eq!(rules.gas_cost(usize::MAX), 300_000 + 12 * (usize::MAX as u64).div_ceil(32));
+        for len in [0, 1, 5_000, MAX_INPUT_LEN, usize::MAX] {
+            assert_eq!(PrecompileRules::Attestation.gas_cost(len), gas_cost(len));
+            assert!(rules.gas_cost(len) > gas_cost(len));
+        }
+    }
+
+    #[test]
+    fn rules_give_the_same_bytes() {
+        let input = encode_input(&[1, 2, 3], &Collateral::default(), Flags::default());
+        for timestamp in [0, 1_751_328_000] {
+            assert_eq!(
+                PrecompileRules::Repricing.run(&input, timestamp),
+                PrecompileRules::Attestation.run(&input, timestamp)
+            );
+        }
+        let malformed = PrecompileRules::Repricing.run(&[0u8; 95], 0);
+        assert!(malformed.is_err());
+        assert_eq!(malformed, PrecompileRules::Attestation.run(&[0u8; 95], 0));
     }
 
     #[test]
