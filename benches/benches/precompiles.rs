@@ -1,5 +1,7 @@
 //! The TDX attestation precompile next to revm's ECRECOVER and P256VERIFY, in one run: µs per
-//! call for each fixture and the resulting gas per µs (what the gas price of each buys).
+//! call for each fixture and the resulting gas per µs (what the gas price of each buys), without
+//! a cache at the first schedule's price (`TdxAttestation`) and at the second's
+//! (`TdxRepricing`), and with the collateral cached.
 //!
 //! `cargo bench -p phala-benches --bench precompiles` (criterion statistics), or run the built
 //! bench binary with `--table` for the summary table only.
@@ -8,7 +10,10 @@ use alloy_consensus::crypto::secp256k1::sign_message;
 use alloy_primitives::{B256, keccak256};
 use criterion::Criterion;
 use p256::ecdsa::{SigningKey, signature::hazmat::PrehashSigner};
-use phala_tdx::{Flags, gas_cost, test_utils::fixture_input, verify_precompile_input};
+use phala_tdx::{
+    Flags, PrecompileRules, VerificationCache, gas_cost, test_utils::fixture_input,
+    verify_precompile_input, verify_precompile_input_cached,
+};
 use revm::precompile::{secp256k1::ECRECOVER, secp256r1::P256VERIFY_OSAKA};
 use std::hint::black_box;
 use std::time::Instant;
@@ -121,11 +126,32 @@ fn cases() -> Vec<(String, u64, Run)> {
     for (name, q, coll, flags, now) in rows {
         let input = fixture_input(q, coll, flags);
         let gas = gas_cost(input.len());
-        verify_precompile_input(&input, now).expect("well-formed input");
+        let repriced = PrecompileRules::Repricing.gas_cost(input.len());
+        let out = verify_precompile_input(&input, now).expect("well-formed input");
+        let uncached = input.clone();
         cases.push((
             name.into(),
             gas,
-            Box::new(move || verify_precompile_input(black_box(&input), now).is_ok()),
+            Box::new(move || verify_precompile_input(black_box(&uncached), now).is_ok()),
+        ));
+        // The work of a call that finds nothing in the cache, at the TdxRepricing price.
+        let uncached = input.clone();
+        cases.push((
+            format!("{name}, uncached, repriced"),
+            repriced,
+            Box::new(move || {
+                let cache = VerificationCache::new(4, 64);
+                verify_precompile_input_cached(black_box(&uncached), now, &cache).is_ok()
+            }),
+        ));
+        let cache = VerificationCache::new(4, 64);
+        assert_eq!(verify_precompile_input_cached(&input, now, &cache).as_ref(), Ok(&out));
+        cases.push((
+            format!("{name}, cached (same input), repriced"),
+            repriced,
+            Box::new(move || {
+                verify_precompile_input_cached(black_box(&input), now, &cache).is_ok()
+            }),
         ));
     }
     cases

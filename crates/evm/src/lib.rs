@@ -36,7 +36,7 @@ pub use executor::{
     BlockExecutor, ExecutionOutcome, IntermediateRoot, StrictSource, TransactionSource,
     blob_gas_of, evm_env_for_header, state_changes,
 };
-pub use precompiles::{PhalaEvmFactory, TDX_VERIFIER_ADDRESS, tdx_precompile};
+pub use precompiles::{PhalaEvmFactory, TDX_VERIFIER_ADDRESS, tdx_precompile, tdx_rules};
 pub use spec::EvmSpec;
 pub use tx::PhalaTx;
 

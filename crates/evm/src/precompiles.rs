@@ -1,5 +1,6 @@
 //! The EVM of phala-node: Ethereum's, plus the precompiles the chain spec schedules on top —
-//! the TDX attestation verifier at `0x…544458` (Phala's `TdxAttestation` hardfork), the
+//! the TDX attestation verifier at `0x…544458` (Phala's `TdxAttestation` hardfork, repriced by
+//! `TdxRepricing`: see [`tdx_precompile`]), the
 //! ed25519/sr25519 verifiers of [`crate::substrate`] (`SubstrateSignatures`) and
 //! P256VERIFY at `0x100` on OP chains from Fjord (RIP-7212 gas; from Osaka revm's own EIP-7951
 //! version is already part of Ethereum's set).
@@ -12,6 +13,7 @@ use alloy_evm::{
 };
 use alloy_primitives::{Address, Bytes};
 use phala_primitives::{ChainSpec, OpHardforks, PhalaHardfork};
+use phala_tdx::PrecompileRules;
 use revm::{
     Inspector,
     context::{
@@ -27,25 +29,42 @@ use std::sync::Arc;
 /// Address of the TDX attestation precompile (ASCII "TDX").
 pub const TDX_VERIFIER_ADDRESS: Address = Address::new(phala_tdx::TDX_VERIFIER_ADDRESS);
 
-/// The TDX attestation precompile: gas `200_000 + 6 * ceil(len / 32)` whatever the verdict;
-/// malformed ABI or an oversized input makes the call revert (with that gas charged), any
+/// The TDX attestation precompile under `rules`. Gas, whatever the verdict and whatever the
+/// verifier's cache holds:
+///
+/// | from hardfork | gas |
+/// |---|---|
+/// | `TdxAttestation` | `200_000 + 6 * ceil(len / 32)` |
+/// | `TdxRepricing` | `300_000 + 12 * ceil(len / 32)` (and the shared verification cache) |
+///
+/// Malformed ABI or an oversized input makes the call revert (with that gas charged), any
 /// verification failure is a normal return with a non-zero status.
-pub fn tdx_precompile() -> DynPrecompile {
+pub fn tdx_precompile(rules: PrecompileRules) -> DynPrecompile {
     DynPrecompile::new(
         PrecompileId::Custom("TDX_VERIFY".into()),
-        |input: PrecompileInput<'_>| -> PrecompileResult {
-            let cost = phala_tdx::gas_cost(input.data.len());
+        move |input: PrecompileInput<'_>| -> PrecompileResult {
+            let cost = rules.gas_cost(input.data.len());
             if cost > input.gas {
                 return Ok(PrecompileOutput::halt(PrecompileHalt::OutOfGas, input.reservoir));
             }
             // The block's timestamp, as the precompile's only notion of time.
             let timestamp = input.internals.block_timestamp().saturating_to::<u64>();
-            Ok(match phala_tdx::verify_precompile_input(input.data, timestamp) {
+            Ok(match rules.run(input.data, timestamp) {
                 Ok(output) => PrecompileOutput::new(cost, Bytes::from(output), input.reservoir),
                 Err(_) => PrecompileOutput::revert(cost, Bytes::new(), input.reservoir),
             })
         },
     )
+}
+
+/// The TDX precompile's rules at `timestamp`: [`PrecompileRules::Repricing`] from
+/// `TdxRepricing`, else [`PrecompileRules::Attestation`].
+pub fn tdx_rules(spec: &ChainSpec, timestamp: u64) -> PrecompileRules {
+    if spec.phala_fork_activation(PhalaHardfork::TdxRepricing).active_at_timestamp(timestamp) {
+        PrecompileRules::Repricing
+    } else {
+        PrecompileRules::Attestation
+    }
 }
 
 /// Adds the Phala precompiles `spec` schedules at `timestamp` (TDX attestation, ed25519 and
@@ -56,7 +75,10 @@ pub(crate) fn install_phala_precompiles(
     timestamp: u64,
 ) {
     if spec.is_tdx_attestation_active_at_timestamp(timestamp) {
-        precompiles.extend_precompiles([(TDX_VERIFIER_ADDRESS, tdx_precompile())]);
+        precompiles.extend_precompiles([(
+            TDX_VERIFIER_ADDRESS,
+            tdx_precompile(tdx_rules(spec, timestamp)),
+        )]);
     }
     let substrate = spec.phala_fork_activation(PhalaHardfork::SubstrateSignatures);
     if substrate.active_at_timestamp(timestamp) {
@@ -170,6 +192,76 @@ mod tests {
         assert!(has(&spec, 100, TDX_VERIFIER_ADDRESS));
         let unscheduled = self::spec(serde_json::json!({}));
         assert!(!has(&unscheduled, u64::MAX / 2, TDX_VERIFIER_ADDRESS));
+    }
+
+    /// Calls the TDX precompile in a transaction at `timestamp`: (success, output, gas used by
+    /// the precompile).
+    fn call_tdx(spec: &Arc<ChainSpec>, timestamp: u64, input: &[u8]) -> (bool, Vec<u8>, u64) {
+        let header = Header {
+            number: 1,
+            timestamp,
+            gas_limit: 30_000_000,
+            excess_blob_gas: Some(0),
+            ..Default::default()
+        };
+        let mut env = evm_env_for_header(spec, &header);
+        env.cfg_env.disable_nonce_check = true;
+        let mut evm =
+            PhalaEvmFactory::new(spec.clone()).create_evm(CacheDB::new(EmptyDB::default()), env);
+        let tx = TxEnv {
+            kind: TxKind::Call(TDX_VERIFIER_ADDRESS),
+            data: input.to_vec().into(),
+            gas_limit: 2_000_000,
+            chain_id: Some(1),
+            ..Default::default()
+        };
+        let result = evm.transact_raw(tx).unwrap().result;
+        let calldata_gas: u64 = input.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum();
+        let precompile_gas = result.tx_gas_used() - 21_000 - calldata_gas;
+        let output = result.output().map(|o| o.to_vec()).unwrap_or_default();
+        (result.is_success(), output, precompile_gas)
+    }
+
+    #[test]
+    fn tdx_repricing_at_its_boundary() {
+        // Fixture #1 of shared/fixtures/tdx verifies on both sides of the boundary.
+        let fork = 1_751_328_000;
+        let spec = spec(serde_json::json!({ "tdxAttestationTime": 0, "tdxRepricingTime": fork }));
+        let input = phala_tdx::test_utils::fixture_input(
+            "dcap-qvl/tdx_quote",
+            "dcap-qvl/tdx_quote_collateral.json",
+            0,
+        );
+        let old = phala_tdx::gas_cost(input.len());
+        let new = PrecompileRules::Repricing.gas_cost(input.len());
+        assert_eq!(new, 300_000 + 12 * input.len().div_ceil(32) as u64);
+        assert_eq!(tdx_rules(&spec, fork - 1), PrecompileRules::Attestation);
+        assert_eq!(tdx_rules(&spec, fork), PrecompileRules::Repricing);
+
+        let (_, before, before_gas) = call_tdx(&spec, fork - 1, &input);
+        let (_, after, after_gas) = call_tdx(&spec, fork, &input);
+        // Twice after the fork: the second call meets the cache, same bytes and gas.
+        let (_, again, again_gas) = call_tdx(&spec, fork, &input);
+        assert_eq!((before_gas, after_gas, again_gas), (old, new, new));
+        assert_eq!(before[31], phala_tdx::Status::Ok as u8);
+        // The output carries no timestamp: the same bytes on both sides.
+        assert_eq!(before, after);
+        assert_eq!(after, again);
+
+        // Without the repricing fork scheduled, the first schedule stays.
+        let unscheduled = self::spec(serde_json::json!({ "tdxAttestationTime": 0 }));
+        assert_eq!(call_tdx(&unscheduled, fork + 1_000, &input).2, old);
+        // A call that fails the ABI decoding reverts and still pays the schedule's gas.
+        let garbage = [0xffu8; 100];
+        let gas = |rules: PrecompileRules| rules.gas_cost(garbage.len());
+        assert_eq!(
+            call_tdx(&spec, fork - 1, &garbage),
+            (false, vec![], gas(PrecompileRules::Attestation))
+        );
+        assert_eq!(
+            call_tdx(&spec, fork, &garbage),
+            (false, vec![], gas(PrecompileRules::Repricing))
+        );
     }
 
     #[test]

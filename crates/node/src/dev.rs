@@ -72,8 +72,8 @@ pub fn dev_base_genesis(accounts: &[Address]) -> Genesis {
         ..Default::default()
     };
     let mut config = config;
-    // Every Phala hardfork (TDX attestation, Substrate signatures) and every OP hardfork the
-    // EVM runs from genesis.
+    // Every Phala hardfork (TDX attestation, Substrate signatures, TDX repricing) and every OP
+    // hardfork the EVM runs from genesis.
     let op_forks = op_genesis_keys_through(OpHardfork::Jovian);
     for key in PhalaHardfork::ALL.iter().map(|fork| fork.genesis_key()).chain(op_forks) {
         config.extra_fields.insert_value(key.to_string(), 0u64).expect("a number serialises");

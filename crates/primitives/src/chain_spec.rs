@@ -135,17 +135,24 @@ pub enum PhalaHardfork {
     /// The ed25519 and sr25519 signature-verification precompiles at `0x…544459` and
     /// `0x…54445a`, for Substrate (parachain) account keys.
     SubstrateSignatures,
+    /// The TDX precompile's second gas schedule, `300_000 + 12 * ceil(len / 32)` (priced for
+    /// a call that finds nothing in the verifier's cache, at no more CPU time per gas than
+    /// ECRECOVER), and its collateral cache. Verdicts are unchanged. Has an effect only where
+    /// [`Self::TdxAttestation`] is active.
+    TdxRepricing,
 }
 
 impl PhalaHardfork {
     /// Every Phala hardfork, in activation order.
-    pub const ALL: [Self; 2] = [Self::TdxAttestation, Self::SubstrateSignatures];
+    pub const ALL: [Self; 3] =
+        [Self::TdxAttestation, Self::SubstrateSignatures, Self::TdxRepricing];
 
     /// The genesis `config` key holding the activation timestamp.
     pub const fn genesis_key(self) -> &'static str {
         match self {
             Self::TdxAttestation => "tdxAttestationTime",
             Self::SubstrateSignatures => "substrateSignaturesTime",
+            Self::TdxRepricing => "tdxRepricingTime",
         }
     }
 }
@@ -726,5 +733,24 @@ mod tests {
         genesis.config.extra_fields.insert("canyonTime".into(), serde_json::json!("soon"));
         let err = ChainSpec::from_genesis(genesis).unwrap_err();
         assert!(matches!(err, ChainSpecError::InvalidField { field: "canyonTime", .. }), "{err}");
+    }
+
+    #[test]
+    fn phala_forks_by_genesis_key() {
+        let mut genesis: Genesis = serde_json::from_str(RPC_GENESIS).unwrap();
+        genesis.config.extra_fields.insert("tdxAttestationTime".into(), 10.into());
+        genesis.config.extra_fields.insert("tdxRepricingTime".into(), 20.into());
+        let spec = ChainSpec::from_genesis(genesis.clone()).unwrap();
+        let repricing = spec.phala_fork_activation(PhalaHardfork::TdxRepricing);
+        assert_eq!(repricing, ForkCondition::Timestamp(20));
+        assert!(!repricing.active_at_timestamp(19) && repricing.active_at_timestamp(20));
+        assert!(spec.is_tdx_attestation_active_at_timestamp(10));
+        assert_eq!(
+            spec.phala_fork_activation(PhalaHardfork::SubstrateSignatures),
+            ForkCondition::Never
+        );
+        genesis.config.extra_fields.insert("tdxRepricingTime".into(), "later".into());
+        let err = ChainSpec::from_genesis(genesis).unwrap_err();
+        assert!(matches!(err, ChainSpecError::InvalidField { field: "tdxRepricingTime", .. }));
     }
 }

@@ -4,11 +4,13 @@
 //! workspace root (see [`crate::test_utils`]).
 
 use crate::{
-    Collateral, Flags, Status, TcbStatus, TdxInputError, VerificationOutcome, encode_input,
+    Collateral, Flags, Status, TcbStatus, TdxInputError, VerificationCache, VerificationOutcome,
+    encode_input,
     test_utils::{fixture_collateral, fixture_quote, read_fixture},
-    verify_input, verify_precompile_input,
+    verify_input, verify_input_cached, verify_precompile_input, verify_precompile_input_cached,
 };
 use alloy_primitives::{B256, hex, keccak256};
+use std::sync::LazyLock;
 
 const DAY: u64 = 86_400;
 
@@ -78,6 +80,14 @@ fn declared_len(quote: &[u8]) -> usize {
     crate::declared_quote_len(quote).expect("quote length fields")
 }
 
+/// A cache shared by every [`run`] of a test, so that tampered and re-timed variants of a
+/// fixture meet the entries of the original.
+static CACHE: LazyLock<VerificationCache> = LazyLock::new(|| VerificationCache::new(64, 4096));
+/// A cache that evicts on nearly every call.
+static TINY_CACHE: LazyLock<VerificationCache> = LazyLock::new(|| VerificationCache::new(1, 3));
+
+/// Verifies without a cache, and checks that every cached verification (before and after the
+/// cache holds this input's entries, and with a cache that keeps evicting) gives the same bytes.
 fn run(quote: &[u8], collateral: &FixtureCollateral, flags: u32, now: u64) -> VerificationOutcome {
     let flags = Flags::from_bits(flags).expect("known flags");
     let input = encode_input(quote, &collateral.get(), flags);
@@ -86,6 +96,10 @@ fn run(quote: &[u8], collateral: &FixtureCollateral, flags: u32, now: u64) -> Ve
     let bytes = verify_precompile_input(&input, now).expect("well-formed input");
     assert_eq!(bytes, out.abi_encode());
     assert_eq!(VerificationOutcome::abi_decode(&bytes).as_ref(), Ok(&out));
+    for cache in [&*CACHE, &*CACHE, &*TINY_CACHE] {
+        let cached = verify_precompile_input_cached(&input, now, cache).expect("well-formed");
+        assert_eq!(cached, bytes, "cached verification differs (status {:?})", out.status);
+    }
     out
 }
 
@@ -717,6 +731,47 @@ fn deterministic() {
     assert!(a.is_ok());
 }
 
+#[test]
+fn cache_reuses_collateral_and_signatures() {
+    let cache = VerificationCache::new(8, 64);
+    let quote = fixture_quote(TDX_V4);
+    let coll = FixtureCollateral::load(TDX_V4_COLL);
+    let now = 1_751_328_000;
+    let verify = |q: &[u8], c: &FixtureCollateral, now| {
+        let input = encode_input(q, &c.get(), Flags::default());
+        verify_input_cached(&input, now, &cache).expect("well-formed").status
+    };
+    assert_eq!(verify(&quote, &coll, now), Status::Ok);
+    assert_eq!(cache.collateral_len(), 1);
+    // Root CRL, TCB signing certificate, TCB Info, QE Identity, PCK leaf and intermediate,
+    // PCK CRL, QE report, quote.
+    assert_eq!(cache.signature_len(), 9);
+
+    // The same quote a day later: everything comes from the cache, time is checked again.
+    assert_eq!(verify(&quote, &coll, now + DAY), Status::Ok);
+    assert_eq!((cache.collateral_len(), cache.signature_len()), (1, 9));
+    assert_eq!(verify(&quote, &coll, now + 400 * DAY), Status::CollateralTime);
+
+    // Another quote with the same collateral adds its own signature only.
+    let other = flip(&quote, body_start(&quote) + td::REPORT_DATA);
+    assert_eq!(verify(&other, &coll, now), Status::QuoteSignature);
+    assert_eq!((cache.collateral_len(), cache.signature_len()), (1, 9));
+
+    // Collateral edited in place (same length and structure) is a new entry, and fails.
+    let mut edited = coll.clone();
+    let tcb_info = replace_once(edited.tcb_info(), "\"pceId\":\"0000\"", "\"pceId\":\"0001\"");
+    assert_eq!(tcb_info.len(), coll.get().tcb_info.len());
+    *edited.tcb_info() = tcb_info;
+    assert_eq!(verify(&quote, &edited, now), Status::BadCollateral);
+    assert_eq!(cache.collateral_len(), 2);
+    let mut edited = coll.clone();
+    edited.tcb_info_signature()[10] ^= 1;
+    assert_eq!(verify(&quote, &edited, now), Status::BadCollateral);
+    assert_eq!(cache.collateral_len(), 3);
+    // The original still verifies.
+    assert_eq!(verify(&quote, &coll, now), Status::Ok);
+}
+
 /// xorshift64* with a fixed seed.
 struct Rng(u64);
 
@@ -793,7 +848,10 @@ fn mutated_inputs_never_panic() {
                 m[off..off + 32].copy_from_slice(&crate::abi::uint_word(value));
             }
         }
-        match verify_precompile_input(&m, now) {
+        let result = verify_precompile_input(&m, now);
+        // Mutated collateral of the same structure is never served from the cache.
+        assert_eq!(verify_precompile_input_cached(&m, now, &CACHE), result);
+        match result {
             Ok(out) => {
                 let decoded = VerificationOutcome::abi_decode(&out).expect("well-formed output");
                 assert_eq!(decoded.abi_encode(), out);

@@ -1,7 +1,8 @@
 //! The verification pipeline: one check after the other, each mapped to one [`Status`].
 
 use crate::{
-    PrecompileInput, Status, VerificationOutcome,
+    PrecompileInput, Status, VerificationCache, VerificationOutcome,
+    cache::MemoizedP256,
     collateral::{self, Chain, Validity},
     quote::{self, CheckedQuote},
     tcb::{self, PlatformSvns},
@@ -18,6 +19,7 @@ use dcap_qvl::{
 };
 use parity_scale_codec::Decode;
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
+use std::sync::Arc;
 use webpki::{
     CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage, OwnedCertRevocationList,
     RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
@@ -35,10 +37,6 @@ const TUD_DEBUG: u8 = 0x01;
 const TUD_PROFILING: u8 = 0x70;
 /// SGX enclave attribute DEBUG bit (byte 0).
 const SGX_ATTRIBUTE_DEBUG: u8 = 0x02;
-
-fn sig_algo() -> &'static dyn SignatureVerificationAlgorithm {
-    RustCryptoCrypto::sig_algo()
-}
 
 /// Raw `r ‖ s` to the DER form webpki verifies.
 fn der_signature(raw: &[u8]) -> Option<Vec<u8>> {
@@ -64,6 +62,24 @@ fn collateral_hash(c: &crate::Collateral<'_>) -> B256 {
 /// Verifies a decoded input at `timestamp` (unix seconds). Never fails: a failed check
 /// is reported in [`VerificationOutcome::status`].
 pub fn verify(input: &PrecompileInput<'_>, timestamp: u64) -> VerificationOutcome {
+    verify_with(input, timestamp, None)
+}
+
+/// Like [`verify`], reusing and filling `cache`. The outcome is the same as [`verify`]'s
+/// for every input, whatever the cache holds; only the time taken differs.
+pub fn verify_cached(
+    input: &PrecompileInput<'_>,
+    timestamp: u64,
+    cache: &VerificationCache,
+) -> VerificationOutcome {
+    verify_with(input, timestamp, Some(cache))
+}
+
+fn verify_with(
+    input: &PrecompileInput<'_>,
+    timestamp: u64,
+    cache: Option<&VerificationCache>,
+) -> VerificationOutcome {
     let mut out = VerificationOutcome::empty(Status::Ok);
     out.quote_hash = B256::from(RustCryptoCrypto::sha256(input.quote));
     out.collateral_hash = collateral_hash(&input.collateral);
@@ -82,7 +98,8 @@ pub fn verify(input: &PrecompileInput<'_>, timestamp: u64) -> VerificationOutcom
     out.report_body = quote.body.to_vec();
     out.workload_id = quote.workload_id();
 
-    match appraise(&quote, input, timestamp) {
+    let p256 = MemoizedP256::new(cache);
+    match appraise(&quote, input, timestamp, cache, &p256) {
         Ok(verdict) => {
             out.tcb_status = verdict.tcb.status.into();
             out.fmspc = verdict.fmspc;
@@ -118,6 +135,7 @@ fn check_chain_shape(chain: &Chain, expected_len: usize) -> Result<(), Status> {
 /// Verifies `chain[0]` up to the trust anchor through `chain[1..len-1]`, checking
 /// revocation of every certificate on the path with both CRLs. Returns the parsed leaf.
 fn verify_chain<'c>(
+    sig_algo: &dyn SignatureVerificationAlgorithm,
     chain: &'c Chain,
     anchor: &TrustAnchor<'_>,
     crls: &[&CertRevocationList<'_>],
@@ -135,7 +153,7 @@ fn verify_chain<'c>(
         .build();
     let path = leaf
         .verify_for_usage(
-            &[sig_algo()],
+            &[sig_algo],
             core::slice::from_ref(anchor),
             intermediates,
             now,
@@ -181,15 +199,25 @@ fn auth_fields<'q>(quote: &'q CheckedQuote<'_>) -> AuthFields<'q> {
 }
 
 /// Steps 2 to 11. See the crate documentation for the table of steps and statuses.
+///
+/// `cache` only saves work: the decoded collateral comes from it when present, and
+/// `sig_algo` (the RustCrypto P-256 verifier, memoized in the same cache) does every
+/// signature check, webpki's included.
 fn appraise(
     quote: &CheckedQuote<'_>,
     input: &PrecompileInput<'_>,
     timestamp: u64,
+    cache: Option<&VerificationCache>,
+    sig_algo: &dyn SignatureVerificationAlgorithm,
 ) -> Result<Verdict, Status> {
     let c = &input.collateral;
 
     // Step 2: decode the collateral.
-    let decoded = collateral::decode(c)?;
+    let shared = match cache {
+        Some(cache) => cache.decoded_collateral(c),
+        None => Arc::new(collateral::decode(c)),
+    };
+    let decoded = shared.as_ref().as_ref().map_err(|status| *status)?;
 
     // Step 3: decode the PCK chain and check the shape of every chain.
     let pck_chain_text =
@@ -220,30 +248,30 @@ fn appraise(
     let root_crl: CertRevocationList<'_> = OwnedCertRevocationList::from_der_verified(
         c.root_ca_crl,
         &anchor.subject_public_key_info,
-        &[sig_algo()],
+        &[sig_algo],
     )
     .map_err(|_| Status::CertChain)?
     .into();
-    let pck_crl: CertRevocationList<'_> = decoded.pck_crl.parsed.into();
+    let pck_crl: CertRevocationList<'_> = decoded.pck_crl.parsed.clone().into();
     let crls = [&root_crl, &pck_crl];
-    webpki::check_single_cert_revocation(INTEL_ROOT_CA_DER, &crls, &[sig_algo()], now)
+    webpki::check_single_cert_revocation(INTEL_ROOT_CA_DER, &crls, &[sig_algo], now)
         .map_err(|_| Status::CertChain)?;
 
-    let tcb_signer = verify_chain(&decoded.tcb_info_chain, &anchor, &crls, now)?;
+    let tcb_signer = verify_chain(sig_algo, &decoded.tcb_info_chain, &anchor, &crls, now)?;
     let tcb_sig = der_signature(c.tcb_info_signature).ok_or(Status::BadCollateral)?;
     tcb_signer
-        .verify_signature(sig_algo(), c.tcb_info, &tcb_sig)
+        .verify_signature(sig_algo, c.tcb_info, &tcb_sig)
         .map_err(|_| Status::BadCollateral)?;
 
     // Intel signs both with the same certificate: its chain was just verified.
     let qe_signer = if decoded.qe_identity_chain.certs == decoded.tcb_info_chain.certs {
         tcb_signer
     } else {
-        verify_chain(&decoded.qe_identity_chain, &anchor, &crls, now)?
+        verify_chain(sig_algo, &decoded.qe_identity_chain, &anchor, &crls, now)?
     };
     let qe_sig = der_signature(c.qe_identity_signature).ok_or(Status::BadCollateral)?;
     qe_signer
-        .verify_signature(sig_algo(), c.qe_identity, &qe_sig)
+        .verify_signature(sig_algo, c.qe_identity, &qe_sig)
         .map_err(|_| Status::BadCollateral)?;
 
     // Step 6: the QE Identity must be for the quoting enclave of this TEE type.
@@ -258,7 +286,7 @@ fn appraise(
     }
 
     // Step 7: the PCK chain, and the platform values in the PCK certificate.
-    let pck_leaf = verify_chain(&pck_chain, &anchor, &crls, now)?;
+    let pck_leaf = verify_chain(sig_algo, &pck_chain, &anchor, &crls, now)?;
     let pck_leaf_der = pck_chain.certs.first().ok_or(Status::CertChain)?;
     let pck_ext = parse_pck_extension_with::<RustCryptoConfig>(pck_leaf_der)
         .map_err(|_| Status::CertChain)?;
@@ -267,7 +295,7 @@ fn appraise(
     // matches the QE Identity.
     let auth = auth_fields(quote);
     let qe_sig = der_signature(auth.qe_report_signature).ok_or(Status::Qe)?;
-    pck_leaf.verify_signature(sig_algo(), auth.qe_report, &qe_sig).map_err(|_| Status::Qe)?;
+    pck_leaf.verify_signature(sig_algo, auth.qe_report, &qe_sig).map_err(|_| Status::Qe)?;
     let qe_report = EnclaveReport::decode(&mut &auth.qe_report[..]).map_err(|_| Status::Qe)?;
     if auth.qe_auth_data.len() != 32 {
         return Err(Status::Qe);
@@ -285,7 +313,7 @@ fn appraise(
     key[1..].copy_from_slice(auth.attestation_key);
     let quote_sig = der_signature(auth.quote_signature).ok_or(Status::QuoteSignature)?;
     let signed = quote.raw.get(..quote.signed_len).ok_or(Status::QuoteSignature)?;
-    sig_algo().verify_signature(&key, signed, &quote_sig).map_err(|_| Status::QuoteSignature)?;
+    sig_algo.verify_signature(&key, signed, &quote_sig).map_err(|_| Status::QuoteSignature)?;
 
     // Step 10: platform TCB.
     let platform =

@@ -65,7 +65,7 @@ pub(crate) fn base_genesis(accounts: &[Address], timestamp: u64) -> Genesis {
         "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0,
         "terminalTotalDifficulty": 0, "terminalTotalDifficultyPassed": true,
         "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0, "osakaTime": 0,
-        "tdxAttestationTime": 0, "substrateSignaturesTime": 0,
+        "tdxAttestationTime": 0, "substrateSignaturesTime": 0, "tdxRepricingTime": 0,
         "blobSchedule": {
             "cancun": { "target": 3, "max": 6, "baseFeeUpdateFraction": 3338477 },
             "prague": { "target": 6, "max": 9, "baseFeeUpdateFraction": 5007716 },
