@@ -194,9 +194,15 @@ mod tests {
         assert!(!has(&unscheduled, u64::MAX / 2, TDX_VERIFIER_ADDRESS));
     }
 
-    /// Calls the TDX precompile in a transaction at `timestamp`: (success, output, gas used by
-    /// the precompile).
-    fn call_tdx(spec: &Arc<ChainSpec>, timestamp: u64, input: &[u8]) -> (bool, Vec<u8>, u64) {
+    /// Calls the precompile at `address` in a transaction at `timestamp` with `gas_limit`:
+    /// (success, output, gas used by the precompile: the transaction's less its intrinsic gas).
+    fn call_precompile(
+        spec: &Arc<ChainSpec>,
+        timestamp: u64,
+        address: Address,
+        input: &[u8],
+        gas_limit: u64,
+    ) -> (bool, Vec<u8>, u64) {
         let header = Header {
             number: 1,
             timestamp,
@@ -209,9 +215,9 @@ mod tests {
         let mut evm =
             PhalaEvmFactory::new(spec.clone()).create_evm(CacheDB::new(EmptyDB::default()), env);
         let tx = TxEnv {
-            kind: TxKind::Call(TDX_VERIFIER_ADDRESS),
+            kind: TxKind::Call(address),
             data: input.to_vec().into(),
-            gas_limit: 2_000_000,
+            gas_limit,
             chain_id: Some(1),
             ..Default::default()
         };
@@ -220,6 +226,11 @@ mod tests {
         let precompile_gas = result.tx_gas_used() - 21_000 - calldata_gas;
         let output = result.output().map(|o| o.to_vec()).unwrap_or_default();
         (result.is_success(), output, precompile_gas)
+    }
+
+    /// Calls the TDX precompile in a transaction at `timestamp`.
+    fn call_tdx(spec: &Arc<ChainSpec>, timestamp: u64, input: &[u8]) -> (bool, Vec<u8>, u64) {
+        call_precompile(spec, timestamp, TDX_VERIFIER_ADDRESS, input, 2_000_000)
     }
 
     #[test]
@@ -283,29 +294,8 @@ mod tests {
         let input =
             [hash.as_slice(), &signature.to_bytes(), point.x().unwrap(), point.y().unwrap()]
                 .concat();
-        let header = Header {
-            number: 1,
-            timestamp: 100,
-            gas_limit: 30_000_000,
-            excess_blob_gas: Some(0),
-            ..Default::default()
-        };
-        let mut env = evm_env_for_header(&spec, &header);
-        env.cfg_env.disable_nonce_check = true;
-        let mut evm = PhalaEvmFactory::new(spec).create_evm(CacheDB::new(EmptyDB::default()), env);
-        let tx = TxEnv {
-            kind: TxKind::Call(p256),
-            data: input.to_vec().into(),
-            gas_limit: 100_000,
-            chain_id: Some(1),
-            ..Default::default()
-        };
-        let result = evm.transact_raw(tx).unwrap().result;
-        assert_eq!(result.output().map(|o| o.to_vec()), Some(U256::from(1).to_be_bytes_vec()));
-        let calldata_gas: u64 = input.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum();
-        assert_eq!(
-            result.tx_gas_used(),
-            21_000 + calldata_gas + secp256r1::P256VERIFY_BASE_GAS_FEE
-        );
+        let (_, output, gas) = call_precompile(&spec, 100, p256, &input, 100_000);
+        assert_eq!(output, U256::from(1).to_be_bytes_vec());
+        assert_eq!(gas, secp256r1::P256VERIFY_BASE_GAS_FEE);
     }
 }
