@@ -259,7 +259,7 @@ fn wait_mined(connection: &mut Connection, tx: &Signed) -> Result<Value, String>
     }
 }
 
-/// Waits for every transaction's receipt (the last of each sender first, then all); returns
+/// Waits for every transaction's receipt (the last one first, then all, in batches); returns
 /// their total gas.
 fn wait_all_mined(connection: &mut Connection, txs: &[Signed]) -> Result<u64, String> {
     if let Some(last) = txs.last() {
@@ -348,8 +348,9 @@ fn sustained_load(node: &Node, load: &[Signed]) -> Result<Figure, String> {
     let elapsed = started.elapsed().as_secs_f64();
     let gas = wait_all_mined(&mut connection, load)?;
     let first_receipt = wait_mined(&mut connection, first)?;
-    let blocks = quantity(&last_receipt["blockNumber"]) + 1
-        - quantity(&first_receipt["blockNumber"]).min(quantity(&last_receipt["blockNumber"]));
+    let blocks = quantity(&last_receipt["blockNumber"])
+        .saturating_sub(quantity(&first_receipt["blockNumber"]))
+        + 1;
     Ok(Figure {
         rate: gas as f64 / elapsed / 1e6,
         detail: format!(
