@@ -19,7 +19,7 @@ use phala_evm::{
 };
 use phala_primitives::{
     Block, BlockBody, ChainSpec, EthereumHardforks, OpHardforks, PhalaReceiptEnvelope,
-    PhalaTxEnvelope,
+    PhalaTxEnvelope, StateChanges, StateOverlay,
 };
 use phala_storage::{Database, KeyValueRead, LatestState, StateWriter, StorageError};
 use std::sync::Arc;
@@ -86,12 +86,21 @@ pub struct BuiltBlock {
 pub struct BlockBuilder<'db> {
     db: &'db Database,
     executor: BlockExecutor,
+    pre_state: Option<Arc<StateChanges>>,
 }
 
 impl<'db> BlockBuilder<'db> {
     /// A builder for `spec` over `db`.
     pub fn new(db: &'db Database, spec: Arc<ChainSpec>) -> Self {
-        Self { db, executor: BlockExecutor::new(spec) }
+        Self { db, executor: BlockExecutor::new(spec), pre_state: None }
+    }
+
+    /// Changes the block carries before its transactions run (a dev chain's cheats: balances,
+    /// code, nonces and storage set outside any transaction). Its transactions see them, and its
+    /// state root and change sets cover them as if the block had made them.
+    pub fn with_pre_state(mut self, changes: Option<Arc<StateChanges>>) -> Self {
+        self.pre_state = changes.filter(|changes| !changes.is_empty());
+        self
     }
 
     /// Builds a post-merge block on the head with `transactions` after the attributes' own (all
@@ -145,8 +154,13 @@ impl<'db> BlockBuilder<'db> {
             rest: source,
             last_was_forced: false,
         };
-        let (outcome, included) =
-            self.executor.execute_from(LatestState::new(&writes), &template, &mut source)?;
+        let state = StateOverlay::new(LatestState::new(&writes), self.pre_state.as_deref());
+        let (mut outcome, included) = self.executor.execute_from(state, &template, &mut source)?;
+        if let Some(pre_state) = &self.pre_state {
+            let mut changes = StateChanges::clone(pre_state);
+            changes.extend(std::mem::take(&mut outcome.changes));
+            outcome.changes = changes;
+        }
         let mut block = template;
         block.body.transactions = included.into_iter().map(|(tx, _)| tx).collect();
         let number = block.header.number;

@@ -65,6 +65,12 @@ impl ExecutedBlock {
         Self { hash, header, base, receipts, transactions, reorg_depth: 0, writes }
     }
 
+    /// Its pending writes, to add what must be committed with the block (a record the block
+    /// makes obsolete).
+    pub fn writes_mut(&mut self) -> &mut DetachedWrites {
+        &mut self.writes
+    }
+
     fn outcome(&self) -> ImportOutcome {
         ImportOutcome::Imported {
             hash: self.hash,

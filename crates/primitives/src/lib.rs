@@ -27,7 +27,7 @@ pub use chain_spec::{
 };
 pub use error::ChainSpecError;
 pub use receipt::PhalaReceiptEnvelope;
-pub use state::{Account, AccountChange, StateChanges, StateReadError, StateReader};
+pub use state::{Account, AccountChange, StateChanges, StateOverlay, StateReadError, StateReader};
 pub use transaction::{PhalaTxEnvelope, PhalaTxType, TxDeposit};
 
 pub use alloy_consensus::{

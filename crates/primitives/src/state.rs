@@ -42,6 +42,88 @@ pub struct StateChanges {
     pub bytecodes: BTreeMap<B256, Bytes>,
 }
 
+impl StateChanges {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.bytecodes.is_empty()
+    }
+
+    /// Applies `later` on top of these changes, as if both had been made in one block: an
+    /// account `later` touched takes its account, and its storage writes over these (all of
+    /// them, if `later` wiped the storage).
+    pub fn extend(&mut self, later: Self) {
+        for (address, change) in later.accounts {
+            match self.accounts.entry(address) {
+                std::collections::btree_map::Entry::Occupied(mut entry)
+                    if !change.storage_wiped =>
+                {
+                    let earlier = entry.get_mut();
+                    earlier.account = change.account;
+                    earlier.storage.extend(change.storage);
+                }
+                std::collections::btree_map::Entry::Occupied(mut entry) => {
+                    entry.insert(change);
+                }
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    entry.insert(change);
+                }
+            }
+        }
+        self.bytecodes.extend(later.bytecodes);
+    }
+}
+
+/// A state with `changes` applied on top (a dev chain's cheats that the next block will carry):
+/// what the changes name is read from them, everything else from `inner`.
+#[derive(Debug, Clone)]
+pub struct StateOverlay<'c, R> {
+    inner: R,
+    changes: Option<&'c StateChanges>,
+}
+
+impl<'c, R> StateOverlay<'c, R> {
+    /// `inner` seen through `changes` (`None`: as it is).
+    pub const fn new(inner: R, changes: Option<&'c StateChanges>) -> Self {
+        Self { inner, changes }
+    }
+
+    /// The state underneath.
+    pub const fn inner(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: StateReader> StateReader for StateOverlay<'_, R> {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        match self.changes.and_then(|changes| changes.accounts.get(&address)) {
+            Some(change) => Ok(change.account),
+            None => self.inner.account(address),
+        }
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        let Some(change) = self.changes.and_then(|changes| changes.accounts.get(&address)) else {
+            return self.inner.storage(address, slot);
+        };
+        match change.storage.get(&slot) {
+            Some(value) => Ok(*value),
+            None if change.storage_wiped || change.account.is_none() => Ok(U256::ZERO),
+            None => self.inner.storage(address, slot),
+        }
+    }
+
+    fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        match self.changes.and_then(|changes| changes.bytecodes.get(&code_hash)) {
+            Some(code) => Ok(Some(code.clone())),
+            None => self.inner.bytecode(code_hash),
+        }
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        self.inner.block_hash(number)
+    }
+}
+
 /// Error of a [`StateReader`]: the storage layer's error, boxed so that execution does not
 /// depend on storage.
 pub type StateReadError = Box<dyn std::error::Error + Send + Sync>;

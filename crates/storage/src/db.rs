@@ -354,6 +354,16 @@ pub struct DetachedWrites {
 }
 
 impl DetachedWrites {
+    /// Sets `key` in `table`.
+    pub fn put(&mut self, table: Table, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.pending.insert((table, key.into()), Some(value.into()));
+    }
+
+    /// Deletes `key` from `table`.
+    pub fn delete(&mut self, table: Table, key: impl Into<Vec<u8>>) {
+        self.pending.insert((table, key.into()), None);
+    }
+
     /// Number of pending writes.
     pub fn len(&self) -> usize {
         self.pending.len()

@@ -42,11 +42,15 @@ pub enum Table {
     /// Records of the rollup services, by name (the batcher's channel in flight, the derivation's
     /// safe and finalized heads); their encoding is the services' own.
     Rollup,
+    /// Records of a dev chain's cheat RPCs (`--dev`), by name: state changes waiting for the next
+    /// block, snapshots, the dev clock, and the senders of impersonated transactions; their
+    /// encoding is the engine's own.
+    Dev,
 }
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Headers,
         Self::HeaderNumbers,
         Self::Bodies,
@@ -66,6 +70,7 @@ impl Table {
         Self::TrieNodes,
         Self::Meta,
         Self::Rollup,
+        Self::Dev,
     ];
 
     /// The column family name.
@@ -90,6 +95,7 @@ impl Table {
             Self::TrieNodes => "trie_nodes",
             Self::Meta => "meta",
             Self::Rollup => "rollup",
+            Self::Dev => "dev",
         }
     }
 }
