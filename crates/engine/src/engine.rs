@@ -68,6 +68,8 @@ pub struct Engine {
     payloads: PayloadStore,
     /// The gas limit the builder aims for (`--builder.gaslimit`); 0: none set.
     gas_limit_target: AtomicU64,
+    /// A dev chain's controls (`--dev` only).
+    pub(crate) dev: Option<crate::dev::DevChain>,
 }
 
 impl Engine {
@@ -87,6 +89,7 @@ impl Engine {
             executed: Mutex::new(VecDeque::new()),
             payloads: PayloadStore::default(),
             gas_limit_target: AtomicU64::new(0),
+            dev: None,
         }
     }
 
@@ -127,7 +130,7 @@ impl Engine {
     }
 
     /// Serialises everything that writes the chain (insert, fork choice, building and sealing).
-    fn write_lock(&self) -> MutexGuard<'_, ()> {
+    pub(crate) fn write_lock(&self) -> MutexGuard<'_, ()> {
         self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -197,17 +200,54 @@ impl Engine {
         })
     }
 
-    /// Recovers the sender of `tx` and adds it to the pool.
+    /// Recovers the sender of `tx` and adds it to the pool. On a dev chain, a placeholder
+    /// signature of impersonation is refused here: only `eth_sendTransaction` makes those.
     pub fn submit_transaction(&self, tx: TxEnvelope) -> Result<B256, EngineError> {
+        if self.dev.is_some()
+            && crate::dev::impersonated_sender_of(&PhalaTxEnvelope::from(tx.clone())).is_some()
+        {
+            return Err(EngineError::InvalidSender);
+        }
         let sender = tx.recover_signer().map_err(|_| EngineError::InvalidSender)?;
+        self.add_to_pool(tx, sender)
+    }
+
+    /// Adds `tx` from `sender` to the pool and announces it.
+    pub(crate) fn add_to_pool(&self, tx: TxEnvelope, sender: Address) -> Result<B256, EngineError> {
         let ctx = self.validation_context()?;
-        let outcome = self.pool().add_transaction(tx, sender, &LatestAccounts(&self.db), &ctx)?;
+        let accounts = self.latest_accounts();
+        let outcome = self.pool().add_transaction(tx, sender, &accounts, &ctx)?;
         let _ = self.pending_txs.send(outcome.hash);
         self.tx_arrived.notify_one();
         Ok(outcome.hash)
     }
 
-    fn importer(&self) -> BlockImporter<'_> {
+    /// Nonces and balances as the pool sees them: the latest state, with a dev chain's pending
+    /// changes.
+    pub fn latest_accounts(&self) -> LatestAccounts<'_> {
+        LatestAccounts { db: &self.db, pending: self.pending_state() }
+    }
+
+    /// Re-checks every pooled sender against the latest state (after it changed outside a
+    /// block, or was unwound).
+    pub(crate) fn refresh_pool(&self) {
+        let Ok((_, header)) = self.canonical_head() else { return };
+        let base_fee =
+            self.spec.next_block_base_fee(&header, header.timestamp + 1).unwrap_or_default();
+        self.pool().on_canonical_block(&self.latest_accounts(), base_fee);
+    }
+
+    /// Drops every executed block kept for commit (their base is gone).
+    pub(crate) fn forget_executed(&self) {
+        self.executed().clear();
+    }
+
+    /// Tells subscribers about a new head.
+    pub(crate) fn announce_head(&self, hash: B256, header: Header) {
+        let _ = self.heads.send(NewHead { hash, header });
+    }
+
+    pub(crate) fn importer(&self) -> BlockImporter<'_> {
         BlockImporter::new(&self.db, self.spec.clone())
     }
 
@@ -282,7 +322,7 @@ impl Engine {
     }
 
     /// Brings the pool and subscribers up to a head that was just committed.
-    fn after_commit(&self, outcome: &ImportOutcome) {
+    pub(crate) fn after_commit(&self, outcome: &ImportOutcome) {
         if !matches!(outcome, ImportOutcome::Imported { .. }) {
             return;
         }
@@ -290,7 +330,7 @@ impl Engine {
         self.executed().retain(|executed| executed.base == head);
         let base_fee =
             self.spec.next_block_base_fee(&header, header.timestamp + 1).unwrap_or_default();
-        self.pool().on_canonical_block(&LatestAccounts(&self.db), base_fee);
+        self.pool().on_canonical_block(&self.latest_accounts(), base_fee);
         let _ = self.heads.send(NewHead { hash: head, header });
     }
 
@@ -328,6 +368,19 @@ impl Engine {
         let outcome = self.importer().commit(built.executed)?;
         self.after_commit(&outcome);
         Ok(Some((outcome, payload)))
+    }
+
+    /// Builds a block from the pool that carries `pre_state` before its transactions (the
+    /// caller holds the write lock).
+    pub(crate) fn build_with_pre_state(
+        &self,
+        attributes: &BlockAttributes,
+        pre_state: Option<Arc<phala_primitives::StateChanges>>,
+    ) -> Result<BuiltBlock, EngineError> {
+        let builder = BlockBuilder::new(&self.db, self.spec.clone()).with_pre_state(pre_state);
+        let base_fee = self.validation_context()?.base_fee;
+        let best = self.pool().best_transactions(base_fee);
+        Ok(builder.build_from(attributes, &mut PoolSource { best })?)
     }
 
     fn build_locked(
@@ -400,13 +453,27 @@ impl TransactionSource for PoolSource {
     }
 }
 
-/// Latest nonces and balances from the database, as the pool sees them.
+/// Latest nonces and balances from the database (with a dev chain's pending changes), as the
+/// pool sees them.
 #[derive(Debug)]
-pub struct LatestAccounts<'a>(pub &'a Database);
+pub struct LatestAccounts<'a> {
+    db: &'a Database,
+    pending: Option<Arc<phala_primitives::StateChanges>>,
+}
+
+impl<'a> LatestAccounts<'a> {
+    /// The committed latest state of `db`.
+    pub const fn new(db: &'a Database) -> Self {
+        Self { db, pending: None }
+    }
+}
 
 impl AccountInfoProvider for LatestAccounts<'_> {
     fn nonce_and_balance(&self, address: Address) -> Result<(u64, U256), PoolError> {
-        match self.0.stored_account(address) {
+        if let Some(change) = self.pending.as_ref().and_then(|p| p.accounts.get(&address)) {
+            return Ok(change.account.map_or((0, U256::ZERO), |a| (a.nonce, a.balance)));
+        }
+        match self.db.stored_account(address) {
             Ok(Some(account)) => Ok((account.nonce, account.balance)),
             Ok(None) => Ok((0, U256::ZERO)),
             Err(err) => Err(PoolError::State(err.to_string())),

@@ -17,6 +17,9 @@ pub enum EngineError {
     /// A transaction's signature does not recover to a sender.
     #[error("invalid sender")]
     InvalidSender,
+    /// A dev chain's control refused.
+    #[error(transparent)]
+    Dev(#[from] crate::dev::DevError),
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

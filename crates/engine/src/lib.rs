@@ -12,14 +12,19 @@
 //!   the way from `newPayload` (or the builder) to the head.
 //! - [`BuiltPayload`] / [`PayloadStore`]: built blocks waiting for `engine_getPayload`.
 //! - [`ForkchoiceState`] and [`NewHead`]: the safe/finalized tags and the head events.
+//! - [`dev`]: a dev chain's controls for the cheat RPCs ([`DevChain`]: pending state changes
+//!   the next block carries, the clock, snapshots that unwind the database, the mining mode,
+//!   impersonation), and the dev sequencer's blocks ([`Engine::mine_dev_block`]).
 //! - [`EngineError`]: why an engine operation failed.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod dev;
 mod engine;
 mod error;
 mod payload;
 
+pub use dev::{DevBlock, DevChain, DevError, DumpedAccount, LatestView, MiningMode};
 pub use engine::{Engine, ForkchoiceState, InsertOutcome, LatestAccounts, NewHead};
 pub use error::EngineError;
 pub use payload::{BuiltPayload, DESIRED_GAS_LIMIT, PayloadStore, next_gas_limit};

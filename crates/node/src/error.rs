@@ -44,6 +44,9 @@ pub enum NodeError {
         /// What is wrong.
         message: String,
     },
+    /// The engine failed (loading a dev chain's records).
+    #[error(transparent)]
+    Engine(#[from] phala_engine::EngineError),
     /// A server could not start.
     #[error(transparent)]
     Server(#[from] phala_rpc::server::ServerError),

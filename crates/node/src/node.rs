@@ -6,12 +6,12 @@ use crate::{
     dev::{DEFAULT_MNEMONIC, dev_chain},
     dirs::default_datadir,
     metrics,
-    sequencer::{BlockTime, Sequencer},
+    sequencer::Sequencer,
 };
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
 use phala_chain::{init_genesis, open_chain};
-use phala_engine::{Engine, ForkchoiceState};
+use phala_engine::{Engine, ForkchoiceState, MiningMode};
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::ChainSpec;
 use phala_primitives::predeploys::SEQUENCER_FEE_VAULT;
@@ -459,7 +459,18 @@ pub async fn start(
             return Err(NodeError::Flag { flag, message: "needs --rollup.config".into() });
         }
     }
-    let engine = Arc::new(Engine::new(Arc::new(db), spec, pool));
+    let mut engine = Engine::new(Arc::new(db), spec, pool);
+    // A dev chain without an L1 has its own sequencer, and the cheat RPCs drive it.
+    let dev_sequencer = args.dev && rollup_config.is_none();
+    if dev_sequencer {
+        let mining = if args.dev_block_time == 0 {
+            MiningMode::Auto
+        } else {
+            MiningMode::Interval(Duration::from_secs(args.dev_block_time))
+        };
+        engine = engine.with_dev(fee_recipient, mining)?;
+    }
+    let engine = Arc::new(engine);
     engine.set_gas_limit_target(gas_limit_target);
     if rollup_config.is_none() {
         // A node without an L1 is its own authority: every block is final once sealed.
@@ -533,13 +544,8 @@ pub async fn start(
         running.metrics = Some(bound);
     }
 
-    let sequencer = if args.dev && rollup_config.is_none() {
-        let block_time = if args.dev_block_time == 0 {
-            BlockTime::PerTransaction
-        } else {
-            BlockTime::Interval(Duration::from_secs(args.dev_block_time))
-        };
-        let sequencer = Sequencer::new(engine.clone(), block_time, fee_recipient);
+    let sequencer = if dev_sequencer {
+        let sequencer = Sequencer::new(engine.clone());
         Some(tokio::spawn(sequencer.run(shutdown)))
     } else {
         None
