@@ -19,7 +19,6 @@ use phala_evm::{
     EvmConfig, OpHaltReason, OpTransactionError, PhalaEvmError, PhalaTx, StateDatabase,
 };
 use phala_primitives::Header;
-use phala_storage::{Database, HistoricalState};
 use revm::{
     context::{
         TxEnv,
@@ -31,7 +30,7 @@ use revm::{
 use revm_inspectors::access_list::AccessListInspector;
 
 /// The database calls run on: block state plus an in-memory overlay for overrides.
-pub type CallDb<'a> = CacheDB<StateDatabase<HistoricalState<'a, Database>>>;
+pub type CallDb<'a> = CacheDB<StateDatabase<crate::BlockState<'a>>>;
 
 /// A block's state and EVM environment, ready for calls.
 #[derive(Debug)]

@@ -5,10 +5,13 @@ use crate::{
     filters::FilterStore,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag, Decodable2718};
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_signer_local::PrivateKeySigner;
 use phala_engine::Engine;
-use phala_primitives::{Block, Header, PhalaTxEnvelope, TxEnvelope};
+use phala_primitives::{
+    Account, Block, Header, PhalaTxEnvelope, StateChanges, StateOverlay, StateReadError,
+    StateReader, TxEnvelope,
+};
 use phala_storage::{Database, HistoricalState, KeyValueRead};
 use std::sync::Arc;
 
@@ -128,14 +131,27 @@ impl NodeContext {
         self.block_header(id)?.ok_or(RpcError::HeaderNotFound)
     }
 
-    /// State after the block `id` names.
-    pub fn state_at(
-        &self,
-        id: BlockId,
-    ) -> RpcResult<(B256, Header, HistoricalState<'_, Database>)> {
+    /// State after the block `id` names (at a dev chain's head, with the cheats' changes that
+    /// wait for the next block).
+    pub fn state_at(&self, id: BlockId) -> RpcResult<(B256, Header, BlockState<'_>)> {
         let (hash, header) = self.require_header(id)?;
-        let state = HistoricalState::new(self.db(), header.number);
+        let state = self.state_after(hash, &header)?;
         Ok((hash, header, state))
+    }
+
+    /// State after the stored block `hash` with `header`.
+    pub fn state_after(&self, hash: B256, header: &Header) -> RpcResult<BlockState<'_>> {
+        let pending = match self.pending_state() {
+            Some(pending) if self.db().head_hash()? == hash => Some(pending),
+            _ => None,
+        };
+        Ok(BlockState { historical: HistoricalState::new(self.db(), header.number), pending })
+    }
+
+    /// The sender of a stored or pooled transaction: recovered from its signature, or on a dev
+    /// chain the address an impersonated transaction names.
+    pub fn sender_of(&self, tx: &PhalaTxEnvelope) -> RpcResult<Address> {
+        crate::convert::sender(tx, self.dev().is_some())
     }
 
     /// Plain state and trie as they were after block `number`, in a write set that is never
@@ -167,6 +183,58 @@ impl NodeContext {
     pub fn suggested_tip(&self) -> u128 {
         // A sequenced L2 has no tip auction; a small tip keeps wallets' transactions moving.
         1_000_000
+    }
+}
+
+/// The state after a block as RPC reads it: the history tables' view of that block, and at a dev
+/// chain's head the changes cheats made since (which the next block will carry).
+#[derive(Debug)]
+pub struct BlockState<'a> {
+    historical: HistoricalState<'a, Database>,
+    pending: Option<Arc<StateChanges>>,
+}
+
+impl BlockState<'_> {
+    fn overlay(&self) -> StateOverlay<'_, &HistoricalState<'_, Database>> {
+        StateOverlay::new(&self.historical, self.pending.as_deref())
+    }
+
+    /// The account at `address`, if it exists.
+    pub fn account(&self, address: Address) -> RpcResult<Option<Account>> {
+        StateReader::account(self, address).map_err(state_error)
+    }
+
+    /// A storage slot's value.
+    pub fn storage(&self, address: Address, slot: U256) -> RpcResult<U256> {
+        StateReader::storage(self, address, slot).map_err(state_error)
+    }
+
+    /// The code of `address` (empty if none).
+    pub fn code(&self, address: Address) -> RpcResult<Bytes> {
+        let Some(account) = self.account(address)? else { return Ok(Bytes::new()) };
+        Ok(StateReader::bytecode(self, account.code_hash).map_err(state_error)?.unwrap_or_default())
+    }
+}
+
+fn state_error(err: StateReadError) -> RpcError {
+    RpcError::Internal(err.to_string())
+}
+
+impl StateReader for BlockState<'_> {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        self.overlay().account(address)
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        self.overlay().storage(address, slot)
+    }
+
+    fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        self.overlay().bytecode(code_hash)
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        self.overlay().block_hash(number)
     }
 }
 

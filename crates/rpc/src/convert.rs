@@ -86,9 +86,14 @@ pub struct RpcReceipt {
 }
 
 /// The JSON-RPC block, with full transactions or only their hashes.
-pub fn rpc_block(hash: B256, block: Block, full: bool) -> RpcResult<RpcBlock> {
+pub fn rpc_block(hash: B256, block: Block, full: bool, impersonation: bool) -> RpcResult<RpcBlock> {
     let senders = if full {
-        block.body.transactions.iter().map(recover).collect::<RpcResult<Vec<_>>>()?
+        block
+            .body
+            .transactions
+            .iter()
+            .map(|tx| sender(tx, impersonation))
+            .collect::<RpcResult<Vec<_>>>()?
     } else {
         Vec::new()
     };
@@ -200,7 +205,7 @@ pub fn mined_block(ctx: &NodeContext, hash: B256, block: Block, full: bool) -> R
     let has_deposits = full && block.body.transactions.iter().any(PhalaTxEnvelope::is_deposit);
     let receipts =
         if has_deposits { ctx.db().receipts(hash)?.unwrap_or_default() } else { Vec::new() };
-    let mut rpc = rpc_block(hash, block, full)?;
+    let mut rpc = rpc_block(hash, block, full, ctx.dev().is_some())?;
     if let BlockTransactions::Full(txs) = &mut rpc.transactions {
         for (tx, receipt) in txs.iter_mut().zip(&receipts) {
             fill_deposit_fields(tx, Some(receipt));
@@ -228,6 +233,15 @@ pub fn mined_transaction(
     Ok(rpc)
 }
 
+/// A stored transaction's sender: with `impersonation` (a dev chain), the address an
+/// impersonated transaction names; otherwise recovered from the signature.
+pub fn sender(tx: &PhalaTxEnvelope, impersonation: bool) -> RpcResult<Address> {
+    if impersonation && let Some(sender) = phala_engine::dev::impersonated_sender_of(tx) {
+        return Ok(sender);
+    }
+    recover(tx)
+}
+
 /// Recovers a stored transaction's sender (stored transactions were validated on import).
 pub fn recover(tx: &PhalaTxEnvelope) -> RpcResult<Address> {
     tx.recover_signer()
@@ -240,8 +254,9 @@ pub fn rpc_block_receipts(
     hash: B256,
     block: &Block,
     receipts: Vec<PhalaReceiptEnvelope>,
+    impersonation: bool,
 ) -> RpcResult<Vec<RpcReceipt>> {
-    let context = ReceiptContext::new(spec, hash, block);
+    let context = ReceiptContext::new(spec, hash, block, impersonation);
     let gas_used: Vec<u64> = gas_used_per_tx(&receipts).collect();
     let mut log_index = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
@@ -262,12 +277,13 @@ pub fn rpc_receipt_at(
     block: &Block,
     receipts: Vec<PhalaReceiptEnvelope>,
     index: usize,
+    impersonation: bool,
 ) -> RpcResult<Option<RpcReceipt>> {
     let Some(gas_used) = gas_used_per_tx(&receipts).nth(index) else { return Ok(None) };
     let Some(tx) = block.body.transactions.get(index) else { return Ok(None) };
     let mut log_index = receipts[..index].iter().map(|receipt| receipt.logs().len() as u64).sum();
     let Some(receipt) = receipts.into_iter().nth(index) else { return Ok(None) };
-    ReceiptContext::new(spec, hash, block)
+    ReceiptContext::new(spec, hash, block, impersonation)
         .receipt(index, tx, receipt, gas_used, &mut log_index)
         .map(Some)
 }
@@ -278,16 +294,17 @@ struct ReceiptContext<'a> {
     header: &'a Header,
     l1_fees: Option<L1Fees>,
     blob_gas_price: Option<u128>,
+    impersonation: bool,
 }
 
 impl<'a> ReceiptContext<'a> {
-    fn new(spec: &ChainSpec, hash: B256, block: &'a Block) -> Self {
+    fn new(spec: &ChainSpec, hash: B256, block: &'a Block, impersonation: bool) -> Self {
         let header = &block.header;
         let blob_gas_price = spec
             .blob_params_at_timestamp(header.timestamp)
             .zip(header.excess_blob_gas)
             .map(|(params, excess)| params.calc_blob_fee(excess));
-        Self { hash, header, l1_fees: L1Fees::of_block(spec, block), blob_gas_price }
+        Self { hash, header, l1_fees: L1Fees::of_block(spec, block), blob_gas_price, impersonation }
     }
 
     /// The receipt of transaction `index`; `log_index` is its first log's index and is moved
@@ -301,7 +318,7 @@ impl<'a> ReceiptContext<'a> {
         log_index: &mut u64,
     ) -> RpcResult<RpcReceipt> {
         let (hash, header) = (self.hash, self.header);
-        let sender = recover(tx)?;
+        let sender = sender(tx, self.impersonation)?;
         let tx_hash = *tx.tx_hash();
         let deposit_nonce = receipt.as_deposit().and_then(|deposit| deposit.deposit_nonce);
         let receipt = rpc_logs(receipt, hash, header, tx_hash, index as u64, log_index);
@@ -439,14 +456,14 @@ pub fn block_logs(ctx: &NodeContext, hash: B256) -> RpcResult<Vec<Log>> {
 pub fn receipt_at(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<RpcReceipt>> {
     let Some(block) = ctx.block(hash)? else { return Ok(None) };
     let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
-    rpc_receipt_at(ctx.spec(), hash, &block, receipts, index)
+    rpc_receipt_at(ctx.spec(), hash, &block, receipts, index, ctx.dev().is_some())
 }
 
 /// The receipts of the canonical block `hash`, converted.
 pub fn block_receipts(ctx: &NodeContext, hash: B256) -> RpcResult<Option<Vec<RpcReceipt>>> {
     let Some(block) = ctx.block(hash)? else { return Ok(None) };
     let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
-    rpc_block_receipts(ctx.spec(), hash, &block, receipts).map(Some)
+    rpc_block_receipts(ctx.spec(), hash, &block, receipts, ctx.dev().is_some()).map(Some)
 }
 
 /// The EIP-2718 encoding of a transaction.

@@ -4,7 +4,6 @@
 use crate::{
     call,
     context::NodeContext,
-    convert,
     error::{RpcError, RpcResult},
     eth::method,
     params::{self, StrictHash, parse},
@@ -152,7 +151,7 @@ fn trace_block(
     executor.apply_pre_execution_changes().map_err(|err| RpcError::Internal(err.to_string()))?;
     let mut traces = Vec::new();
     for (index, tx) in block.body.transactions.iter().enumerate() {
-        let sender = convert::recover(tx)?;
+        let sender = ctx.sender_of(tx)?;
         let recovered = Recovered::new_unchecked(tx, sender);
         if only.is_some_and(|target| index < target) {
             executor.evm_mut().set_inspector_enabled(false);

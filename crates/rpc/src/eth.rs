@@ -100,8 +100,8 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let id = params::block_id(&mut seq)?;
-        let (_, header) = ctx.require_header(id)?;
-        Ok(ctx.db().account_at(address, header.number)?.map(|a| a.balance).unwrap_or_default())
+        let (_, _, state) = ctx.state_at(id)?;
+        Ok(state.account(address)?.map(|a| a.balance).unwrap_or_default())
     });
     method!(module, "eth_getTransactionCount", |p, ctx| {
         let mut seq = parse(&p)?;
@@ -112,29 +112,23 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         {
             return Ok(U64::from(nonce));
         }
-        let (_, header) = ctx.require_header(id)?;
-        Ok(U64::from(
-            ctx.db().account_at(address, header.number)?.map(|a| a.nonce).unwrap_or_default(),
-        ))
+        let (_, _, state) = ctx.state_at(id)?;
+        Ok(U64::from(state.account(address)?.map(|a| a.nonce).unwrap_or_default()))
     });
     method!(module, "eth_getCode", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let id = params::block_id(&mut seq)?;
-        let (_, header) = ctx.require_header(id)?;
-        let Some(account) = ctx.db().account_at(address, header.number)? else {
-            return Ok(Bytes::new());
-        };
-        Ok(ctx.db().bytecode(account.code_hash)?.unwrap_or_default())
+        let (_, _, state) = ctx.state_at(id)?;
+        state.code(address)
     });
     method!(module, "eth_getStorageAt", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let key: StorageKey = seq.next()?;
         let id = params::block_id(&mut seq)?;
-        let (_, header) = ctx.require_header(id)?;
-        let value = ctx.db().storage_at(address, key.0, header.number)?;
-        Ok(B256::from(value))
+        let (_, _, state) = ctx.state_at(id)?;
+        Ok(B256::from(state.storage(address, key.0)?))
     });
     method!(module, "eth_getStorageValues", |p, ctx| {
         let mut seq = parse(&p)?;
@@ -149,13 +143,12 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
                 "too many slots (max {MAX_STORAGE_VALUES_SLOTS})"
             )));
         }
-        let (_, header) = ctx.require_header(id)?;
-        let db = ctx.db();
+        let (_, _, state) = ctx.state_at(id)?;
         let mut values = BTreeMap::new();
         for (address, keys) in requests {
             let words = keys
                 .iter()
-                .map(|key| db.storage_at(address, key.0, header.number).map(B256::from))
+                .map(|key| state.storage(address, key.0).map(B256::from))
                 .collect::<Result<Vec<_>, _>>()?;
             values.insert(address, words);
         }
@@ -277,7 +270,7 @@ fn uncle(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<conver
     let Some(header) = body.ommers.get(index).cloned() else { return Ok(None) };
     let hash = header.hash_slow();
     let block = phala_primitives::Block { header, body: Default::default() };
-    let mut rpc = convert::rpc_block(hash, block, false)?;
+    let mut rpc = convert::rpc_block(hash, block, false, false)?;
     rpc.transactions = alloy_rpc_types_eth::BlockTransactions::Uncle;
     rpc.withdrawals = None;
     Ok(Some(rpc))
@@ -311,7 +304,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
     method!(module, "eth_getTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
         if let Some((tx, info)) = mined_transaction(&ctx, hash)? {
-            let sender = convert::recover(&tx)?;
+            let sender = ctx.sender_of(&tx)?;
             return convert::mined_transaction(&ctx, tx, sender, info).map(Some);
         }
         Ok(ctx
@@ -332,7 +325,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
         let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
-        let sender = convert::recover(&tx)?;
+        let sender = ctx.sender_of(&tx)?;
         convert::mined_transaction(&ctx, tx, sender, info).map(Some)
     });
     method!(module, "eth_getTransactionByBlockHashAndIndex", |p, ctx| {
@@ -340,7 +333,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let hash: B256 = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
-        let sender = convert::recover(&tx)?;
+        let sender = ctx.sender_of(&tx)?;
         convert::mined_transaction(&ctx, tx, sender, info).map(Some)
     });
     method!(module, "eth_getRawTransactionByBlockNumberAndIndex", |p, ctx| {
@@ -367,8 +360,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
     });
     method!(module, "eth_sendTransaction", |p, ctx| {
         let request: TransactionRequest = parse(&p)?.next()?;
-        let tx = signing::sign_request(&ctx, request)?;
-        let hash = ctx.submit_transaction(tx)?;
+        let hash = signing::send_request(&ctx, request)?;
         ctx.filters.on_pending_transaction(hash);
         Ok(hash)
     });

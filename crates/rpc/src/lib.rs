@@ -10,9 +10,11 @@
 //! - [`debug`]: raw data and geth-style tracing on revm-inspectors.
 //! - [`engine`]: the Engine API and `testing_buildBlockV1`, behind [`auth`]'s JWT check.
 //! - [`rollup`]: op-node's rollup RPC on a rollup node (`optimism_*`, opt-in `admin_*`).
+//! - [`anvil`]: anvil's cheat RPCs (`anvil_*`, `hardhat_*`, `evm_*`) on a dev chain.
 //! - [`server`]: starting the public HTTP/WebSocket server and the authenticated server.
 //! - [`RpcError`]: errors with geth's JSON-RPC codes.
 
+pub mod anvil;
 pub mod auth;
 pub mod call;
 pub mod client;
@@ -31,5 +33,5 @@ pub mod server;
 pub mod signing;
 pub mod simulate;
 
-pub use context::{NodeContext, RpcLimits};
+pub use context::{BlockState, NodeContext, RpcLimits};
 pub use error::{RpcError, RpcResult, codes};

@@ -30,7 +30,8 @@ impl<'de> Deserialize<'de> for StorageKey {
     }
 }
 
-fn parse_storage_key(text: &str) -> Result<U256, String> {
+/// A storage key or word: `0x`-prefixed hex of at most 32 bytes.
+pub(crate) fn parse_storage_key(text: &str) -> Result<U256, String> {
     let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
     if digits.len() > 64 {
         return Err(format!("storage key too long (want at most 32 bytes): {text:?}"));

@@ -14,7 +14,8 @@ use std::{collections::BTreeSet, net::SocketAddr, sync::Arc};
 pub use jsonrpsee::{Methods, server::ServerHandle};
 
 /// Namespaces the public server can expose (`--http.api`).
-pub const ALL_NAMESPACES: [&str; 6] = ["eth", "net", "web3", "txpool", "debug", "testing"];
+pub const ALL_NAMESPACES: [&str; 9] =
+    ["eth", "net", "web3", "txpool", "debug", "testing", "anvil", "hardhat", "evm"];
 /// Namespaces a rollup node adds ([`crate::rollup`]), passed as extra methods.
 pub const ROLLUP_NAMESPACES: [&str; 2] = crate::rollup::NAMESPACES;
 
@@ -62,7 +63,7 @@ pub enum ServerError {
     },
     /// An unknown namespace was requested.
     #[error(
-        "unknown RPC namespace {0:?} (known: eth, net, web3, txpool, debug, testing, optimism, admin)"
+        "unknown RPC namespace {0:?} (known: eth, net, web3, txpool, debug, testing, anvil, hardhat, evm, optimism, admin)"
     )]
     UnknownNamespace(String),
 }
@@ -92,6 +93,7 @@ pub fn public_module_with(
     pubsub::register(&mut all);
     debug::register(&mut all);
     engine::register_testing(&mut all);
+    crate::anvil::register(&mut all);
     all.merge(extra).expect("extra methods do not clash with the node's");
     let method_names: Vec<&'static str> = all.method_names().collect();
     for name in method_names {

@@ -6,31 +6,73 @@ use crate::{
     context::NodeContext,
     error::{RpcError, RpcResult},
 };
+use alloy_consensus::TypedTransaction;
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, Bytes};
+use alloy_primitives::{Address, B256, Bytes};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use phala_primitives::TxEnvelope;
-use phala_storage::KeyValueRead;
+use phala_primitives::{StateReader, TxEnvelope};
 use serde_json::Value;
 
 fn signer(ctx: &NodeContext, address: Address) -> RpcResult<&PrivateKeySigner> {
     ctx.signer(&address).ok_or_else(|| RpcError::server("unknown account"))
 }
 
-/// Fills a request's missing fields the way geth's `eth_sendTransaction` does and signs it.
-pub fn sign_request(ctx: &NodeContext, mut request: TransactionRequest) -> RpcResult<TxEnvelope> {
-    let from = request.from.ok_or_else(|| {
+/// `eth_sendTransaction`: signs with a dev signer, or on a dev chain sends from an
+/// impersonated account (`anvil_impersonateAccount`) without a key; adds it to the pool.
+pub fn send_request(ctx: &NodeContext, request: TransactionRequest) -> RpcResult<B256> {
+    let from = request_sender(&request)?;
+    if ctx.signer(&from).is_none()
+        && let Some(dev) = ctx.dev()
+        && dev.is_impersonated(&from)
+    {
+        return send_unsigned(ctx, request);
+    }
+    let tx = sign_request(ctx, request)?;
+    Ok(ctx.submit_transaction(tx)?)
+}
+
+/// `eth_sendUnsignedTransaction` (a dev chain's): sends from the request's `from` without a
+/// signature, as if it were impersonated.
+pub fn send_unsigned(ctx: &NodeContext, request: TransactionRequest) -> RpcResult<B256> {
+    let from = request_sender(&request)?;
+    let typed = fill_request(ctx, from, request)?;
+    let tx = phala_engine::dev::impersonated_transaction(typed, from);
+    Ok(ctx.submit_impersonated(tx, from)?)
+}
+
+fn request_sender(request: &TransactionRequest) -> RpcResult<Address> {
+    request.from.ok_or_else(|| {
         RpcError::InvalidParams("missing value for required argument 0: from".into())
-    })?;
+    })
+}
+
+/// Fills a request's missing fields the way geth's `eth_sendTransaction` does and signs it.
+pub fn sign_request(ctx: &NodeContext, request: TransactionRequest) -> RpcResult<TxEnvelope> {
+    let from = request_sender(&request)?;
     let signer = signer(ctx, from)?;
+    let typed = fill_request(ctx, from, request)?;
+    sign_typed(signer, typed)
+}
+
+/// The request with its missing fields filled (nonce, chain id, fees, gas), as a transaction.
+fn fill_request(
+    ctx: &NodeContext,
+    from: Address,
+    mut request: TransactionRequest,
+) -> RpcResult<TypedTransaction> {
     let validation = ctx.validation_context()?;
     if request.nonce.is_none() {
         let pending = ctx.pool().pending_nonce(&from);
         let nonce = match pending {
             Some(nonce) => nonce,
-            None => ctx.db().stored_account(from)?.map(|account| account.nonce).unwrap_or_default(),
+            None => ctx
+                .latest_state()
+                .account(from)
+                .map_err(|err| RpcError::Internal(err.to_string()))?
+                .map(|account| account.nonce)
+                .unwrap_or_default(),
         };
         request.nonce = Some(nonce);
     }
@@ -59,9 +101,12 @@ pub fn sign_request(ctx: &NodeContext, mut request: TransactionRequest) -> RpcRe
         )?;
         request.gas = Some(estimate);
     }
-    let typed = request
+    request
         .build_typed_tx()
-        .map_err(|_| RpcError::InvalidParams("transaction request is missing fields".into()))?;
+        .map_err(|_| RpcError::InvalidParams("transaction request is missing fields".into()))
+}
+
+fn sign_typed(signer: &PrivateKeySigner, typed: TypedTransaction) -> RpcResult<TxEnvelope> {
     let signature_hash = match &typed {
         alloy_consensus::TypedTransaction::Legacy(tx) => {
             alloy_consensus::SignableTransaction::signature_hash(tx)

@@ -34,7 +34,7 @@ use alloy_rpc_types_eth::{
 };
 use phala_evm::{EvmConfig, PhalaTx, StateDatabase, state_changes};
 use phala_primitives::{Block, BlockBody, EthereumHardforks, Header, PhalaTxEnvelope, TxEnvelope};
-use phala_storage::{HistoricalState, StateWriter};
+use phala_storage::StateWriter;
 use revm::{
     Database as _, Inspector,
     context::{
@@ -245,9 +245,8 @@ pub fn simulate(
     let mut requests: Vec<Option<SimBlock>> = block_state_calls.into_iter().map(Some).collect();
 
     let spec = ctx.spec();
-    let db = ctx.db();
     let mut state = State::builder()
-        .with_database_ref(StateDatabase(HistoricalState::new(db, base.number)))
+        .with_database_ref(StateDatabase(ctx.state_after(base_hash, &base)?))
         .with_bundle_update()
         .build();
     // State roots: every block's changes applied over the base block's state (the trie unwound
@@ -403,8 +402,7 @@ struct SimulatedOutcome {
     calls: Vec<SimCallResult>,
 }
 
-type SimState<'a> =
-    State<WrapDatabaseRef<StateDatabase<HistoricalState<'a, phala_storage::Database>>>>;
+type SimState<'a> = State<WrapDatabaseRef<StateDatabase<crate::BlockState<'a>>>>;
 
 /// Executes one block: state overrides, system calls, the calls, then the end-of-block system
 /// calls (EIP-7002/7251 requests).

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `phala-node` binary: a `--dev` node is started as a real process,
 //! driven over HTTP JSON-RPC, stopped (Ctrl-C or kill -9) and restarted on the same datadir.
 
+mod cheats;
 mod cli;
 mod op;
 mod wallets;

@@ -8,7 +8,7 @@ use crate::Node;
 use serde_json::{Value, json};
 use std::{path::PathBuf, process::Command};
 
-fn js_dir() -> PathBuf {
+pub(crate) fn js_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/js")
 }
 

@@ -7,7 +7,7 @@ use alloy_eips::Encodable2718;
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256};
 use phala_chain::init_genesis;
-use phala_engine::Engine;
+use phala_engine::{Engine, MiningMode};
 use phala_pool::{PoolConfig, TxPool};
 use phala_primitives::{ChainSpec, PhalaTxEnvelope, TxDeposit, TxEnvelope};
 use phala_rpc::{
@@ -59,6 +59,15 @@ impl TestNode {
     }
 
     fn start_with_forks(extra_forks: Value) -> Self {
+        Self::start_chain(extra_forks, false)
+    }
+
+    /// A dev chain's node (cheat RPCs served), mining only when asked.
+    fn start_dev() -> Self {
+        Self::start_chain(json!({}), true)
+    }
+
+    fn start_chain(extra_forks: Value, dev: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut genesis = Genesis {
             gas_limit: 30_000_000,
@@ -96,7 +105,11 @@ impl TestNode {
         let spec = Arc::new(ChainSpec::from_genesis(genesis).unwrap());
         let db = Database::open(dir.path()).unwrap();
         init_genesis(&db, &spec).unwrap();
-        let engine = Arc::new(Engine::new(Arc::new(db), spec, TxPool::new(PoolConfig::default())));
+        let mut engine = Engine::new(Arc::new(db), spec, TxPool::new(PoolConfig::default()));
+        if dev {
+            engine = engine.with_dev(Address::repeat_byte(0xfe), MiningMode::Manual).unwrap();
+        }
+        let engine = Arc::new(engine);
         let ctx = Arc::new(NodeContext::new(engine, Vec::new(), RpcLimits::default()));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -193,6 +206,138 @@ fn error_codes_follow_json_rpc_and_geth() {
         json!([{"to": REVERTER}, "latest", {REVERTER.to_string(): {"code": "0x4260005260206000f3"}}, {"time": "0x1234"}]),
     );
     assert_eq!(time["result"], json!(format!("0x{:064x}", 0x1234)));
+}
+
+#[test]
+fn cheats_are_refused_on_a_chain_that_is_not_a_dev_chain() {
+    let node = TestNode::start();
+    let cheats = [
+        "anvil_setBalance",
+        "anvil_setCode",
+        "anvil_setNonce",
+        "anvil_setStorageAt",
+        "anvil_impersonateAccount",
+        "anvil_stopImpersonatingAccount",
+        "anvil_autoImpersonateAccount",
+        "anvil_mine",
+        "evm_mine",
+        "evm_increaseTime",
+        "evm_setNextBlockTimestamp",
+        "evm_setBlockGasLimit",
+        "evm_setAutomine",
+        "evm_setIntervalMining",
+        "anvil_dropTransaction",
+        "evm_snapshot",
+        "evm_revert",
+        "anvil_dumpState",
+        "anvil_loadState",
+        "anvil_nodeInfo",
+        "hardhat_setBalance",
+        "hardhat_setCode",
+        "hardhat_setNonce",
+        "hardhat_setStorageAt",
+        "hardhat_impersonateAccount",
+        "hardhat_stopImpersonatingAccount",
+        "hardhat_mine",
+        "hardhat_dropTransaction",
+        "eth_sendUnsignedTransaction",
+    ];
+    for method in cheats {
+        let reply = node.call(method, json!([sender(), "0x1"]));
+        assert_eq!(reply["error"]["code"], json!(-32601), "{method}: {reply}");
+        assert_eq!(
+            reply["error"]["message"],
+            json!(format!("{method} is only available on a dev chain (phala-node node --dev)")),
+            "{method}"
+        );
+    }
+    // Nothing changed.
+    assert_eq!(
+        node.call("eth_getBalance", json!([sender(), "latest"]))["result"],
+        json!("0x3635c9adc5dea00000")
+    );
+}
+
+/// Checks `eth_getProof` of `address` (slots `slots`) at block `tag` against the block's state
+/// root; returns the proof.
+fn verified_proof(
+    node: &TestNode,
+    address: Address,
+    slots: &[&str],
+    tag: &str,
+) -> alloy_rpc_types_eth::EIP1186AccountProofResponse {
+    let block = node.call("eth_getBlockByNumber", json!([tag, false]))["result"].clone();
+    let root: B256 = serde_json::from_value(block["stateRoot"].clone()).unwrap();
+    let response = node.call("eth_getProof", json!([address, slots, tag]));
+    let proof: alloy_rpc_types_eth::EIP1186AccountProofResponse =
+        serde_json::from_value(response["result"].clone())
+            .unwrap_or_else(|_| panic!("proof at {tag}: {response}"));
+    let account = alloy_trie::TrieAccount {
+        nonce: proof.nonce,
+        balance: proof.balance,
+        storage_root: proof.storage_hash,
+        code_hash: proof.code_hash,
+    };
+    alloy_trie::proof::verify_proof(
+        root,
+        alloy_trie::Nibbles::unpack(alloy_primitives::keccak256(address)),
+        Some(alloy_rlp::encode(account)),
+        &proof.account_proof,
+    )
+    .unwrap_or_else(|err| panic!("account proof at {tag}: {err:?}"));
+    for slot in &proof.storage_proof {
+        let value = (!slot.value.is_zero()).then(|| alloy_rlp::encode(slot.value));
+        alloy_trie::proof::verify_proof(
+            proof.storage_hash,
+            alloy_trie::Nibbles::unpack(alloy_primitives::keccak256(slot.key.as_b256())),
+            value,
+            &slot.proof,
+        )
+        .unwrap_or_else(|err| panic!("storage proof at {tag}: {err:?}"));
+    }
+    proof
+}
+
+#[test]
+fn a_block_carries_the_cheats_in_its_state_root() {
+    let node = TestNode::start_dev();
+    let fresh = Address::repeat_byte(0x51);
+    let ok = |reply: Value| assert!(reply.get("error").is_none(), "{reply}");
+    ok(node.call("anvil_setBalance", json!([fresh, "0x1234"])));
+    ok(node.call("anvil_setNonce", json!([STORED, "0x9"])));
+    ok(node.call("anvil_setStorageAt", json!([STORED, "0x0", format!("0x{:064x}", 7)])));
+    ok(node.call("anvil_setStorageAt", json!([STORED, "0x5", format!("0x{:064x}", 0)])));
+    ok(node.call("anvil_setCode", json!([fresh, "0x600160005260206000f3"])));
+    // A transfer in the same block sees the cheated state: the sender's balance set by a cheat.
+    ok(node.call("anvil_setBalance", json!([sender(), "0xde0b6b3a7640000"])));
+    let raw = raw_tx(&signed_transfer(0, 21_000, 2_000_000_000));
+    ok(node.call("eth_sendRawTransaction", json!([raw])));
+    ok(node.call("anvil_mine", json!([])));
+    let head = node.call("eth_blockNumber", json!([]))["result"].clone();
+    assert_eq!(head, json!("0x1"));
+    let block = node.call("eth_getBlockByNumber", json!(["0x1", false]))["result"].clone();
+    assert_eq!(block["transactions"].as_array().map(Vec::len), Some(1), "{block}");
+
+    let proof = verified_proof(&node, fresh, &[], "0x1");
+    assert_eq!(proof.balance, U256::from(0x1234));
+    assert_eq!(
+        proof.code_hash,
+        alloy_primitives::keccak256([0x60, 1, 0x60, 0, 0x52, 0x60, 0x20, 0x60, 0, 0xf3])
+    );
+    let proof = verified_proof(&node, STORED, &["0x0", "0x5"], "0x1");
+    assert_eq!(proof.nonce, 9);
+    assert_eq!(proof.storage_proof[0].value, U256::from(7));
+    assert_eq!(proof.storage_proof[1].value, U256::ZERO);
+    // The transfer paid 1 wei plus gas out of the cheated balance.
+    let proof = verified_proof(&node, sender(), &[], "0x1");
+    assert!(proof.balance < U256::from(10u64.pow(18)) && proof.balance > U256::from(10u64.pow(17)));
+    // Genesis still holds what it held.
+    let genesis = verified_proof(&node, STORED, &["0x0", "0x5"], "0x0");
+    assert_eq!(genesis.storage_proof[0].value, U256::from(0x38));
+    assert_eq!(genesis.storage_proof[1].value, U256::MAX);
+    // Another block on top: the cheats are not applied twice.
+    ok(node.call("anvil_mine", json!([])));
+    verified_proof(&node, STORED, &["0x0", "0x5"], "0x2");
 }
 
 #[test]
