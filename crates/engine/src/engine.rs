@@ -1,6 +1,6 @@
 //! The [`Engine`]: the one place the chain is written.
 
-use crate::{BuiltPayload, EngineError, PayloadStore};
+use crate::{BuiltPayload, EngineError, EngineMetrics, PayloadStore};
 use alloy_consensus::{Transaction as _, transaction::SignerRecoverable};
 use alloy_primitives::{Address, B256, U256};
 use phala_chain::{
@@ -17,6 +17,7 @@ use std::{
         Arc, Mutex, MutexGuard, RwLock,
         atomic::{AtomicU64, Ordering},
     },
+    time::Instant,
 };
 use tokio::sync::{Notify, broadcast};
 
@@ -68,6 +69,7 @@ pub struct Engine {
     payloads: PayloadStore,
     /// The gas limit the builder aims for (`--builder.gaslimit`); 0: none set.
     gas_limit_target: AtomicU64,
+    metrics: EngineMetrics,
 }
 
 impl Engine {
@@ -87,6 +89,7 @@ impl Engine {
             executed: Mutex::new(VecDeque::new()),
             payloads: PayloadStore::default(),
             gas_limit_target: AtomicU64::new(0),
+            metrics: EngineMetrics::default(),
         }
     }
 
@@ -114,6 +117,11 @@ impl Engine {
     /// The database.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// Block pipeline timings and throughput counters, for the metrics endpoint.
+    pub const fn metrics(&self) -> &EngineMetrics {
+        &self.metrics
     }
 
     /// The chain spec.
@@ -233,6 +241,7 @@ impl Engine {
         if known.is_some() {
             return Ok(InsertOutcome::AlreadyKnown(hash));
         }
+        let start = Instant::now();
         let importer = self.importer();
         // The builder's own blocks were executed when they were built.
         let built = self.executed().iter().find(|executed| executed.hash == hash).cloned();
@@ -242,6 +251,8 @@ impl Engine {
         };
         importer.store_block(block, &executed)?;
         self.remember(executed);
+        self.metrics.import.observe_since(start);
+        self.metrics.blocks_imported.increment();
         Ok(InsertOutcome::Inserted(hash))
     }
 
@@ -253,6 +264,7 @@ impl Engine {
     }
 
     fn make_canonical_locked(&self, hash: B256) -> Result<ImportOutcome, ImportError> {
+        let start = Instant::now();
         let importer = self.importer();
         let head = self.db.head_hash().map_err(|err| ImportError {
             number: 0,
@@ -269,14 +281,23 @@ impl Engine {
             Some(executed) => importer.commit(executed)?,
             None => importer.make_canonical(hash)?,
         };
+        if matches!(outcome, ImportOutcome::Imported { .. }) {
+            self.metrics.commit.observe_since(start);
+        }
         self.after_commit(&outcome);
         Ok(outcome)
     }
 
-    /// Inserts `block` and makes it the head, in one commit when its parent is the head.
+    /// Inserts `block` and makes it the head, in one commit when its parent is the head. Its
+    /// time, commit included, is recorded as an import.
     pub fn import_block(&self, block: &Block) -> Result<ImportOutcome, ImportError> {
         let _guard = self.write_lock();
+        let start = Instant::now();
         let outcome = self.importer().import(block)?;
+        if matches!(outcome, ImportOutcome::Imported { .. }) {
+            self.metrics.import.observe_since(start);
+            self.metrics.blocks_imported.increment();
+        }
         self.after_commit(&outcome);
         Ok(outcome)
     }
@@ -286,6 +307,7 @@ impl Engine {
         if !matches!(outcome, ImportOutcome::Imported { .. }) {
             return;
         }
+        self.metrics.on_new_head(outcome);
         let Ok((head, header)) = self.canonical_head() else { return };
         self.executed().retain(|executed| executed.base == head);
         let base_fee =
@@ -325,7 +347,10 @@ impl Engine {
             return Ok(None);
         }
         let payload = payload_of(&built);
+        let start = Instant::now();
         let outcome = self.importer().commit(built.executed)?;
+        self.metrics.commit.observe_since(start);
+        self.metrics.blocks_sealed.increment();
         self.after_commit(&outcome);
         Ok(Some((outcome, payload)))
     }
@@ -335,6 +360,7 @@ impl Engine {
         attributes: &BlockAttributes,
         transactions: Option<Vec<TxEnvelope>>,
     ) -> Result<BuiltBlock, EngineError> {
+        let start = Instant::now();
         let builder = BlockBuilder::new(&self.db, self.spec.clone());
         let built = match transactions {
             Some(txs) => {
@@ -354,6 +380,7 @@ impl Engine {
                 builder.build_from(attributes, &mut PoolSource { best })
             }
         }?;
+        self.metrics.build.observe_since(start);
         Ok(built)
     }
 }

@@ -12,16 +12,20 @@
 //!   the way from `newPayload` (or the builder) to the head.
 //! - [`BuiltPayload`] / [`PayloadStore`]: built blocks waiting for `engine_getPayload`.
 //! - [`ForkchoiceState`] and [`NewHead`]: the safe/finalized tags and the head events.
+//! - [`EngineMetrics`]: block build, import and commit times, and the chain's gas,
+//!   transaction and block counters, for the metrics endpoint.
 //! - [`EngineError`]: why an engine operation failed.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod engine;
 mod error;
+mod metrics;
 mod payload;
 
 pub use engine::{Engine, ForkchoiceState, InsertOutcome, LatestAccounts, NewHead};
 pub use error::EngineError;
+pub use metrics::EngineMetrics;
 pub use payload::{BuiltPayload, DESIRED_GAS_LIMIT, PayloadStore, next_gas_limit};
 
 pub use phala_chain::{BlockAttributes, ImportError, ImportOutcome};
