@@ -11,6 +11,8 @@
 //! - [`engine`]: the Engine API and `testing_buildBlockV1`, behind [`auth`]'s JWT check.
 //! - [`rollup`]: op-node's rollup RPC on a rollup node (`optimism_*`, opt-in `admin_*`).
 //! - [`server`]: starting the public HTTP/WebSocket server and the authenticated server.
+//! - [`metrics`]: [`RpcMetrics`], each call's latency and outcome by method, recorded by a
+//!   jsonrpsee RPC middleware on both servers.
 //! - [`RpcError`]: errors with geth's JSON-RPC codes.
 
 pub mod auth;
@@ -24,6 +26,7 @@ pub mod engine;
 mod error;
 pub mod eth;
 pub mod filters;
+pub mod metrics;
 mod params;
 pub mod pubsub;
 pub mod rollup;
@@ -33,3 +36,4 @@ pub mod simulate;
 
 pub use context::{NodeContext, RpcLimits};
 pub use error::{RpcError, RpcResult, codes};
+pub use metrics::RpcMetrics;
