@@ -645,7 +645,7 @@ impl Engine {
             writes.delete(Table::Dev, keys::PENDING);
         }
         let transactions = built.block.body.transactions.len();
-        let outcome = self.importer().commit(built.executed)?;
+        let outcome = self.commit_sealed(built.executed)?;
         *lock(&dev.clock) = clock;
         if pending.is_some() {
             dev.set_pending(Arc::default());

@@ -1,6 +1,6 @@
 //! The [`Engine`]: the one place the chain is written.
 
-use crate::{BuiltPayload, EngineError, PayloadStore};
+use crate::{BuiltPayload, EngineError, EngineMetrics, PayloadStore};
 use alloy_consensus::{Transaction as _, transaction::SignerRecoverable};
 use alloy_primitives::{Address, B256, U256};
 use phala_chain::{
@@ -17,6 +17,7 @@ use std::{
         Arc, Mutex, MutexGuard, RwLock,
         atomic::{AtomicU64, Ordering},
     },
+    time::Instant,
 };
 use tokio::sync::{Notify, broadcast};
 
@@ -70,6 +71,7 @@ pub struct Engine {
     gas_limit_target: AtomicU64,
     /// A dev chain's controls (`--dev` only).
     pub(crate) dev: Option<crate::dev::DevChain>,
+    metrics: EngineMetrics,
 }
 
 impl Engine {
@@ -90,6 +92,7 @@ impl Engine {
             payloads: PayloadStore::default(),
             gas_limit_target: AtomicU64::new(0),
             dev: None,
+            metrics: EngineMetrics::default(),
         }
     }
 
@@ -117,6 +120,11 @@ impl Engine {
     /// The database.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// Block pipeline timings and throughput counters, for the metrics endpoint.
+    pub const fn metrics(&self) -> &EngineMetrics {
+        &self.metrics
     }
 
     /// The chain spec.
@@ -273,6 +281,7 @@ impl Engine {
         if known.is_some() {
             return Ok(InsertOutcome::AlreadyKnown(hash));
         }
+        let start = Instant::now();
         let importer = self.importer();
         // The builder's own blocks were executed when they were built.
         let built = self.executed().iter().find(|executed| executed.hash == hash).cloned();
@@ -282,6 +291,8 @@ impl Engine {
         };
         importer.store_block(block, &executed)?;
         self.remember(executed);
+        self.metrics.import.observe_since(start);
+        self.metrics.blocks_imported.increment();
         Ok(InsertOutcome::Inserted(hash))
     }
 
@@ -293,6 +304,7 @@ impl Engine {
     }
 
     fn make_canonical_locked(&self, hash: B256) -> Result<ImportOutcome, ImportError> {
+        let start = Instant::now();
         let importer = self.importer();
         let head = self.db.head_hash().map_err(|err| ImportError {
             number: 0,
@@ -309,14 +321,23 @@ impl Engine {
             Some(executed) => importer.commit(executed)?,
             None => importer.make_canonical(hash)?,
         };
+        if matches!(outcome, ImportOutcome::Imported { .. }) {
+            self.metrics.commit.observe_since(start);
+        }
         self.after_commit(&outcome);
         Ok(outcome)
     }
 
-    /// Inserts `block` and makes it the head, in one commit when its parent is the head.
+    /// Inserts `block` and makes it the head, in one commit when its parent is the head. Its
+    /// time, commit included, is recorded as an import.
     pub fn import_block(&self, block: &Block) -> Result<ImportOutcome, ImportError> {
         let _guard = self.write_lock();
+        let start = Instant::now();
         let outcome = self.importer().import(block)?;
+        if matches!(outcome, ImportOutcome::Imported { .. }) {
+            self.metrics.import.observe_since(start);
+            self.metrics.blocks_imported.increment();
+        }
         self.after_commit(&outcome);
         Ok(outcome)
     }
@@ -326,6 +347,7 @@ impl Engine {
         if !matches!(outcome, ImportOutcome::Imported { .. }) {
             return;
         }
+        self.metrics.on_new_head(outcome);
         let Ok((head, header)) = self.canonical_head() else { return };
         self.executed().retain(|executed| executed.base == head);
         let base_fee =
@@ -365,7 +387,7 @@ impl Engine {
             return Ok(None);
         }
         let payload = payload_of(&built);
-        let outcome = self.importer().commit(built.executed)?;
+        let outcome = self.commit_sealed(built.executed)?;
         self.after_commit(&outcome);
         Ok(Some((outcome, payload)))
     }
@@ -377,10 +399,26 @@ impl Engine {
         attributes: &BlockAttributes,
         pre_state: Option<Arc<phala_primitives::StateChanges>>,
     ) -> Result<BuiltBlock, EngineError> {
+        let start = Instant::now();
         let builder = BlockBuilder::new(&self.db, self.spec.clone()).with_pre_state(pre_state);
         let base_fee = self.validation_context()?.base_fee;
         let best = self.pool().best_transactions(base_fee);
-        Ok(builder.build_from(attributes, &mut PoolSource { best })?)
+        let built = builder.build_from(attributes, &mut PoolSource { best })?;
+        self.metrics.build.observe_since(start);
+        Ok(built)
+    }
+
+    /// Commits a block the builder made on the head (the caller holds the write lock), timed
+    /// and counted as sealed.
+    pub(crate) fn commit_sealed(
+        &self,
+        executed: phala_chain::ExecutedBlock,
+    ) -> Result<ImportOutcome, EngineError> {
+        let start = Instant::now();
+        let outcome = self.importer().commit(executed)?;
+        self.metrics.commit.observe_since(start);
+        self.metrics.blocks_sealed.increment();
+        Ok(outcome)
     }
 
     fn build_locked(
@@ -388,6 +426,7 @@ impl Engine {
         attributes: &BlockAttributes,
         transactions: Option<Vec<TxEnvelope>>,
     ) -> Result<BuiltBlock, EngineError> {
+        let start = Instant::now();
         let builder = BlockBuilder::new(&self.db, self.spec.clone());
         let built = match transactions {
             Some(txs) => {
@@ -407,6 +446,7 @@ impl Engine {
                 builder.build_from(attributes, &mut PoolSource { best })
             }
         }?;
+        self.metrics.build.observe_since(start);
         Ok(built)
     }
 }

@@ -15,6 +15,8 @@
 //! - [`dev`]: a dev chain's controls for the cheat RPCs ([`DevChain`]: pending state changes
 //!   the next block carries, the clock, snapshots that unwind the database, the mining mode,
 //!   impersonation), and the dev sequencer's blocks ([`Engine::mine_dev_block`]).
+//! - [`EngineMetrics`]: block build, import and commit times, and the chain's gas,
+//!   transaction and block counters, for the metrics endpoint.
 //! - [`EngineError`]: why an engine operation failed.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -22,11 +24,13 @@
 pub mod dev;
 mod engine;
 mod error;
+mod metrics;
 mod payload;
 
 pub use dev::{DevBlock, DevChain, DevError, DumpedAccount, LatestView, MiningMode};
 pub use engine::{Engine, ForkchoiceState, InsertOutcome, LatestAccounts, NewHead};
 pub use error::EngineError;
+pub use metrics::EngineMetrics;
 pub use payload::{BuiltPayload, DESIRED_GAS_LIMIT, PayloadStore, next_gas_limit};
 
 pub use phala_chain::{BlockAttributes, ImportError, ImportOutcome};

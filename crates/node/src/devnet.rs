@@ -68,6 +68,9 @@ pub struct DevnetArgs {
     /// deployed).
     #[arg(long = "submission-interval", value_name = "BLOCKS", default_value_t = 10)]
     pub submission_interval: u64,
+    /// Serve the L2 node's Prometheus metrics on this address (e.g. 127.0.0.1:9001).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
 }
 
 /// The L2 chain id of the devnet (the `--dev` chain's).
@@ -243,6 +246,7 @@ async fn run_async(args: DevnetArgs) -> Result<(), NodeError> {
         batcher_data_availability: args.batcher_data_availability,
         proposer_private_key: Some(hex_key(&role_key(Role::Proposer))),
         proposer_l2oo_address: Some(deployment.addresses.l2_output_oracle_proxy),
+        metrics: args.metrics,
         ..NodeArgs::defaults()
     };
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);

@@ -537,7 +537,7 @@ pub async fn start(
     servers.push(handle);
     if let Some(addr) = args.metrics {
         // The flag is named so the user sees which one to change.
-        let bound = metrics::serve(engine.clone(), addr, shutdown.clone())
+        let bound = metrics::serve(ctx.clone(), addr, shutdown.clone())
             .await
             .map_err(|err| NodeError::Flag { flag: "--metrics", message: err.to_string() })?;
         info!(target: "node", addr = %bound, "metrics listening");

@@ -112,6 +112,34 @@ pub enum PoolError {
     State(String),
 }
 
+impl PoolError {
+    /// A short, fixed name of the condition (the `reason` label of the rejection counter).
+    pub const fn reason(&self) -> &'static str {
+        match self {
+            Self::TxTypeNotSupported => "tx_type_not_supported",
+            Self::InvalidChainId => "invalid_chain_id",
+            Self::OversizedData => "oversized_data",
+            Self::ExceedsBlockGasLimit => "exceeds_block_gas_limit",
+            Self::GasLimitTooHigh { .. } => "gas_limit_too_high",
+            Self::TipAboveFeeCap => "tip_above_fee_cap",
+            Self::MaxInitCodeSizeExceeded { .. } => "max_initcode_size_exceeded",
+            Self::IntrinsicGasTooLow { .. } => "intrinsic_gas_too_low",
+            Self::FloorDataGas { .. } => "floor_data_gas",
+            Self::BloblessBlobTransaction => "blobless_blob_transaction",
+            Self::EmptyAuthList => "empty_auth_list",
+            Self::Underpriced => "underpriced",
+            Self::NonceMax { .. } => "nonce_max",
+            Self::NonceTooLow { .. } => "nonce_too_low",
+            Self::InsufficientFunds { .. } => "insufficient_funds",
+            Self::AlreadyKnown => "already_known",
+            Self::ReplacementUnderpriced => "replacement_underpriced",
+            Self::AccountLimitExceeded => "account_limit_exceeded",
+            Self::TxPoolFull => "txpool_full",
+            Self::State(_) => "state_error",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,15 @@
 //!   [`AccountInfoProvider`]: the account state for the stateful ones.
 //! - [`PooledTransaction`]: a signed transaction with its sender and cached fee and cost fields.
 //! - [`PoolError`]: admission failures, displayed exactly as geth words them.
+//! - [`PoolMetrics`]: admissions, rejections by reason and evictions;
+//!   [`TxPool::encode_metrics`] writes them with the pool sizes.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod best;
 mod config;
 mod error;
+mod metrics;
 mod pool;
 mod transaction;
 mod validate;
@@ -24,6 +27,7 @@ mod validate;
 pub use best::BestTransactions;
 pub use config::PoolConfig;
 pub use error::PoolError;
+pub use metrics::PoolMetrics;
 pub use pool::{AddOutcome, SubPool, TxPool};
 pub use transaction::PooledTransaction;
 pub use validate::{AccountInfoProvider, ForkRules, ValidationContext};

@@ -2,7 +2,7 @@
 //! replacement, eviction and the reaction to new canonical blocks.
 
 use crate::{
-    AccountInfoProvider, BestTransactions, PoolConfig, PoolError, PooledTransaction,
+    AccountInfoProvider, BestTransactions, PoolConfig, PoolError, PoolMetrics, PooledTransaction,
     ValidationContext, best::Candidate, validate::validate_stateless,
 };
 use alloy_primitives::{Address, B256, U256};
@@ -78,6 +78,7 @@ pub struct TxPool {
     next_submission_id: u64,
     /// Latest known base fee, used to price eviction victims.
     base_fee: u64,
+    metrics: PoolMetrics,
 }
 
 impl TxPool {
@@ -89,7 +90,13 @@ impl TxPool {
             senders: BTreeMap::new(),
             next_submission_id: 0,
             base_fee: 0,
+            metrics: PoolMetrics { inserted: 0, rejected: BTreeMap::new(), evicted: 0 },
         }
+    }
+
+    /// Admissions, rejections and evictions so far.
+    pub const fn metrics(&self) -> &PoolMetrics {
+        &self.metrics
     }
 
     /// The pool's configuration.
@@ -107,6 +114,18 @@ impl TxPool {
     /// full, the cheapest tail transaction of any sender is evicted, or the new transaction is
     /// rejected if it is itself that cheapest one.
     pub fn add_transaction(
+        &mut self,
+        tx: TxEnvelope,
+        sender: Address,
+        state: &impl AccountInfoProvider,
+        ctx: &ValidationContext,
+    ) -> Result<AddOutcome, PoolError> {
+        let result = self.admit(tx, sender, state, ctx);
+        self.metrics.record(&result);
+        result
+    }
+
+    fn admit(
         &mut self,
         tx: TxEnvelope,
         sender: Address,
@@ -415,6 +434,7 @@ impl TxPool {
             if hash == new {
                 return Err(PoolError::TxPoolFull);
             }
+            self.metrics.evicted += 1;
         }
         Ok(())
     }
@@ -799,6 +819,16 @@ mod tests {
         add(&mut pool, &state, &signers[5], 0, 2).unwrap();
         assert!(!pool.contains(&cheap));
         assert_eq!(pool.len(), 3);
+
+        // Five admitted (two of them evicted later), one turned away.
+        let metrics = pool.metrics();
+        assert_eq!((metrics.inserted, metrics.evicted), (5, 2));
+        assert_eq!(metrics.rejected.iter().collect::<Vec<_>>(), [(&"txpool_full", &1)]);
+        let mut page = phala_metrics::Exposition::new();
+        pool.encode_metrics(&mut page);
+        let page = page.finish();
+        assert!(page.contains("\nphala_txpool_pending 3\n"), "{page}");
+        assert!(page.contains("\nphala_txpool_rejected_total{reason=\"txpool_full\"} 1\n"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::{
     error::{RpcError, RpcResult},
     filters::FilterStore,
+    metrics::RpcMetrics,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag, Decodable2718};
 use alloy_primitives::{Address, B256, Bytes, U256};
@@ -54,6 +55,7 @@ pub struct NodeContext {
     signers: Vec<PrivateKeySigner>,
     limits: RpcLimits,
     pub(crate) filters: FilterStore,
+    rpc_metrics: Arc<RpcMetrics>,
 }
 
 impl std::ops::Deref for NodeContext {
@@ -67,7 +69,18 @@ impl std::ops::Deref for NodeContext {
 impl NodeContext {
     /// A context over `engine`.
     pub fn new(engine: Arc<Engine>, signers: Vec<PrivateKeySigner>, limits: RpcLimits) -> Self {
-        Self { engine, signers, limits, filters: FilterStore::default() }
+        Self {
+            engine,
+            signers,
+            limits,
+            filters: FilterStore::default(),
+            rpc_metrics: Arc::new(RpcMetrics::new()),
+        }
+    }
+
+    /// Latency and outcome of the calls of every server started with this context.
+    pub const fn rpc_metrics(&self) -> &Arc<RpcMetrics> {
+        &self.rpc_metrics
     }
 
     /// The engine.

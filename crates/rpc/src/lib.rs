@@ -12,6 +12,8 @@
 //! - [`rollup`]: op-node's rollup RPC on a rollup node (`optimism_*`, opt-in `admin_*`).
 //! - [`anvil`]: anvil's cheat RPCs (`anvil_*`, `hardhat_*`, `evm_*`) on a dev chain.
 //! - [`server`]: starting the public HTTP/WebSocket server and the authenticated server.
+//! - [`metrics`]: [`RpcMetrics`], each call's latency and outcome by method, recorded by a
+//!   jsonrpsee RPC middleware on both servers.
 //! - [`RpcError`]: errors with geth's JSON-RPC codes.
 
 pub mod anvil;
@@ -26,6 +28,7 @@ pub mod engine;
 mod error;
 pub mod eth;
 pub mod filters;
+pub mod metrics;
 mod params;
 pub mod pubsub;
 pub mod rollup;
@@ -35,3 +38,4 @@ pub mod simulate;
 
 pub use context::{BlockState, NodeContext, RpcLimits};
 pub use error::{RpcError, RpcResult, codes};
+pub use metrics::RpcMetrics;

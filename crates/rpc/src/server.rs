@@ -7,7 +7,7 @@ use crate::{
 };
 use jsonrpsee::{
     RpcModule,
-    server::{BatchRequestConfig, Server, ServerConfig},
+    server::{BatchRequestConfig, Server, ServerConfig, middleware::rpc::RpcServiceBuilder},
 };
 use std::{collections::BTreeSet, net::SocketAddr, sync::Arc};
 
@@ -149,7 +149,8 @@ fn server_config(config: &RpcServerConfig) -> ServerConfig {
         .build()
 }
 
-/// Starts the public HTTP + WebSocket server. Returns the bound address and the handle that
+/// Starts the public HTTP + WebSocket server, its calls recorded in
+/// [`NodeContext::rpc_metrics`]. Returns the bound address and the handle that
 /// stops it.
 pub async fn start_public(
     ctx: Arc<NodeContext>,
@@ -164,9 +165,12 @@ pub async fn start_public_with(
     config: &RpcServerConfig,
     extra: Methods,
 ) -> Result<(SocketAddr, ServerHandle), ServerError> {
+    let metrics = ctx.rpc_metrics().clone();
     let module = public_module_with(ctx, &config.namespaces, extra)?;
+    let metrics = metrics.layer(module.method_names(), config.max_response_size);
     let server = Server::builder()
         .set_config(server_config(config))
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(metrics))
         .build(config.addr)
         .await
         .map_err(|source| ServerError::Bind { addr: config.addr, source })?;
@@ -176,18 +180,23 @@ pub async fn start_public_with(
 }
 
 /// Starts the Engine API server, which refuses requests without a valid JWT. It also serves
-/// `eth_` methods, as consensus clients expect.
+/// `eth_` methods, as consensus clients expect. Its calls are recorded in
+/// [`NodeContext::rpc_metrics`] too.
 pub async fn start_auth(
     ctx: Arc<NodeContext>,
     addr: SocketAddr,
     secret: JwtSecret,
 ) -> Result<(SocketAddr, ServerHandle), ServerError> {
+    let metrics = ctx.rpc_metrics().clone();
     let mut module = RpcModule::from_arc(ctx);
     engine::register(&mut module);
     eth::register(&mut module);
+    let config = RpcServerConfig::new(addr);
+    let metrics = metrics.layer(module.method_names(), config.max_response_size);
     let server = Server::builder()
-        .set_config(server_config(&RpcServerConfig::new(addr)))
+        .set_config(server_config(&config))
         .set_http_middleware(tower::ServiceBuilder::new().layer(JwtAuthLayer::new(secret)))
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(metrics))
         .build(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;

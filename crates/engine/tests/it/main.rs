@@ -134,3 +134,66 @@ fn a_block_built_on_a_head_that_moved_is_executed_on_its_own_parent() {
     node.engine.make_canonical(a.hash).unwrap();
     assert_eq!((node.head(), node.recipient_balance()), (a.hash, U256::from(1)));
 }
+
+/// The value of the unlabelled series `name` on the engine's metrics page.
+fn metric(engine: &Engine, name: &str) -> u64 {
+    let mut page = phala_metrics::Exposition::new();
+    engine.metrics().encode(&mut page);
+    let page = page.finish();
+    page.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no integer {name} on the page:\n{page}"))
+}
+
+#[test]
+fn metrics_count_sealed_and_imported_blocks_and_time_each_stage() {
+    let sequencer = TestEngine::new();
+    let mut blocks = Vec::new();
+    for nonce in 0..2 {
+        sequencer.engine.submit_transaction(transfer(nonce, 1)).unwrap();
+        let (_, payload) =
+            sequencer.engine.seal_block(&attributes(nonce + 1), true).unwrap().unwrap();
+        blocks.push(payload);
+    }
+    let engine = &sequencer.engine;
+    assert_eq!(metric(engine, "phala_chain_blocks_sealed_total"), 2);
+    assert_eq!(metric(engine, "phala_engine_block_build_seconds_count"), 2);
+    assert_eq!(metric(engine, "phala_engine_block_commit_seconds_count"), 2);
+    assert_eq!(metric(engine, "phala_chain_blocks_imported_total"), 0);
+    assert_eq!(metric(engine, "phala_chain_transactions_processed_total"), 2);
+    assert_eq!(metric(engine, "phala_chain_gas_processed_total"), 2 * 21_000);
+
+    // A follower: the first block in one import, the second inserted and then made the head.
+    let follower = TestEngine::new();
+    let engine = &follower.engine;
+    assert!(matches!(
+        engine.import_block(&blocks[0].block).unwrap(),
+        ImportOutcome::Imported { .. }
+    ));
+    assert_eq!(
+        engine.insert_block(&blocks[1].block).unwrap(),
+        InsertOutcome::Inserted(blocks[1].hash)
+    );
+    assert_eq!(
+        metric(engine, "phala_chain_transactions_processed_total"),
+        1,
+        "inserted is not head"
+    );
+    engine.make_canonical(blocks[1].hash).unwrap();
+    assert_eq!(
+        engine.make_canonical(blocks[1].hash).unwrap(),
+        ImportOutcome::AlreadyCanonical(blocks[1].hash)
+    );
+    assert_eq!(metric(engine, "phala_chain_blocks_imported_total"), 2);
+    assert_eq!(metric(engine, "phala_engine_block_import_seconds_count"), 2);
+    assert_eq!(
+        metric(engine, "phala_engine_block_commit_seconds_count"),
+        1,
+        "a no-op is not timed"
+    );
+    assert_eq!(metric(engine, "phala_chain_blocks_sealed_total"), 0);
+    assert_eq!(metric(engine, "phala_engine_block_build_seconds_count"), 0);
+    assert_eq!(metric(engine, "phala_chain_transactions_processed_total"), 2);
+    assert_eq!(metric(engine, "phala_chain_gas_processed_total"), 2 * 21_000);
+}
