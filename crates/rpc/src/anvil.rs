@@ -15,7 +15,7 @@ use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use flate2::{Compression, read::GzDecoder, write::GzEncoder};
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use phala_chain::validation::{MAXIMUM_GAS_LIMIT, MINIMUM_GAS_LIMIT};
-use phala_engine::{DevChain, DevError, DumpedAccount, EngineError, MiningMode};
+use phala_engine::{DevError, DumpedAccount, EngineError, MiningMode};
 use phala_primitives::{ChainSpec, EthereumHardforks};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -224,10 +224,6 @@ fn active_fork_name(spec: &ChainSpec, timestamp: u64) -> String {
     forks.iter().find(|(active, _)| *active).map_or("paris", |(_, name)| name).to_string()
 }
 
-fn set_mining(dev: &DevChain, mode: MiningMode) {
-    dev.set_mining(mode);
-}
-
 /// Adds the cheat RPCs to `module`.
 pub fn register(module: &mut RpcModule<NodeContext>) {
     register_state(module);
@@ -347,7 +343,7 @@ fn register_mining(module: &mut RpcModule<NodeContext>) {
     });
     cheat!(module, ["evm_setAutomine", "anvil_setAutomine"], |p, ctx, dev| {
         let on: bool = parse(&p)?.next()?;
-        set_mining(dev, if on { MiningMode::Auto } else { MiningMode::Manual });
+        dev.set_mining(if on { MiningMode::Auto } else { MiningMode::Manual });
         Ok(Value::Null)
     });
     cheat!(module, ["anvil_getAutomine", "hardhat_getAutomine"], |p, ctx, dev| {
@@ -360,7 +356,7 @@ fn register_mining(module: &mut RpcModule<NodeContext>) {
             0 => MiningMode::Manual,
             seconds => MiningMode::Interval(Duration::from_secs(seconds)),
         };
-        set_mining(dev, mode);
+        dev.set_mining(mode);
         Ok(Value::Null)
     });
     cheat!(module, ["anvil_getIntervalMining"], |p, ctx, dev| {
