@@ -7,7 +7,7 @@ use crate::{
     error::{RpcError, RpcResult},
 };
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, Bytes};
+use alloy_primitives::{Address, Bytes, TxKind};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -35,6 +35,8 @@ pub fn sign_request(ctx: &NodeContext, mut request: TransactionRequest) -> RpcRe
         request.nonce = Some(nonce);
     }
     request.chain_id.get_or_insert(ctx.spec().chain_id);
+    // No `to` is a contract creation, as in geth (alloy's builder wants it said).
+    request.to.get_or_insert(TxKind::Create);
     let has_fees = request.gas_price.is_some()
         || request.max_fee_per_gas.is_some()
         || request.max_priority_fee_per_gas.is_some();
