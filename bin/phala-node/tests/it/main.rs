@@ -3,6 +3,7 @@
 
 mod cli;
 mod op;
+mod state_tools;
 mod wallets;
 
 use phala_rpc::client;
