@@ -246,7 +246,8 @@ impl Cli {
             }
             Command::DumpState { chain, block, output } => {
                 let (db, _) = chain.open_existing_chain()?;
-                let stats = crate::db::dump_state(&db, block, output.as_deref())?;
+                let stats = crate::db::dump_state(&db, block, output.as_deref());
+                let Some(stats) = crate::db::ignore_broken_pipe(stats)? else { return Ok(()) };
                 // Stdout may be the dump itself: the summary goes to stderr.
                 eprintln!(
                     "dumped the state after block #{} {} (state root {}): {} accounts, {} storage slots",

@@ -7,12 +7,28 @@ use phala_storage::{
     Database, DumpStats, KeyValueRead, StorageError, Table, dump_alloc_with_progress,
 };
 use std::{
-    io::{BufWriter, Write},
+    io::{BufWriter, IsTerminal, Write},
     path::Path,
 };
 
-/// Runs a `db` subcommand; its output goes to stdout.
+/// Runs a `db` subcommand; its output goes to stdout. A reader that stops early (`| head`)
+/// ends the command without an error.
 pub fn run(command: DbCommand) -> Result<(), NodeError> {
+    ignore_broken_pipe(run_inner(command)).map(|_| ())
+}
+
+/// `Ok(None)` for a write that failed because the reader went away (`| head`), which ends an
+/// output command as the reader wanted; anything else as it is.
+pub(crate) fn ignore_broken_pipe<T>(result: Result<T, NodeError>) -> Result<Option<T>, NodeError> {
+    match result {
+        Err(NodeError::Write { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(None)
+        }
+        result => result.map(Some),
+    }
+}
+
+fn run_inner(command: DbCommand) -> Result<(), NodeError> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let write_error = |source| NodeError::Write { path: "standard output".into(), source };
@@ -112,7 +128,12 @@ pub fn dump_state(
         .into_iter()
         .find_map(|(table, _, keys)| (table == Table::Accounts).then_some(keys))
         .unwrap_or_default();
-    let progress = crate::progress::progress_bar(estimate, "accounts", true);
+    // A dump to a terminal is not drawn over by the bar.
+    let progress = if output.is_none() && std::io::stdout().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        crate::progress::progress_bar(estimate, "accounts", true)
+    };
     let on_account = |stats: &DumpStats| progress.set_position(stats.accounts);
     let dump_error = |err: StorageError, path: &Path| match err {
         StorageError::Write(source) => NodeError::Write { path: path.to_path_buf(), source },
