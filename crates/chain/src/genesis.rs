@@ -1,16 +1,25 @@
 use crate::BlockError;
-use alloy_primitives::B256;
+use alloy_genesis::GenesisAccount;
+use alloy_primitives::{Address, B256};
 use phala_primitives::{
     Account, AccountChange, ChainSpec, StateChanges,
     genesis::{genesis_code_hash, genesis_storage},
 };
 use phala_storage::{Database, KeyValueRead, StateWriter, StorageError};
-use std::{path::Path, sync::Arc};
+use std::{collections::BTreeMap, path::Path, sync::Arc};
 
 /// The genesis allocation as state changes.
 pub fn genesis_state_changes(spec: &ChainSpec) -> StateChanges {
+    alloc_state_changes(&spec.genesis.alloc)
+}
+
+/// An allocation (a genesis `alloc`, or a state file read with
+/// [`parse_alloc`](phala_primitives::genesis::parse_alloc)) as state changes: every account set
+/// to its nonce, balance and code, and its listed slots written over whatever storage it has
+/// (set `storage_wiped` on a change to replace an existing account's storage instead).
+pub fn alloc_state_changes(alloc: &BTreeMap<Address, GenesisAccount>) -> StateChanges {
     let mut changes = StateChanges::default();
-    for (address, account) in &spec.genesis.alloc {
+    for (address, account) in alloc {
         let code_hash = genesis_code_hash(account);
         if let Some(code) = account.code.as_ref().filter(|code| !code.is_empty()) {
             changes.bytecodes.insert(code_hash, code.clone());
@@ -58,9 +67,10 @@ pub fn init_genesis(db: &Database, spec: &ChainSpec) -> Result<B256, BlockError>
     Ok(expected)
 }
 
-/// Opens the database in `datadir` and the chain it was initialised with.
+/// Opens the database in `datadir` and the chain it was initialised with. A directory without a
+/// database is [`StorageError::NoDatabase`]; none is created.
 pub fn open_chain(datadir: &Path) -> Result<(Database, Arc<ChainSpec>), BlockError> {
-    let db = Database::open(datadir)?;
+    let db = Database::open_existing(datadir)?;
     let config = db.chain_config()?.ok_or(StorageError::NotInitialised)?;
     let genesis = serde_json::from_slice(&config)
         .map_err(|err| BlockError::Header(format!("stored chain config is unreadable: {err}")))?;

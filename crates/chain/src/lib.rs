@@ -25,6 +25,6 @@ pub mod test_utils;
 
 pub use builder::{BlockAttributes, BlockBuilder, BuiltBlock, block_template, seal_template};
 pub use error::{BlockError, ImportError};
-pub use genesis::{genesis_state_changes, init_genesis, open_chain};
+pub use genesis::{alloc_state_changes, genesis_state_changes, init_genesis, open_chain};
 pub use importer::{BlockImporter, ExecutedBlock, ImportOutcome};
 pub use validation::gas_used_per_tx;

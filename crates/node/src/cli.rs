@@ -2,9 +2,10 @@
 
 use crate::{NodeError, dirs::default_datadir, import::import_file};
 use clap::{Args, Parser, Subcommand};
-use phala_chain::{init_genesis, open_chain};
-use phala_storage::Database;
-use std::path::PathBuf;
+use phala_chain::{BlockError, init_genesis, open_chain};
+use phala_primitives::ChainSpec;
+use phala_storage::{Database, StorageError, Table};
+use std::{path::PathBuf, sync::Arc};
 
 /// phala-node: the Phala Network L2 execution client and sequencer.
 #[derive(Debug, Parser)]
@@ -34,6 +35,34 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Export canonical blocks as concatenated RLP (the format `import` reads).
+    Export {
+        /// Chain and data directory.
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// First block to export (the genesis block, 0, is written by `init`, not imported).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        from: u64,
+        /// Last block to export (default: the head).
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+        /// The file to write.
+        file: PathBuf,
+    },
+    /// Write the state after a block as a geth-style `alloc` JSON (address → balance, nonce,
+    /// code, storage), sorted by address and slot; `node --dev --dev.load-state` starts a
+    /// chain from it.
+    DumpState {
+        /// Chain and data directory.
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// The canonical block whose post-state to dump (default: the head).
+        #[arg(long, value_name = "N")]
+        block: Option<u64>,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print the full genesis of a chain (geth-style JSON, with the code and storage of every
     /// genesis contract).
     DumpGenesis {
@@ -61,11 +90,53 @@ pub enum Command {
     },
 }
 
-/// `phala-node db` subcommands.
+/// `phala-node db` subcommands. Tables are named as in `db stats`.
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Size and key count of every table, and the head block.
     Stats(ChainArgs),
+    /// Print a table's entries in key order, one `0x<key> 0x<value>` per line.
+    List {
+        /// Chain and data directory.
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// The table.
+        table: Table,
+        /// Entries to skip first.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        skip: usize,
+        /// Most entries to print (default: all).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Print the value of one key (hex) of a table.
+    Get {
+        /// Chain and data directory.
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// The table.
+        table: Table,
+        /// The key, hex (`0x` optional).
+        key: String,
+    },
+    /// A keccak-256 checksum of a table's keys and values (default: every table), with its
+    /// entry count: equal checksums, equal tables.
+    Checksum {
+        /// Chain and data directory.
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// The table (default: every table).
+        table: Option<Table>,
+    },
+    /// Delete the database in the data directory (every block and all state).
+    Drop {
+        /// Chain and data directory.
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// Confirm the deletion: without it nothing is deleted.
+        #[arg(long)]
+        confirm: bool,
+    },
 }
 
 /// `phala-node migration` subcommands.
@@ -112,6 +183,24 @@ impl ChainArgs {
     pub fn datadir(&self) -> PathBuf {
         self.datadir.clone().unwrap_or_else(|| default_datadir(&self.chain))
     }
+
+    /// Opens the chain in the data directory, which must hold one: none is created.
+    pub fn open_existing_chain(&self) -> Result<(Database, Arc<ChainSpec>), NodeError> {
+        open_chain(&self.datadir()).map_err(|err| match err {
+            BlockError::Storage(StorageError::NoDatabase { path }) => {
+                NodeError::NoDatabase { path }
+            }
+            err => err.into(),
+        })
+    }
+
+    /// Opens the database in the data directory, which must hold one: none is created.
+    pub fn open_existing_database(&self) -> Result<Database, NodeError> {
+        Database::open_existing(&self.datadir()).map_err(|err| match err {
+            StorageError::NoDatabase { path } => NodeError::NoDatabase { path },
+            err => err.into(),
+        })
+    }
 }
 
 impl Cli {
@@ -133,7 +222,7 @@ impl Cli {
                 );
             }
             Command::Import { chain, files } => {
-                let (db, spec) = open_chain(&chain.datadir())?;
+                let (db, spec) = chain.open_existing_chain()?;
                 for file in files {
                     let stats = import_file(&db, spec.clone(), &file)?;
                     println!("{}: {stats}", file.display());
@@ -151,15 +240,21 @@ impl Cli {
                 let json = runtime.block_on(crate::withdrawal::run(command))?;
                 println!("{}", serde_json::to_string_pretty(&json).expect("JSON values serialise"));
             }
-            Command::Db { command: DbCommand::Stats(chain) } => {
-                let (db, _) = open_chain(&chain.datadir())?;
-                let head = phala_storage::KeyValueRead::head_header(&db)?;
-                println!("head: #{} {}", head.number, head.hash_slow());
-                println!("{:<22} {:>14} {:>12}", "table", "bytes (sst)", "keys (est)");
-                for (table, bytes, keys) in db.table_stats() {
-                    println!("{:<22} {bytes:>14} {keys:>12}", table.name());
-                }
+            Command::Export { chain, from, to, file } => {
+                let (db, _) = chain.open_existing_chain()?;
+                println!("{}", crate::export::export_file(&db, from, to, &file)?);
             }
+            Command::DumpState { chain, block, output } => {
+                let (db, _) = chain.open_existing_chain()?;
+                let stats = crate::db::dump_state(&db, block, output.as_deref());
+                let Some(stats) = crate::db::ignore_broken_pipe(stats)? else { return Ok(()) };
+                // Stdout may be the dump itself: the summary goes to stderr.
+                eprintln!(
+                    "dumped the state after block #{} {} (state root {}): {} accounts, {} storage slots",
+                    stats.number, stats.hash, stats.state_root, stats.accounts, stats.slots
+                );
+            }
+            Command::Db { command } => crate::db::run(command)?,
         }
         Ok(())
     }

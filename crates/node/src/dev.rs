@@ -137,6 +137,33 @@ pub fn dev_chain(mnemonic: &str) -> Result<(ChainSpec, Vec<PrivateKeySigner>), N
     Ok((spec, signers))
 }
 
+/// The dev chain with its allocation replaced by `alloc`, a state dump (`phala-node dump-state`):
+/// the dev chain's config, forks, gas limit and base fee, and the dumped accounts as the whole
+/// genesis state. The dump already holds every predeploy and genesis contract as the dumped
+/// chain left them, so none is built again (building them would overwrite their state); the
+/// genesis state root is the dumped block's. The mnemonic still names the signers.
+pub fn dev_chain_with_alloc(
+    mnemonic: &str,
+    alloc: BTreeMap<Address, GenesisAccount>,
+) -> Result<(ChainSpec, Vec<PrivateKeySigner>), NodeError> {
+    let signers = dev_signers(mnemonic)
+        .map_err(|message| NodeError::Flag { flag: "--dev.mnemonic", message })?;
+    let genesis = Genesis { alloc, ..dev_base_genesis(&[]) };
+    Ok((ChainSpec::from_genesis(genesis)?, signers))
+}
+
+/// Reads a `--dev.load-state` file: a geth-style `alloc` as `phala-node dump-state` writes it.
+pub fn read_state_file(
+    path: &std::path::Path,
+) -> Result<BTreeMap<Address, GenesisAccount>, NodeError> {
+    let bytes = std::fs::read(path).map_err(|err| NodeError::Flag {
+        flag: "--dev.load-state",
+        message: format!("cannot read {}: {err}", path.display()),
+    })?;
+    phala_primitives::genesis::parse_alloc(&bytes)
+        .map_err(|source| NodeError::StateFile { path: path.to_path_buf(), source })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +191,23 @@ mod tests {
         assert!(again.is_prague_active_at_timestamp(0));
         assert!(!again.is_osaka_active_at_timestamp(0), "OP's forks imply Prague, not Osaka");
         assert!(again.is_tdx_attestation_active_at_timestamp(0));
+    }
+
+    /// The dev genesis dumped and loaded again is the dev genesis: same state root, same hash.
+    #[test]
+    fn a_dump_of_the_dev_genesis_loads_as_the_dev_genesis() {
+        let (spec, _) = dev_chain(DEFAULT_MNEMONIC).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db = phala_storage::Database::open(dir.path()).unwrap();
+        phala_chain::init_genesis(&db, &spec).unwrap();
+        let mut dump = Vec::new();
+        let stats = phala_storage::dump_alloc(&db, Some(0), &mut dump).unwrap();
+        assert_eq!(stats.state_root, spec.genesis_header.state_root);
+        let alloc = phala_primitives::genesis::parse_alloc(&dump).unwrap();
+        assert_eq!(alloc.len() as u64, stats.accounts);
+        let (loaded, signers) = dev_chain_with_alloc(DEFAULT_MNEMONIC, alloc).unwrap();
+        assert_eq!(loaded.genesis_hash(), spec.genesis_hash());
+        assert_eq!(signers.len(), DEV_ACCOUNTS as usize);
     }
 
     #[test]

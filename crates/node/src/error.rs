@@ -36,6 +36,39 @@ pub enum NodeError {
         /// The RLP error.
         source: alloy_rlp::Error,
     },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `--datadir` holds no database, and the command does not create one.
+    #[error(
+        "--datadir {}: no database there (`phala-node init --datadir <DIR>` or `phala-node node` creates one)",
+        path.display()
+    )]
+    NoDatabase {
+        /// The data directory.
+        path: PathBuf,
+    },
+    /// The `--dev.load-state` file is not a state dump.
+    #[error("--dev.load-state {}: {source}", path.display())]
+    StateFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: phala_primitives::ChainSpecError,
+    },
+    /// `db get` found no entry under the key.
+    #[error("table {table} has no key {key}")]
+    KeyNotFound {
+        /// The table.
+        table: phala_storage::Table,
+        /// The key, hex.
+        key: String,
+    },
     /// A flag has a bad value.
     #[error("{flag}: {message}")]
     Flag {

@@ -1,7 +1,6 @@
 //! `phala-node import`: a file of concatenated RLP blocks (as `chain.rlp` files are).
 
 use crate::NodeError;
-use indicatif::{ProgressBar, ProgressStyle};
 use phala_chain::{BlockImporter, ImportOutcome};
 use phala_primitives::ChainSpec;
 use phala_storage::Database;
@@ -82,11 +81,7 @@ pub fn import_file(
     let bytes = std::fs::read(path)
         .map_err(|source| NodeError::Read { path: path.to_path_buf(), source })?;
     let items = split_rlp_items(path, &bytes)?;
-    let progress = ProgressBar::new(items.len() as u64);
-    progress.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} blocks {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let progress = crate::progress::progress_bar(items.len() as u64, "blocks", false);
     let importer = BlockImporter::new(db, spec);
     let started = Instant::now();
     let mut stats = ImportStats::default();

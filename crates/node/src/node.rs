@@ -3,7 +3,7 @@
 
 use crate::{
     NodeError,
-    dev::{DEFAULT_MNEMONIC, dev_chain},
+    dev::{DEFAULT_MNEMONIC, dev_chain, dev_chain_with_alloc, read_state_file},
     dirs::default_datadir,
     metrics,
     sequencer::Sequencer,
@@ -52,6 +52,11 @@ pub struct NodeArgs {
     /// Mnemonic of the dev accounts.
     #[arg(long = "dev.mnemonic", value_name = "PHRASE", default_value = DEFAULT_MNEMONIC)]
     pub dev_mnemonic: String,
+    /// Start the dev chain from a state dump (`phala-node dump-state`): its accounts replace
+    /// the dev genesis allocation, so the genesis state root is the dumped block's. Needs a
+    /// fresh `--datadir` (or the one this file initialised before).
+    #[arg(long = "dev.load-state", value_name = "FILE", requires = "dev")]
+    pub dev_load_state: Option<PathBuf>,
     /// Enable the HTTP JSON-RPC server.
     #[arg(long)]
     pub http: bool,
@@ -349,6 +354,31 @@ pub fn open_or_init(
     Ok((db, stored))
 }
 
+/// Refuses `--dev.load-state` on a datadir that already holds another chain (a restart on the
+/// datadir the same file initialised is fine).
+fn check_fresh_for_state(
+    datadir: &std::path::Path,
+    state_file: &std::path::Path,
+    spec: &ChainSpec,
+) -> Result<(), NodeError> {
+    if !Database::exists_at(datadir) {
+        return Ok(());
+    }
+    let stored = Database::open_existing(datadir)?.genesis_hash()?;
+    match stored {
+        Some(stored) if stored != spec.genesis_hash() => Err(NodeError::Flag {
+            flag: "--dev.load-state",
+            message: format!(
+                "{} already holds a chain with genesis {stored}; the state in {} gives genesis {}: load it into a fresh --datadir",
+                datadir.display(),
+                state_file.display(),
+                spec.genesis_hash()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A running node's addresses, for tests and the start-up log.
 #[derive(Debug, Clone)]
 pub struct RunningNode {
@@ -411,10 +441,19 @@ pub async fn start(
     shutdown: watch::Receiver<bool>,
 ) -> Result<NodeHandles, NodeError> {
     let chain = if args.dev { "dev" } else { args.chain.as_str() };
-    let (spec, signers) = resolve_chain(chain, &args.dev_mnemonic)?;
+    let (spec, signers) = match &args.dev_load_state {
+        Some(path) => {
+            let (spec, signers) = dev_chain_with_alloc(&args.dev_mnemonic, read_state_file(path)?)?;
+            (Arc::new(spec), signers)
+        }
+        None => resolve_chain(chain, &args.dev_mnemonic)?,
+    };
     let datadir = args.datadir();
     let namespaces = args.namespaces()?;
     let gas_limit_target = args.gas_limit_target()?;
+    if let Some(path) = &args.dev_load_state {
+        check_fresh_for_state(&datadir, path, &spec)?;
+    }
     let (db, spec) = open_or_init(&datadir, &spec)?;
     let head = db.head_header()?;
     info!(target: "node", chain_id = spec.chain_id, head = head.number, datadir = %datadir.display(), "opened chain");

@@ -33,4 +33,7 @@ pub enum ChainSpecError {
         /// What is wrong.
         message: String,
     },
+    /// A state file is not a geth-style `alloc` (address → account).
+    #[error("not a geth-style alloc (address → {{balance, nonce, code, storage}}): {0}")]
+    InvalidAlloc(#[source] serde_json::Error),
 }

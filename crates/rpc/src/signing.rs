@@ -8,7 +8,7 @@ use crate::{
 };
 use alloy_consensus::TypedTransaction;
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, TxKind};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -77,6 +77,8 @@ fn fill_request(
         request.nonce = Some(nonce);
     }
     request.chain_id.get_or_insert(ctx.spec().chain_id);
+    // No `to` is a contract creation, as in geth (alloy's builder wants it said).
+    request.to.get_or_insert(TxKind::Create);
     let has_fees = request.gas_price.is_some()
         || request.max_fee_per_gas.is_some()
         || request.max_priority_fee_per_gas.is_some();

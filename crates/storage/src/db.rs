@@ -15,15 +15,45 @@ use std::{collections::BTreeMap, path::Path};
 /// The node's database: one RocksDB with a column family per [`Table`].
 #[derive(Debug)]
 pub struct Database {
-    db: DB,
+    pub(crate) db: DB,
 }
 
 impl Database {
     /// Opens (creating if needed) the database at `path`. A database of a version without
     /// [`Table::TrieNodes`] gets it backfilled from the tries and their change sets first.
     pub fn open(path: &Path) -> StorageResult<Self> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens the database at `path`, refusing to create one: a directory without a database
+    /// (or no directory at all) is [`StorageError::NoDatabase`] and is left untouched. For the
+    /// tools that read or extend an existing chain (`import`, `export`, `dump-state`, `db`).
+    pub fn open_existing(path: &Path) -> StorageResult<Self> {
+        // Checked before RocksDB is called: it creates the directory even when told not to
+        // create a database.
+        if !Self::exists_at(path) {
+            return Err(StorageError::NoDatabase { path: path.to_path_buf() });
+        }
+        Self::open_with(path, false)
+    }
+
+    /// Whether `path` holds a RocksDB database (its `CURRENT` file names the live manifest).
+    pub fn exists_at(path: &Path) -> bool {
+        path.join("CURRENT").is_file()
+    }
+
+    /// Deletes the database at `path` (its files, and the directory if nothing else is in it).
+    /// Refused while another process has it open, and when there is no database there.
+    pub fn destroy(path: &Path) -> StorageResult<()> {
+        if !Self::exists_at(path) {
+            return Err(StorageError::NoDatabase { path: path.to_path_buf() });
+        }
+        Ok(DB::destroy(&Options::default(), path)?)
+    }
+
+    fn open_with(path: &Path, create: bool) -> StorageResult<Self> {
         let mut options = Options::default();
-        options.create_if_missing(true);
+        options.create_if_missing(create);
         options.create_missing_column_families(true);
         options.set_compression_type(rocksdb::DBCompressionType::Lz4);
         options.set_max_open_files(512);
@@ -94,7 +124,7 @@ impl Database {
         Ok(())
     }
 
-    fn cf(&self, table: Table) -> &ColumnFamily {
+    pub(crate) fn cf(&self, table: Table) -> &ColumnFamily {
         // Every table's column family is created by `open`.
         self.db.cf_handle(table.name()).expect("column family is created at open")
     }
@@ -116,9 +146,24 @@ impl Database {
         table: Table,
         from: &[u8],
         prefix: &[u8],
+        visit: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> StorageResult<()> {
+        self.iterate_in(None, table, from, prefix, visit)
+    }
+
+    /// [`Self::iterate`], reading `snapshot` if given.
+    fn iterate_in(
+        &self,
+        snapshot: Option<&Snapshot<'_>>,
+        table: Table,
+        from: &[u8],
+        prefix: &[u8],
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> StorageResult<()> {
         let mut options = ReadOptions::default();
+        if let Some(snapshot) = snapshot {
+            options.set_snapshot(snapshot);
+        }
         if let Some(end) = prefix_end(prefix) {
             options.set_iterate_upper_bound(end);
         }
@@ -137,6 +182,44 @@ impl Database {
             iter.next();
         }
         Ok(iter.status()?)
+    }
+
+    /// The entries of `table` in key order, from the first key at or after `from` (`db list`).
+    pub fn entries(
+        &self,
+        table: Table,
+        from: &[u8],
+    ) -> impl Iterator<Item = StorageResult<RawEntry>> + '_ {
+        let mut options = ReadOptions::default();
+        // The history tables have prefix extractors: a walk across keys needs total order.
+        options.set_total_order_seek(true);
+        self.db
+            .iterator_cf_opt(
+                self.cf(table),
+                options,
+                IteratorMode::From(from, rocksdb::Direction::Forward),
+            )
+            .map(|item| item.map_err(StorageError::from))
+    }
+
+    /// A checksum of every key and value of `table` in key order, and the number of entries:
+    /// keccak-256 over `len(key) ‖ key ‖ len(value) ‖ value` per entry, lengths as 4-byte
+    /// big-endian, so that two tables have the same checksum exactly when they hold the same
+    /// entries (`db checksum`).
+    pub fn table_checksum(&self, table: Table) -> StorageResult<(B256, u64)> {
+        let mut hasher = alloy_primitives::Keccak256::new();
+        let mut count = 0u64;
+        for entry in self.entries(table, &[]) {
+            let (key, value) = entry?;
+            for part in [&key, &value] {
+                let len = u32::try_from(part.len())
+                    .map_err(|_| StorageError::corrupt(table, "an entry over 4 GiB"))?;
+                hasher.update(len.to_be_bytes());
+                hasher.update(part);
+            }
+            count += 1;
+        }
+        Ok((hasher.finalize(), count))
     }
 
     /// Approximate on-disk size and key count per table (`db stats`).
@@ -163,11 +246,68 @@ impl Database {
     }
 }
 
+/// A raw key and value, as [`Database::entries`] yields them.
+pub type RawEntry = (Box<[u8]>, Box<[u8]>);
+
 /// Bytes of the block cache all tables share.
 const BLOCK_CACHE_BYTES: usize = 128 << 20;
 
+/// A RocksDB snapshot of the database.
+pub(crate) type Snapshot<'db> = rocksdb::SnapshotWithThreadMode<'db, DB>;
+
+/// The committed database as it was at one moment: reads through it see no later write, so a
+/// long walk (a state dump) stays consistent while a node goes on writing blocks.
+pub(crate) struct ReadSnapshot<'db> {
+    pub(crate) db: &'db Database,
+    pub(crate) snapshot: Snapshot<'db>,
+}
+
+impl<'db> ReadSnapshot<'db> {
+    /// A snapshot of `db` as it is now.
+    pub(crate) fn new(db: &'db Database) -> Self {
+        Self { db, snapshot: db.db.snapshot() }
+    }
+
+    /// Read options that read this snapshot, in total order (across history prefixes).
+    pub(crate) fn total_order(&self) -> ReadOptions {
+        let mut options = ReadOptions::default();
+        options.set_snapshot(&self.snapshot);
+        options.set_total_order_seek(true);
+        options
+    }
+}
+
+impl KeyValueRead for ReadSnapshot<'_> {
+    fn get(&self, table: Table, key: &[u8]) -> StorageResult<Option<Vec<u8>>> {
+        Ok(self.snapshot.get_cf(self.db.cf(table), key)?)
+    }
+
+    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut out = Vec::new();
+        self.db.iterate_in(Some(&self.snapshot), table, prefix, prefix, |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            true
+        })?;
+        Ok(out)
+    }
+
+    fn seek(
+        &self,
+        table: Table,
+        from: &[u8],
+        prefix: &[u8],
+    ) -> StorageResult<Option<(Vec<u8>, Vec<u8>)>> {
+        let mut found = None;
+        self.db.iterate_in(Some(&self.snapshot), table, from, prefix, |k, v| {
+            found = Some((k.to_vec(), v.to_vec()));
+            false
+        })?;
+        Ok(found)
+    }
+}
+
 /// The smallest key above every key that starts with `prefix` (`None`: there is none).
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let last = prefix.iter().rposition(|&byte| byte != 0xff)?;
     let mut end = prefix[..=last].to_vec();
     end[last] += 1;

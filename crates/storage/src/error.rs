@@ -32,6 +32,29 @@ pub enum StorageError {
     /// A block needed to unwind or re-org is missing.
     #[error("block {0} is missing from the database")]
     MissingBlock(alloy_primitives::B256),
+    /// There is no database at this path (and none was created).
+    #[error("no database at {}", path.display())]
+    NoDatabase {
+        /// The directory that was to hold it.
+        path: std::path::PathBuf,
+    },
+    /// A table name that is not one of [`Table::ALL`].
+    #[error("unknown table {name:?}; the tables are {}", Table::names().join(", "))]
+    UnknownTable {
+        /// The name given.
+        name: String,
+    },
+    /// State was asked for at a block the chain has not reached.
+    #[error("block {number} is after the head block {head}")]
+    BlockAfterHead {
+        /// The block asked for.
+        number: u64,
+        /// The head block's number.
+        head: u64,
+    },
+    /// Writing a state dump failed.
+    #[error("cannot write the state dump: {0}")]
+    Write(#[source] std::io::Error),
     /// A witness could not serve a read or seed a database (boxed: it is large, and every
     /// block result carries this error type).
     #[error(transparent)]

@@ -16,6 +16,11 @@
 //!   plain state (`AccountHistory`, `StorageHistory`) and for the tries (`TrieNodes`: every
 //!   node version by hash), so past state and proofs cost about what the latest do;
 //!   [`Database::open`] backfills the trie nodes of a database written by an older version.
+//! - [`Database::walk_state_at`] and [`dump_alloc`]: the state after any past canonical block,
+//!   streamed in address and slot order (plain state merged with the history tables), and as
+//!   geth-style `alloc` JSON.
+//! - [`Database::open_existing`], [`Database::entries`], [`Database::table_checksum`],
+//!   [`Database::destroy`]: the `db` tools' access (no database is created by a read).
 //! - [`WitnessState`]: state read from a witness (trie nodes and code by hash) for stateless
 //!   execution; [`WitnessState::seed`] writes the witness's trie nodes and the touched plain
 //!   state into an empty database, so that [`StateWriter`] computes the post-state root.
@@ -23,6 +28,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod db;
+mod dump;
 mod error;
 mod models;
 mod state;
@@ -30,7 +36,8 @@ mod tables;
 pub mod trie;
 mod witness;
 
-pub use db::{Database, DetachedWrites, KeyValueRead, WriteSet};
+pub use db::{Database, DetachedWrites, KeyValueRead, RawEntry, WriteSet};
+pub use dump::{DumpStats, StateEntry, dump_alloc, dump_alloc_with_progress};
 pub use error::{StorageError, WitnessError};
 pub use models::{StoredAccount, TxLocation};
 pub use state::{HistoricalState, LatestState, StateWriter, unwound_state};

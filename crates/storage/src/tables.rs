@@ -100,6 +100,31 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The names of every table, in [`Table::ALL`] order.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|table| table.name()).collect()
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Table {
+    type Err = crate::StorageError;
+
+    /// A table by its column family name (`headers`, `account_history`, …).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|table| table.name() == name)
+            .ok_or_else(|| crate::StorageError::UnknownTable { name: name.to_string() })
+    }
+}
+
 /// Keys of the [`Table::Meta`] table.
 pub(crate) mod meta {
     /// Hash of the canonical head.

@@ -4,6 +4,7 @@
 mod cheats;
 mod cli;
 mod op;
+mod state_tools;
 mod wallets;
 
 use phala_rpc::client;
