@@ -138,9 +138,11 @@ async fn serial_metrics_follow_blocks_transactions_and_rpc_calls() {
     }
 
     // The chain and the block pipeline.
+    // Transfers that arrive while a block is being sealed share the next one: every block
+    // above genesis was sealed here, however the transfers fell.
     let sealed = value(&page, "phala_chain_blocks_sealed_total");
-    assert!(sealed >= TRANSFERS as f64, "{sealed} blocks sealed");
-    assert!(value(&page, "phala_chain_head_number") >= TRANSFERS as f64);
+    let head = value(&page, "phala_chain_head_number");
+    assert!(head >= 1.0 && sealed >= head, "{sealed} blocks sealed, head {head}");
     assert!(value(&page, "phala_chain_transactions_processed_total") >= TRANSFERS as f64);
     assert!(value(&page, "phala_chain_gas_processed_total") >= (TRANSFERS * 21_000) as f64);
     let builds = value(&page, "phala_engine_block_build_seconds_count");
