@@ -154,7 +154,7 @@ impl<'db> BlockBuilder<'db> {
             rest: source,
             last_was_forced: false,
         };
-        let state = StateOverlay::new(LatestState::new(&writes), self.pre_state.as_deref());
+        let state = StateOverlay::new(LatestState::new(&writes), self.pre_state.clone());
         let (mut outcome, included) = self.executor.execute_from(state, &template, &mut source)?;
         if let Some(pre_state) = &self.pre_state {
             let mut changes = StateChanges::clone(pre_state);

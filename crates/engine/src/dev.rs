@@ -9,7 +9,6 @@
 //! (anvil forgets them); a snapshot records the head, and reverting to it unwinds the database.
 
 use crate::{Engine, EngineError};
-use alloy_consensus::Signed;
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, Signature, U256, keccak256};
 use phala_chain::{BlockAttributes, ImportOutcome};
 use phala_evm::op_spec_at_timestamp;
@@ -18,7 +17,7 @@ use phala_primitives::{
     StateOverlay, StateReader, TxEnvelope,
 };
 use phala_protocol::{L1BlockInfo, L1InfoFormat};
-use phala_storage::{KeyValueRead, LatestState, StateWriter, Table, WriteSet};
+use phala_storage::{KeyValueRead, LatestState, StateEntry, StateWriter, Table, WriteSet};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -394,7 +393,7 @@ impl Engine {
 
     /// The latest state as reads see it: the head's, with a dev chain's pending changes.
     pub fn latest_state(&self) -> LatestView<'_> {
-        LatestView { state: LatestState::new(self.db()), pending: self.pending_state() }
+        StateOverlay::new(LatestState::new(self.db()), self.pending_state())
     }
 
     /// Changes the pending state with `change`, which sees the latest state (pending changes
@@ -407,7 +406,7 @@ impl Engine {
         let _guard = self.write_lock();
         let view = self.latest_state();
         let changes = change(&view)?;
-        let mut pending = view.pending.as_deref().cloned().unwrap_or_default();
+        let mut pending = view.changes().cloned().unwrap_or_default();
         pending.extend(changes);
         let mut writes = self.db().write_set();
         put_record(&mut writes, keys::PENDING, &ChangesRecord::from(&pending));
@@ -420,7 +419,7 @@ impl Engine {
     /// Sets `address`'s balance (`anvil_setBalance`).
     pub fn set_balance(&self, address: Address, balance: U256) -> Result<(), EngineError> {
         self.cheat(|view| {
-            let account = view.account_or_default(address)?;
+            let account = account_or_default(view, address)?;
             Ok(account_change(address, Account { balance, ..account }))
         })
     }
@@ -428,7 +427,7 @@ impl Engine {
     /// Sets `address`'s nonce (`anvil_setNonce`).
     pub fn set_nonce(&self, address: Address, nonce: u64) -> Result<(), EngineError> {
         self.cheat(|view| {
-            let account = view.account_or_default(address)?;
+            let account = account_or_default(view, address)?;
             Ok(account_change(address, Account { nonce, ..account }))
         })
     }
@@ -436,7 +435,7 @@ impl Engine {
     /// Puts `code` at `address` (`anvil_setCode`; empty code removes it).
     pub fn set_code(&self, address: Address, code: Bytes) -> Result<(), EngineError> {
         self.cheat(|view| {
-            let account = view.account_or_default(address)?;
+            let account = account_or_default(view, address)?;
             let code_hash = if code.is_empty() { KECCAK256_EMPTY } else { keccak256(&code) };
             let mut changes = account_change(address, Account { code_hash, ..account });
             if !code.is_empty() {
@@ -454,7 +453,7 @@ impl Engine {
         value: U256,
     ) -> Result<(), EngineError> {
         self.cheat(|view| {
-            let account = view.account_or_default(address)?;
+            let account = account_or_default(view, address)?;
             let mut changes = account_change(address, account);
             if let Some(change) = changes.accounts.get_mut(&address) {
                 change.storage.insert(slot, value);
@@ -494,42 +493,50 @@ impl Engine {
     /// Every account of the latest state (pending changes included), with its code and
     /// non-zero storage (`anvil_dumpState`).
     pub fn dump_state(&self) -> Result<BTreeMap<Address, DumpedAccount>, EngineError> {
-        let view = self.latest_state();
         let mut dump = BTreeMap::new();
-        let mut addresses: BTreeSet<Address> = BTreeSet::new();
-        for (key, _) in self.db().scan_prefix(Table::Accounts, &[])? {
-            if let Ok(address) = Address::try_from(key.as_slice()) {
-                addresses.insert(address);
+        let mut last = Address::ZERO;
+        self.db().walk_state_at(None, |entry, _| {
+            match entry {
+                StateEntry::Account { address, account, code } => {
+                    last = address;
+                    let dumped = DumpedAccount {
+                        nonce: account.nonce,
+                        balance: account.balance,
+                        code: Bytes::copy_from_slice(code),
+                        storage: BTreeMap::new(),
+                    };
+                    dump.insert(address, dumped);
+                }
+                StateEntry::Slot { slot, value } => {
+                    if let Some(account) = dump.get_mut(&last) {
+                        account.storage.insert(slot.into(), value);
+                    }
+                }
             }
-        }
-        if let Some(pending) = &view.pending {
-            addresses.extend(pending.accounts.keys().copied());
-        }
-        for address in addresses {
-            let Some(account) = view.account(address).map_err(state_error)? else { continue };
+            Ok::<_, EngineError>(())
+        })?;
+        let Some(pending) = self.pending_state() else { return Ok(dump) };
+        let view = self.latest_state();
+        for (address, change) in &pending.accounts {
+            let Some(account) = change.account else {
+                dump.remove(address);
+                continue;
+            };
             let code = view.bytecode(account.code_hash).map_err(state_error)?.unwrap_or_default();
-            let mut slots = BTreeSet::new();
-            for (key, _) in self.db().scan_prefix(Table::Storage, address.as_slice())? {
-                if let Ok(slot) = B256::try_from(&key[20..]) {
-                    slots.insert(U256::from_be_bytes(slot.0));
+            let dumped = dump.entry(*address).or_default();
+            dumped.nonce = account.nonce;
+            dumped.balance = account.balance;
+            dumped.code = code;
+            if change.storage_wiped {
+                dumped.storage.clear();
+            }
+            for (slot, value) in &change.storage {
+                if value.is_zero() {
+                    dumped.storage.remove(slot);
+                } else {
+                    dumped.storage.insert(*slot, *value);
                 }
             }
-            if let Some(change) = view.pending.as_ref().and_then(|p| p.accounts.get(&address)) {
-                if change.storage_wiped {
-                    slots.clear();
-                }
-                slots.extend(change.storage.keys().copied());
-            }
-            let mut storage = BTreeMap::new();
-            for slot in slots {
-                let value = view.storage(address, slot).map_err(state_error)?;
-                if !value.is_zero() {
-                    storage.insert(slot, value);
-                }
-            }
-            let dumped =
-                DumpedAccount { nonce: account.nonce, balance: account.balance, code, storage };
-            dump.insert(address, dumped);
         }
         Ok(dump)
     }
@@ -747,66 +754,8 @@ fn state_error(err: phala_primitives::StateReadError) -> EngineError {
 }
 
 /// The latest state with a dev chain's pending changes on top.
-#[derive(Debug)]
-pub struct LatestView<'a> {
-    state: LatestState<'a, phala_storage::Database>,
-    pending: Option<Arc<StateChanges>>,
-}
+pub type LatestView<'a> = StateOverlay<LatestState<'a, phala_storage::Database>>;
 
-impl LatestView<'_> {
-    /// The pending changes it shows (`None`: the head's state as it is).
-    pub fn pending(&self) -> Option<&StateChanges> {
-        self.pending.as_deref()
-    }
-
-    fn overlay(&self) -> StateOverlay<'_, &LatestState<'_, phala_storage::Database>> {
-        StateOverlay::new(&self.state, self.pending.as_deref())
-    }
-
-    fn account_or_default(&self, address: Address) -> Result<Account, EngineError> {
-        Ok(self.account(address).map_err(state_error)?.unwrap_or_default())
-    }
-}
-
-impl StateReader for LatestView<'_> {
-    fn account(
-        &self,
-        address: Address,
-    ) -> Result<Option<Account>, phala_primitives::StateReadError> {
-        self.overlay().account(address)
-    }
-
-    fn storage(
-        &self,
-        address: Address,
-        slot: U256,
-    ) -> Result<U256, phala_primitives::StateReadError> {
-        self.overlay().storage(address, slot)
-    }
-
-    fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, phala_primitives::StateReadError> {
-        self.overlay().bytecode(code_hash)
-    }
-
-    fn block_hash(&self, number: u64) -> Result<Option<B256>, phala_primitives::StateReadError> {
-        self.overlay().block_hash(number)
-    }
-}
-
-/// An impersonated transaction: `typed` with `sender`'s placeholder signature.
-pub fn impersonated_transaction(
-    typed: alloy_consensus::TypedTransaction,
-    sender: Address,
-) -> TxEnvelope {
-    let signature = impersonation_signature(sender);
-    match typed.into_envelope(signature) {
-        alloy_consensus::EthereumTxEnvelope::Eip4844(signed) => {
-            let (tx, signature, _) = signed.into_parts();
-            TxEnvelope::Eip4844(Signed::new_unhashed(tx, signature))
-        }
-        alloy_consensus::EthereumTxEnvelope::Legacy(tx) => TxEnvelope::Legacy(tx),
-        alloy_consensus::EthereumTxEnvelope::Eip2930(tx) => TxEnvelope::Eip2930(tx),
-        alloy_consensus::EthereumTxEnvelope::Eip1559(tx) => TxEnvelope::Eip1559(tx),
-        alloy_consensus::EthereumTxEnvelope::Eip7702(tx) => TxEnvelope::Eip7702(tx),
-    }
+fn account_or_default(view: &LatestView<'_>, address: Address) -> Result<Account, EngineError> {
+    Ok(view.account(address).map_err(state_error)?.unwrap_or_default())
 }

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_trie::KECCAK_EMPTY;
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 /// An account in plain state, without its storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,14 +76,14 @@ impl StateChanges {
 /// A state with `changes` applied on top (a dev chain's cheats that the next block will carry):
 /// what the changes name is read from them, everything else from `inner`.
 #[derive(Debug, Clone)]
-pub struct StateOverlay<'c, R> {
+pub struct StateOverlay<R> {
     inner: R,
-    changes: Option<&'c StateChanges>,
+    changes: Option<Arc<StateChanges>>,
 }
 
-impl<'c, R> StateOverlay<'c, R> {
+impl<R> StateOverlay<R> {
     /// `inner` seen through `changes` (`None`: as it is).
-    pub const fn new(inner: R, changes: Option<&'c StateChanges>) -> Self {
+    pub const fn new(inner: R, changes: Option<Arc<StateChanges>>) -> Self {
         Self { inner, changes }
     }
 
@@ -91,18 +91,23 @@ impl<'c, R> StateOverlay<'c, R> {
     pub const fn inner(&self) -> &R {
         &self.inner
     }
+
+    /// The changes on top, if any.
+    pub fn changes(&self) -> Option<&StateChanges> {
+        self.changes.as_deref()
+    }
 }
 
-impl<R: StateReader> StateReader for StateOverlay<'_, R> {
+impl<R: StateReader> StateReader for StateOverlay<R> {
     fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
-        match self.changes.and_then(|changes| changes.accounts.get(&address)) {
+        match self.changes().and_then(|changes| changes.accounts.get(&address)) {
             Some(change) => Ok(change.account),
             None => self.inner.account(address),
         }
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
-        let Some(change) = self.changes.and_then(|changes| changes.accounts.get(&address)) else {
+        let Some(change) = self.changes().and_then(|changes| changes.accounts.get(&address)) else {
             return self.inner.storage(address, slot);
         };
         match change.storage.get(&slot) {
@@ -113,7 +118,7 @@ impl<R: StateReader> StateReader for StateOverlay<'_, R> {
     }
 
     fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
-        match self.changes.and_then(|changes| changes.bytecodes.get(&code_hash)) {
+        match self.changes().and_then(|changes| changes.bytecodes.get(&code_hash)) {
             Some(code) => Ok(Some(code.clone())),
             None => self.inner.bytecode(code_hash),
         }

@@ -370,14 +370,14 @@ fn register_mining(module: &mut RpcModule<NodeContext>) {
         Ok(ctx.drop_transaction(hash).map_err(dev_error)?.then_some(hash))
     });
     cheat!(module, ["anvil_dropAllTransactions"], |p, ctx, dev| {
-        let hashes: Vec<B256> = ctx
-            .pool()
+        let mut pool = ctx.pool();
+        let hashes: Vec<B256> = pool
             .pending()
             .values()
-            .chain(ctx.pool().queued().values())
+            .chain(pool.queued().values())
             .flat_map(|txs| txs.values().map(|tx| *tx.tx.tx_hash()))
             .collect();
-        ctx.pool().remove(&hashes);
+        pool.remove(&hashes);
         Ok(Value::Null)
     });
 }

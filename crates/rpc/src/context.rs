@@ -6,13 +6,10 @@ use crate::{
     metrics::RpcMetrics,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag, Decodable2718};
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
 use phala_engine::Engine;
-use phala_primitives::{
-    Account, Block, Header, PhalaTxEnvelope, StateChanges, StateOverlay, StateReadError,
-    StateReader, TxEnvelope,
-};
+use phala_primitives::{Block, Header, PhalaTxEnvelope, StateOverlay, TxEnvelope};
 use phala_storage::{Database, HistoricalState, KeyValueRead};
 use std::sync::Arc;
 
@@ -158,7 +155,7 @@ impl NodeContext {
             Some(pending) if self.db().head_hash()? == hash => Some(pending),
             _ => None,
         };
-        Ok(BlockState { historical: HistoricalState::new(self.db(), header.number), pending })
+        Ok(StateOverlay::new(HistoricalState::new(self.db(), header.number), pending))
     }
 
     /// The sender of a stored or pooled transaction: recovered from its signature, or on a dev
@@ -201,55 +198,7 @@ impl NodeContext {
 
 /// The state after a block as RPC reads it: the history tables' view of that block, and at a dev
 /// chain's head the changes cheats made since (which the next block will carry).
-#[derive(Debug)]
-pub struct BlockState<'a> {
-    historical: HistoricalState<'a, Database>,
-    pending: Option<Arc<StateChanges>>,
-}
-
-impl BlockState<'_> {
-    fn overlay(&self) -> StateOverlay<'_, &HistoricalState<'_, Database>> {
-        StateOverlay::new(&self.historical, self.pending.as_deref())
-    }
-
-    /// The account at `address`, if it exists.
-    pub fn account(&self, address: Address) -> RpcResult<Option<Account>> {
-        StateReader::account(self, address).map_err(state_error)
-    }
-
-    /// A storage slot's value.
-    pub fn storage(&self, address: Address, slot: U256) -> RpcResult<U256> {
-        StateReader::storage(self, address, slot).map_err(state_error)
-    }
-
-    /// The code of `address` (empty if none).
-    pub fn code(&self, address: Address) -> RpcResult<Bytes> {
-        let Some(account) = self.account(address)? else { return Ok(Bytes::new()) };
-        Ok(StateReader::bytecode(self, account.code_hash).map_err(state_error)?.unwrap_or_default())
-    }
-}
-
-fn state_error(err: StateReadError) -> RpcError {
-    RpcError::Internal(err.to_string())
-}
-
-impl StateReader for BlockState<'_> {
-    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
-        self.overlay().account(address)
-    }
-
-    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
-        self.overlay().storage(address, slot)
-    }
-
-    fn bytecode(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
-        self.overlay().bytecode(code_hash)
-    }
-
-    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
-        self.overlay().block_hash(number)
-    }
-}
+pub type BlockState<'a> = StateOverlay<HistoricalState<'a, Database>>;
 
 /// Decodes an EIP-2718 transaction; trailing bytes are an error. An OP deposit (`0x7E`) is
 /// refused with op-geth's error: deposits come only from L1, through the L1-attributes and the

@@ -84,6 +84,12 @@ impl From<phala_engine::EngineError> for RpcError {
     }
 }
 
+impl From<phala_primitives::StateReadError> for RpcError {
+    fn from(error: phala_primitives::StateReadError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
 impl RpcError {
     /// A `-32000` server error with `message`.
     pub fn server(message: impl Into<String>) -> Self {

@@ -16,6 +16,7 @@ use alloy_rpc_types_eth::{
     BlockOverrides, FeeHistory, Filter, TransactionRequest, state::StateOverride,
 };
 use jsonrpsee::RpcModule;
+use phala_primitives::StateReader;
 use phala_storage::{KeyValueRead, trie};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -120,7 +121,8 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         let address: Address = seq.next()?;
         let id = params::block_id(&mut seq)?;
         let (_, _, state) = ctx.state_at(id)?;
-        state.code(address)
+        let Some(account) = state.account(address)? else { return Ok(Bytes::new()) };
+        Ok(state.bytecode(account.code_hash)?.unwrap_or_default())
     });
     method!(module, "eth_getStorageAt", |p, ctx| {
         let mut seq = parse(&p)?;

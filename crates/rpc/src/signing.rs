@@ -38,7 +38,7 @@ pub fn send_request(ctx: &NodeContext, request: TransactionRequest) -> RpcResult
 pub fn send_unsigned(ctx: &NodeContext, request: TransactionRequest) -> RpcResult<B256> {
     let from = request_sender(&request)?;
     let typed = fill_request(ctx, from, request)?;
-    let tx = phala_engine::dev::impersonated_transaction(typed, from);
+    let tx = with_signature(typed, phala_engine::dev::impersonation_signature(from));
     Ok(ctx.submit_impersonated(tx, from)?)
 }
 
@@ -129,8 +129,12 @@ fn sign_typed(signer: &PrivateKeySigner, typed: TypedTransaction) -> RpcResult<T
     let signature = signer
         .sign_hash_sync(&signature_hash)
         .map_err(|err| RpcError::Internal(err.to_string()))?;
-    let envelope = typed.into_envelope(signature);
-    Ok(match envelope {
+    Ok(with_signature(typed, signature))
+}
+
+/// `typed` carrying `signature`, as the pool takes it.
+fn with_signature(typed: TypedTransaction, signature: alloy_primitives::Signature) -> TxEnvelope {
+    match typed.into_envelope(signature) {
         alloy_consensus::EthereumTxEnvelope::Eip4844(signed) => {
             let (tx, signature, _) = signed.into_parts();
             TxEnvelope::Eip4844(alloy_consensus::Signed::new_unhashed(tx, signature))
@@ -139,7 +143,7 @@ fn sign_typed(signer: &PrivateKeySigner, typed: TypedTransaction) -> RpcResult<T
         alloy_consensus::EthereumTxEnvelope::Eip2930(tx) => TxEnvelope::Eip2930(tx),
         alloy_consensus::EthereumTxEnvelope::Eip1559(tx) => TxEnvelope::Eip1559(tx),
         alloy_consensus::EthereumTxEnvelope::Eip7702(tx) => TxEnvelope::Eip7702(tx),
-    })
+    }
 }
 
 /// `eth_sign` / `personal_sign`: an EIP-191 signature over `message`.

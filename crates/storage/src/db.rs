@@ -151,6 +151,38 @@ impl Database {
         self.iterate_in(None, table, from, prefix, visit)
     }
 
+    /// Every entry of `table` whose key starts with `prefix`, reading `snapshot` if given.
+    fn scan_prefix_in(
+        &self,
+        snapshot: Option<&Snapshot<'_>>,
+        table: Table,
+        prefix: &[u8],
+    ) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut out = Vec::new();
+        self.iterate_in(snapshot, table, prefix, prefix, |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// The first entry at or after `from` whose key starts with `prefix`, reading `snapshot`
+    /// if given.
+    fn seek_in(
+        &self,
+        snapshot: Option<&Snapshot<'_>>,
+        table: Table,
+        from: &[u8],
+        prefix: &[u8],
+    ) -> StorageResult<Option<(Vec<u8>, Vec<u8>)>> {
+        let mut found = None;
+        self.iterate_in(snapshot, table, from, prefix, |k, v| {
+            found = Some((k.to_vec(), v.to_vec()));
+            false
+        })?;
+        Ok(found)
+    }
+
     /// [`Self::iterate`], reading `snapshot` if given.
     fn iterate_in(
         &self,
@@ -283,12 +315,7 @@ impl KeyValueRead for ReadSnapshot<'_> {
     }
 
     fn scan_prefix(&self, table: Table, prefix: &[u8]) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut out = Vec::new();
-        self.db.iterate_in(Some(&self.snapshot), table, prefix, prefix, |k, v| {
-            out.push((k.to_vec(), v.to_vec()));
-            true
-        })?;
-        Ok(out)
+        self.db.scan_prefix_in(Some(&self.snapshot), table, prefix)
     }
 
     fn seek(
@@ -297,12 +324,7 @@ impl KeyValueRead for ReadSnapshot<'_> {
         from: &[u8],
         prefix: &[u8],
     ) -> StorageResult<Option<(Vec<u8>, Vec<u8>)>> {
-        let mut found = None;
-        self.db.iterate_in(Some(&self.snapshot), table, from, prefix, |k, v| {
-            found = Some((k.to_vec(), v.to_vec()));
-            false
-        })?;
-        Ok(found)
+        self.db.seek_in(Some(&self.snapshot), table, from, prefix)
     }
 }
 
@@ -453,12 +475,7 @@ impl KeyValueRead for Database {
     }
 
     fn scan_prefix(&self, table: Table, prefix: &[u8]) -> StorageResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut out = Vec::new();
-        self.iterate(table, prefix, prefix, |k, v| {
-            out.push((k.to_vec(), v.to_vec()));
-            true
-        })?;
-        Ok(out)
+        self.scan_prefix_in(None, table, prefix)
     }
 
     fn seek(
@@ -467,12 +484,7 @@ impl KeyValueRead for Database {
         from: &[u8],
         prefix: &[u8],
     ) -> StorageResult<Option<(Vec<u8>, Vec<u8>)>> {
-        let mut found = None;
-        self.iterate(table, from, prefix, |k, v| {
-            found = Some((k.to_vec(), v.to_vec()));
-            false
-        })?;
-        Ok(found)
+        self.seek_in(None, table, from, prefix)
     }
 }
 
