@@ -2,15 +2,14 @@
 //! next block carries, mining and time controls, snapshots that unwind the database (and survive
 //! kill -9), impersonation, dump/load of state, and viem's test client (`tests/js/cheats.mjs`).
 
-use crate::Node;
+use crate::{ALICE as DEV0, Node, quantity};
 use serde_json::{Value, json};
 use std::{
     process::Command,
     time::{Duration, Instant},
 };
 
-/// Dev account 0 (a dev signer) and account 3.
-const DEV0: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/// Dev account 3 (account 0, `DEV0`, is a dev signer).
 const DEV3: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 /// Addresses no one holds a key for.
 const NOBODY: &str = "0x00000000000000000000000000000000000c0ffe";
@@ -18,13 +17,8 @@ const STRANGER: &str = "0x1234567890123456789012345678901234567890";
 /// Runtime code that returns storage slot 0: PUSH0 SLOAD PUSH0 MSTORE PUSH1 32 PUSH0 RETURN.
 const RETURN_SLOT_0: &str = "0x5f545f5260205ff3";
 
-fn number(value: &Value) -> u64 {
-    let text = value.as_str().unwrap_or_else(|| panic!("not a quantity: {value}"));
-    u64::from_str_radix(text.trim_start_matches("0x"), 16).unwrap()
-}
-
 fn head(node: &Node) -> u64 {
-    number(&node.call("eth_blockNumber", json!([])))
+    quantity(&node.call("eth_blockNumber", json!([])))
 }
 
 fn error_of(node: &Node, method: &str, params: Value) -> Value {
@@ -139,10 +133,10 @@ fn serial_mining_and_time_are_controlled_by_the_cheats() {
     node.call("anvil_mine", json!(["0x3", "0x64"]));
     assert_eq!(head(&node), start + 3);
     let receipt = node.call("eth_getTransactionReceipt", json!([hash]));
-    assert_eq!(number(&receipt["blockNumber"]), start + 1);
+    assert_eq!(quantity(&receipt["blockNumber"]), start + 1);
     let time = |n: u64| {
         let block = node.call("eth_getBlockByNumber", json!([format!("0x{n:x}"), false]));
-        number(&block["timestamp"])
+        quantity(&block["timestamp"])
     };
     assert_eq!(time(start + 2), time(start + 1) + 100);
     assert_eq!(time(start + 3), time(start + 2) + 100);
@@ -225,7 +219,7 @@ fn serial_evm_revert_after_ten_blocks_restores_head_balances_and_receipts() {
     // The chain goes on from the snapshot's block.
     let hash =
         node.call("eth_sendTransaction", json!([{"from": DEV0, "to": DEV3, "value": "0x1"}]));
-    assert_eq!(number(&node.wait_receipt(&hash)["blockNumber"]), start + 1);
+    assert_eq!(quantity(&node.wait_receipt(&hash)["blockNumber"]), start + 1);
     node.interrupt();
 }
 

@@ -1,29 +1,17 @@
 //! The offline commands of the binary: `dump-genesis` (deterministic, and loadable again with
 //! the same genesis hash), `migration root|proof`, and errors naming the bad flag.
 
+use crate::{run, stdout_of};
 use alloy_primitives::{B256, U256, b256};
 use phala_genesis::migration::{ClaimEntry, verify_proof};
 use serde_json::Value;
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+use std::path::{Path, PathBuf};
 
 /// Substrate's //Alice (sr25519), an account of the sample snapshot.
 const ALICE: B256 = b256!("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d");
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_phala-node")).args(args).output().expect("phala-node runs")
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let output = run(args);
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
 }
 
 /// The genesis hash `init` reports for `chain`.

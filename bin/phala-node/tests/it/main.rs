@@ -13,9 +13,27 @@ use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpListener, TcpStream},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command, Output, Stdio},
     time::{Duration, Instant},
 };
+
+/// Runs the binary with `args`.
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_phala-node")).args(args).output().expect("phala-node runs")
+}
+
+/// The stdout of a command that must succeed.
+fn stdout_of(args: &[&str]) -> String {
+    let output = run(args);
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A JSON-RPC quantity (`"0x…"`) as a number.
+fn quantity(value: &Value) -> u64 {
+    let text = value.as_str().unwrap_or_else(|| panic!("not a quantity: {value}"));
+    u64::from_str_radix(text.trim_start_matches("0x"), 16).unwrap()
+}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -338,9 +356,7 @@ fn serial_kill_dash_nine_leaves_a_consistent_database() {
 
         // After the crash every canonical block is whole and the chain still extends.
         let node = Node::start(&dir.path().join("data"), 0);
-        let head = node.call("eth_blockNumber", json!([]));
-        let head =
-            u64::from_str_radix(head.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+        let head = quantity(&node.call("eth_blockNumber", json!([])));
         for number in 1..=head {
             let block = node.call("eth_getBlockByNumber", json!([format!("0x{number:x}"), true]));
             assert!(!block.is_null(), "block {number} missing after a crash");

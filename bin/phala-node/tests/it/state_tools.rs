@@ -3,22 +3,9 @@
 //! the errors (a datadir without a database is refused and left without one, an unknown table,
 //! a malformed state file, `db drop` without `--confirm`).
 
-use crate::{ALICE, BOB, Node};
+use crate::{ALICE, BOB, Node, quantity, run, stdout_of};
 use serde_json::{Value, json};
-use std::{
-    path::Path,
-    process::{Command, Output},
-};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_phala-node")).args(args).output().expect("phala-node runs")
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let output = run(args);
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
+use std::{path::Path, process::Output};
 
 /// The stderr of a command that must fail, checked for a panic.
 fn error_of(args: &[&str]) -> String {
@@ -31,10 +18,6 @@ fn error_of(args: &[&str]) -> String {
 
 fn path(path: &Path) -> &str {
     path.to_str().unwrap()
-}
-
-fn quantity(value: &Value) -> u64 {
-    u64::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }
 
 /// A contract whose creation writes slot 1 = 42 (`SSTORE(1, 42)`, then `CODECOPY` and `RETURN`
