@@ -95,6 +95,12 @@ impl<'db> BlockBuilder<'db> {
         Self { db, executor: BlockExecutor::new(spec), pre_state: None }
     }
 
+    /// Shares analysed contract code with other executions through `code`.
+    pub fn with_code_cache(mut self, code: Option<Arc<phala_evm::CodeCache>>) -> Self {
+        self.executor = self.executor.with_code_cache(code);
+        self
+    }
+
     /// Changes the block carries before its transactions run (a dev chain's cheats: balances,
     /// code, nonces and storage set outside any transaction). Its transactions see them, and its
     /// state root and change sets cover them as if the block had made them.

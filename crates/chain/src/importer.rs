@@ -95,6 +95,12 @@ impl<'db> BlockImporter<'db> {
         Self { db, executor: BlockExecutor::new(spec) }
     }
 
+    /// Shares analysed contract code with other executions through `code`.
+    pub fn with_code_cache(mut self, code: Option<Arc<phala_evm::CodeCache>>) -> Self {
+        self.executor = self.executor.with_code_cache(code);
+        self
+    }
+
     /// The chain spec.
     pub fn spec(&self) -> &Arc<ChainSpec> {
         self.executor.spec()

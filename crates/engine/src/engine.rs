@@ -7,7 +7,7 @@ use phala_chain::{
     BlockAttributes, BlockBuilder, BlockImporter, BuiltBlock, ExecutedBlock, ImportError,
     ImportOutcome, gas_used_per_tx,
 };
-use phala_evm::{BlockValidationError, ExecutionError, StrictSource, TransactionSource};
+use phala_evm::{BlockValidationError, CodeCache, ExecutionError, StrictSource, TransactionSource};
 use phala_pool::{AccountInfoProvider, BestTransactions, PoolError, TxPool, ValidationContext};
 use phala_primitives::{Block, ChainSpec, Header, PhalaTxEnvelope, TxEnvelope};
 use phala_storage::{Database, KeyValueRead, StorageError};
@@ -72,6 +72,8 @@ pub struct Engine {
     /// A dev chain's controls (`--dev` only).
     pub(crate) dev: Option<crate::dev::DevChain>,
     metrics: EngineMetrics,
+    /// Analysed contract code, shared by the builder, the importer and RPC's calls.
+    code_cache: Arc<CodeCache>,
 }
 
 impl Engine {
@@ -93,6 +95,7 @@ impl Engine {
             gas_limit_target: AtomicU64::new(0),
             dev: None,
             metrics: EngineMetrics::default(),
+            code_cache: Arc::new(CodeCache::default()),
         }
     }
 
@@ -257,6 +260,17 @@ impl Engine {
 
     pub(crate) fn importer(&self) -> BlockImporter<'_> {
         BlockImporter::new(&self.db, self.spec.clone())
+            .with_code_cache(Some(self.code_cache.clone()))
+    }
+
+    fn block_builder(&self) -> BlockBuilder<'_> {
+        BlockBuilder::new(&self.db, self.spec.clone())
+            .with_code_cache(Some(self.code_cache.clone()))
+    }
+
+    /// Analysed contract code shared by every execution of this node (blocks and calls).
+    pub fn code_cache(&self) -> &Arc<CodeCache> {
+        &self.code_cache
     }
 
     /// Keeps an executed block until it becomes canonical.
@@ -400,7 +414,7 @@ impl Engine {
         pre_state: Option<Arc<phala_primitives::StateChanges>>,
     ) -> Result<BuiltBlock, EngineError> {
         let start = Instant::now();
-        let builder = BlockBuilder::new(&self.db, self.spec.clone()).with_pre_state(pre_state);
+        let builder = self.block_builder().with_pre_state(pre_state);
         let base_fee = self.validation_context()?.base_fee;
         let best = self.pool().best_transactions(base_fee);
         let built = builder.build_from(attributes, &mut PoolSource { best })?;
@@ -427,7 +441,7 @@ impl Engine {
         transactions: Option<Vec<TxEnvelope>>,
     ) -> Result<BuiltBlock, EngineError> {
         let start = Instant::now();
-        let builder = BlockBuilder::new(&self.db, self.spec.clone());
+        let builder = self.block_builder();
         let built = match transactions {
             Some(txs) => {
                 let senders = txs

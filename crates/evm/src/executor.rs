@@ -1,4 +1,4 @@
-use crate::{EvmConfig, EvmSpec, ExecutionError, StateDatabase};
+use crate::{CodeCache, EvmConfig, EvmSpec, ExecutionError, StateDatabase};
 use alloy_consensus::{Eip658Value, Transaction, transaction::SignerRecoverable};
 use alloy_eips::{Encodable2718, eip7685::Requests};
 use alloy_evm::{
@@ -44,12 +44,20 @@ pub fn evm_env_for_header(spec: &Arc<ChainSpec>, header: &Header) -> EvmEnv {
 #[derive(Debug, Clone)]
 pub struct BlockExecutor {
     config: EvmConfig,
+    code: Option<Arc<CodeCache>>,
 }
 
 impl BlockExecutor {
     /// An executor for `spec`.
     pub fn new(spec: Arc<ChainSpec>) -> Self {
-        Self { config: EvmConfig::new(spec) }
+        Self { config: EvmConfig::new(spec), code: None }
+    }
+
+    /// Takes contracts' analysed code from `code` (and adds to it) instead of analysing each
+    /// contract in every block that calls it.
+    pub fn with_code_cache(mut self, code: Option<Arc<CodeCache>>) -> Self {
+        self.code = code;
+        self
     }
 
     /// The chain spec.
@@ -169,8 +177,11 @@ impl BlockExecutor {
             intermediate_root = None;
         }
         let mut roots = Vec::new();
-        let mut db =
-            State::builder().with_database_ref(StateDatabase(state)).with_bundle_update().build();
+        let state = match &self.code {
+            Some(code) => StateDatabase::with_code_cache(state, code.clone()),
+            None => StateDatabase::new(state),
+        };
+        let mut db = State::builder().with_database_ref(state).with_bundle_update().build();
         let evm = self.config.evm(&mut db, self.config.evm_env(header));
         let mut executor = self.config.block_executor(evm, block);
         executor.apply_pre_execution_changes()?;

@@ -29,7 +29,7 @@ mod tx;
 
 pub use alloy_evm::block::BlockValidationError;
 pub use block::{PhalaBlockExecutor, PhalaReceiptBuilder, PhalaTxResult};
-pub use database::StateDatabase;
+pub use database::{CodeCache, StateDatabase};
 pub use error::ExecutionError;
 pub use evm::{EvmConfig, PhalaEvm, PhalaEvmError};
 pub use executor::{

@@ -68,7 +68,7 @@ pub fn setup<'a>(
     // geth, reth and anvil run calls with any `gas` under Osaka's EIP-7825 cap (tools send large
     // limits on calls); only a default limit and eth_estimateGas's answer respect the cap.
     cfg.tx_gas_limit_cap = Some(u64::MAX);
-    let mut db = CacheDB::new(StateDatabase(state));
+    let mut db = CacheDB::new(StateDatabase::with_code_cache(state, ctx.code_cache().clone()));
     if let Some(overrides) = block_overrides {
         db.apply_block_overrides(overrides, &mut evm_env.block_env);
     }

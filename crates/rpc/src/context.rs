@@ -10,7 +10,7 @@ use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
 use phala_engine::Engine;
 use phala_primitives::{Block, Header, PhalaTxEnvelope, StateOverlay, TxEnvelope};
-use phala_storage::{Database, HistoricalState, KeyValueRead};
+use phala_storage::{KeyValueRead, SnapshotState};
 use std::sync::Arc;
 
 /// Limits of the RPC server that operators can set.
@@ -151,11 +151,9 @@ impl NodeContext {
 
     /// State after the stored block `hash` with `header`.
     pub fn state_after(&self, hash: B256, header: &Header) -> RpcResult<BlockState<'_>> {
-        let pending = match self.pending_state() {
-            Some(pending) if self.db().head_hash()? == hash => Some(pending),
-            _ => None,
-        };
-        Ok(StateOverlay::new(HistoricalState::new(self.db(), header.number), pending))
+        let state = SnapshotState::new(self.db(), hash, header.number)?;
+        let pending = self.pending_state().filter(|_| state.at_head());
+        Ok(StateOverlay::new(state, pending))
     }
 
     /// The sender of a stored or pooled transaction: recovered from its signature, or on a dev
@@ -196,9 +194,10 @@ impl NodeContext {
     }
 }
 
-/// The state after a block as RPC reads it: the history tables' view of that block, and at a dev
-/// chain's head the changes cheats made since (which the next block will carry).
-pub type BlockState<'a> = StateOverlay<HistoricalState<'a, Database>>;
+/// The state after a block as RPC reads it: one snapshot of the database (plain state at the
+/// head, the history tables' view of an older block), and at a dev chain's head the changes
+/// cheats made since (which the next block will carry).
+pub type BlockState<'a> = StateOverlay<SnapshotState<'a>>;
 
 /// Decodes an EIP-2718 transaction; trailing bytes are an error. An OP deposit (`0x7E`) is
 /// refused with op-geth's error: deposits come only from L1, through the L1-attributes and the

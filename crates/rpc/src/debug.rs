@@ -5,7 +5,7 @@ use crate::{
     call,
     context::NodeContext,
     error::{RpcError, RpcResult},
-    eth::method,
+    eth::{inline_method, method},
     params::{self, StrictHash, parse},
 };
 use alloy_consensus::transaction::Recovered;
@@ -27,14 +27,14 @@ use serde::Deserialize;
 
 /// Adds the `debug_` methods to `module`.
 pub fn register(module: &mut RpcModule<NodeContext>) {
-    method!(module, "debug_getRawHeader", |p, ctx| {
+    inline_method!(module, "debug_getRawHeader", |p, ctx| {
         let id: BlockId = parse(&p)?.next()?;
         let Some((_, header)) = ctx.block_header(id)? else { return Ok(None) };
         let mut out = Vec::new();
         header.encode(&mut out);
         Ok(Some(Bytes::from(out)))
     });
-    method!(module, "debug_getRawBlock", |p, ctx| {
+    inline_method!(module, "debug_getRawBlock", |p, ctx| {
         let id: BlockId = parse(&p)?.next()?;
         let Some((hash, _)) = ctx.block_header(id)? else { return Ok(None) };
         let Some(block) = ctx.block(hash)? else { return Ok(None) };
@@ -42,13 +42,13 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
         block.encode(&mut out);
         Ok(Some(Bytes::from(out)))
     });
-    method!(module, "debug_getRawReceipts", |p, ctx| {
+    inline_method!(module, "debug_getRawReceipts", |p, ctx| {
         let id: BlockId = parse(&p)?.next()?;
         let Some((hash, _)) = ctx.block_header(id)? else { return Ok(None) };
         let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
         Ok(Some(receipts.iter().map(|r| Bytes::from(r.encoded_2718())).collect::<Vec<_>>()))
     });
-    method!(module, "debug_getRawTransaction", |p, ctx| {
+    inline_method!(module, "debug_getRawTransaction", |p, ctx| {
         let hash: StrictHash = parse(&p)?.next()?;
         let Some(location) = ctx.db().tx_location(hash.0)? else {
             return Ok(ctx.pool().get(&hash.0).map(|pooled| Bytes::from(pooled.tx.encoded_2718())));
@@ -140,7 +140,7 @@ fn trace_block(
     }
     let spec = ctx.spec();
     let parent_state = HistoricalState::new(ctx.db(), header.number - 1);
-    let db = CacheDB::new(StateDatabase(parent_state));
+    let db = CacheDB::new(StateDatabase::with_code_cache(parent_state, ctx.code_cache().clone()));
     let inspector = DebugInspector::new(opts).map_err(inspector_error)?;
     let config = EvmConfig::new(spec.clone());
     let evm_env = config.evm_env(header);

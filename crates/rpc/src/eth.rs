@@ -38,6 +38,24 @@ macro_rules! method {
 }
 pub(crate) use method;
 
+/// Registers a handler that runs on the connection's own task, for calls whose work is small
+/// and bounded (a few point reads, a signature recovery). Handing such a call to the blocking
+/// pool costs more than the call: two thread wake-ups, which profiles of `eth_blockNumber` and
+/// `eth_getBalance` under load showed as most of their time. Anything that executes, scans or
+/// grows with its input stays on [`method!`].
+macro_rules! inline_method {
+    ($module:expr, $name:literal, |$params:ident, $ctx:ident| $body:expr) => {
+        $module
+            .register_method($name, move |$params, $ctx: &$crate::context::NodeContext, _| {
+                #[allow(unused_mut)]
+                let mut run = || -> RpcResult<_> { $body };
+                run().map_err(jsonrpsee::types::ErrorObjectOwned::from)
+            })
+            .expect("method names are unique");
+    };
+}
+pub(crate) use inline_method;
+
 /// The most storage slots one `eth_getStorageValues` call may read, over all its accounts (the
 /// limit geth, reth, Nethermind and Besu share).
 pub const MAX_STORAGE_VALUES_SLOTS: usize = 1024;
@@ -60,27 +78,27 @@ pub fn register(module: &mut RpcModule<NodeContext>) {
 }
 
 fn register_chain(module: &mut RpcModule<NodeContext>) {
-    method!(module, "eth_chainId", |_p, ctx| Ok(U64::from(ctx.spec().chain_id)));
-    method!(module, "net_version", |_p, ctx| Ok(ctx.spec().chain_id.to_string()));
-    method!(module, "eth_blockNumber", |_p, ctx| Ok(U64::from(ctx.head()?.1.number)));
-    method!(module, "eth_syncing", |_p, _ctx| Ok(false));
-    method!(module, "eth_mining", |_p, _ctx| Ok(false));
-    method!(module, "eth_hashrate", |_p, _ctx| Ok(U64::ZERO));
-    method!(module, "eth_protocolVersion", |_p, _ctx| Ok("0x44"));
-    method!(module, "net_listening", |_p, _ctx| Ok(true));
-    method!(module, "net_peerCount", |_p, _ctx| Ok(U64::ZERO));
-    method!(module, "web3_clientVersion", |_p, _ctx| Ok(client_version()));
-    method!(module, "web3_sha3", |p, _ctx| {
+    inline_method!(module, "eth_chainId", |_p, ctx| Ok(U64::from(ctx.spec().chain_id)));
+    inline_method!(module, "net_version", |_p, ctx| Ok(ctx.spec().chain_id.to_string()));
+    inline_method!(module, "eth_blockNumber", |_p, ctx| Ok(U64::from(ctx.head()?.1.number)));
+    inline_method!(module, "eth_syncing", |_p, _ctx| Ok(false));
+    inline_method!(module, "eth_mining", |_p, _ctx| Ok(false));
+    inline_method!(module, "eth_hashrate", |_p, _ctx| Ok(U64::ZERO));
+    inline_method!(module, "eth_protocolVersion", |_p, _ctx| Ok("0x44"));
+    inline_method!(module, "net_listening", |_p, _ctx| Ok(true));
+    inline_method!(module, "net_peerCount", |_p, _ctx| Ok(U64::ZERO));
+    inline_method!(module, "web3_clientVersion", |_p, _ctx| Ok(client_version()));
+    inline_method!(module, "web3_sha3", |p, _ctx| {
         let data: Bytes = parse(&p)?.next()?;
         Ok(keccak256(&data))
     });
-    method!(module, "eth_accounts", |_p, ctx| {
+    inline_method!(module, "eth_accounts", |_p, ctx| {
         Ok(ctx.signers().iter().map(|signer| signer.address()).collect::<Vec<_>>())
     });
-    method!(module, "eth_coinbase", |_p, ctx| {
+    inline_method!(module, "eth_coinbase", |_p, ctx| {
         Ok(ctx.signers().first().map(|signer| signer.address()).unwrap_or_default())
     });
-    method!(module, "eth_capabilities", |_p, ctx| {
+    inline_method!(module, "eth_capabilities", |_p, ctx| {
         let (hash, head) = ctx.head()?;
         let everything = json!({ "disabled": false, "oldestBlock": "0x0" });
         Ok(json!({
@@ -93,18 +111,18 @@ fn register_chain(module: &mut RpcModule<NodeContext>) {
             "stateproofs": everything,
         }))
     });
-    method!(module, "eth_config", |_p, ctx| crate::config::eth_config(&ctx));
+    inline_method!(module, "eth_config", |_p, ctx| crate::config::eth_config(&ctx));
 }
 
 fn register_state(module: &mut RpcModule<NodeContext>) {
-    method!(module, "eth_getBalance", |p, ctx| {
+    inline_method!(module, "eth_getBalance", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let id = params::block_id(&mut seq)?;
         let (_, _, state) = ctx.state_at(id)?;
         Ok(state.account(address)?.map(|a| a.balance).unwrap_or_default())
     });
-    method!(module, "eth_getTransactionCount", |p, ctx| {
+    inline_method!(module, "eth_getTransactionCount", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let id = params::block_id(&mut seq)?;
@@ -116,7 +134,7 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         let (_, _, state) = ctx.state_at(id)?;
         Ok(U64::from(state.account(address)?.map(|a| a.nonce).unwrap_or_default()))
     });
-    method!(module, "eth_getCode", |p, ctx| {
+    inline_method!(module, "eth_getCode", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let id = params::block_id(&mut seq)?;
@@ -124,7 +142,7 @@ fn register_state(module: &mut RpcModule<NodeContext>) {
         let Some(account) = state.account(address)? else { return Ok(Bytes::new()) };
         Ok(state.bytecode(account.code_hash)?.unwrap_or_default())
     });
-    method!(module, "eth_getStorageAt", |p, ctx| {
+    inline_method!(module, "eth_getStorageAt", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let key: StorageKey = seq.next()?;
@@ -229,32 +247,32 @@ fn register_blocks(module: &mut RpcModule<NodeContext>) {
         let Some(block) = ctx.block(hash)? else { return Ok(None) };
         convert::mined_block(&ctx, hash, block, full).map(Some)
     });
-    method!(module, "eth_getBlockTransactionCountByNumber", |p, ctx| {
+    inline_method!(module, "eth_getBlockTransactionCountByNumber", |p, ctx| {
         let tag: BlockNumberOrTag = parse(&p)?.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
         Ok(ctx.db().body(hash)?.map(|body| U64::from(body.transactions.len())))
     });
-    method!(module, "eth_getBlockTransactionCountByHash", |p, ctx| {
+    inline_method!(module, "eth_getBlockTransactionCountByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
         Ok(ctx.db().body(hash)?.map(|body| U64::from(body.transactions.len())))
     });
-    method!(module, "eth_getUncleCountByBlockNumber", |p, ctx| {
+    inline_method!(module, "eth_getUncleCountByBlockNumber", |p, ctx| {
         let tag: BlockNumberOrTag = parse(&p)?.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
         Ok(ctx.db().body(hash)?.map(|body| U64::from(body.ommers.len())))
     });
-    method!(module, "eth_getUncleCountByBlockHash", |p, ctx| {
+    inline_method!(module, "eth_getUncleCountByBlockHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
         Ok(ctx.db().body(hash)?.map(|body| U64::from(body.ommers.len())))
     });
-    method!(module, "eth_getUncleByBlockNumberAndIndex", |p, ctx| {
+    inline_method!(module, "eth_getUncleByBlockNumberAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
         uncle(&ctx, hash, index.to())
     });
-    method!(module, "eth_getUncleByBlockHashAndIndex", |p, ctx| {
+    inline_method!(module, "eth_getUncleByBlockHashAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let hash: B256 = seq.next()?;
         let index: U64 = seq.next()?;
@@ -303,7 +321,7 @@ fn transaction_at(
 }
 
 fn register_transactions(module: &mut RpcModule<NodeContext>) {
-    method!(module, "eth_getTransactionByHash", |p, ctx| {
+    inline_method!(module, "eth_getTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
         if let Some((tx, info)) = mined_transaction(&ctx, hash)? {
             let sender = ctx.sender_of(&tx)?;
@@ -314,14 +332,14 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
             .get(&hash)
             .map(|pooled| convert::rpc_transaction(pooled.tx.clone().into(), pooled.sender, None)))
     });
-    method!(module, "eth_getRawTransactionByHash", |p, ctx| {
+    inline_method!(module, "eth_getRawTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
         if let Some((tx, _)) = mined_transaction(&ctx, hash)? {
             return Ok(Some(Bytes::from(tx.encoded_2718())));
         }
         Ok(ctx.pool().get(&hash).map(|pooled| Bytes::from(pooled.tx.encoded_2718())))
     });
-    method!(module, "eth_getTransactionByBlockNumberAndIndex", |p, ctx| {
+    inline_method!(module, "eth_getTransactionByBlockNumberAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
@@ -330,7 +348,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let sender = ctx.sender_of(&tx)?;
         convert::mined_transaction(&ctx, tx, sender, info).map(Some)
     });
-    method!(module, "eth_getTransactionByBlockHashAndIndex", |p, ctx| {
+    inline_method!(module, "eth_getTransactionByBlockHashAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let hash: B256 = seq.next()?;
         let index: U64 = seq.next()?;
@@ -338,14 +356,14 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let sender = ctx.sender_of(&tx)?;
         convert::mined_transaction(&ctx, tx, sender, info).map(Some)
     });
-    method!(module, "eth_getRawTransactionByBlockNumberAndIndex", |p, ctx| {
+    inline_method!(module, "eth_getRawTransactionByBlockNumberAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
         Ok(transaction_at(&ctx, hash, index.to())?.map(|(tx, _)| Bytes::from(tx.encoded_2718())))
     });
-    method!(module, "eth_getTransactionReceipt", |p, ctx| {
+    inline_method!(module, "eth_getTransactionReceipt", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
         let Some(location) = ctx.db().tx_location(hash)? else { return Ok(None) };
         let Some(block_hash) = ctx.db().canonical_hash(location.block_number)? else {
@@ -354,7 +372,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let Ok(index) = usize::try_from(location.index) else { return Ok(None) };
         convert::receipt_at(&ctx, block_hash, index)
     });
-    method!(module, "eth_sendRawTransaction", |p, ctx| {
+    inline_method!(module, "eth_sendRawTransaction", |p, ctx| {
         let raw: Bytes = parse(&p)?.next()?;
         let hash = ctx.submit_raw_transaction(&raw)?;
         ctx.filters.on_pending_transaction(hash);
@@ -371,25 +389,25 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let tx = signing::sign_request(&ctx, request)?;
         Ok(Bytes::from(tx.encoded_2718()))
     });
-    method!(module, "eth_sign", |p, ctx| {
+    inline_method!(module, "eth_sign", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let message: Bytes = seq.next()?;
         signing::sign_message(&ctx, address, &message)
     });
-    method!(module, "personal_sign", |p, ctx| {
+    inline_method!(module, "personal_sign", |p, ctx| {
         let mut seq = parse(&p)?;
         let message: Bytes = seq.next()?;
         let address: Address = seq.next()?;
         signing::sign_message(&ctx, address, &message)
     });
-    method!(module, "eth_signTypedData_v4", |p, ctx| {
+    inline_method!(module, "eth_signTypedData_v4", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let data: Value = seq.next()?;
         signing::sign_typed_data(&ctx, address, data)
     });
-    method!(module, "eth_signTypedData", |p, ctx| {
+    inline_method!(module, "eth_signTypedData", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let data: Value = seq.next()?;
@@ -429,13 +447,13 @@ fn register_execution(module: &mut RpcModule<NodeContext>) {
 }
 
 fn register_fees(module: &mut RpcModule<NodeContext>) {
-    method!(module, "eth_gasPrice", |_p, ctx| {
+    inline_method!(module, "eth_gasPrice", |_p, ctx| {
         let base_fee = ctx.validation_context()?.base_fee;
         Ok(U256::from(u128::from(base_fee) + ctx.suggested_tip()))
     });
-    method!(module, "eth_maxPriorityFeePerGas", |_p, ctx| Ok(U256::from(ctx.suggested_tip())));
-    method!(module, "eth_baseFee", |_p, ctx| Ok(U256::from(ctx.validation_context()?.base_fee)));
-    method!(module, "eth_blobBaseFee", |_p, ctx| {
+    inline_method!(module, "eth_maxPriorityFeePerGas", |_p, ctx| Ok(U256::from(ctx.suggested_tip())));
+    inline_method!(module, "eth_baseFee", |_p, ctx| Ok(U256::from(ctx.validation_context()?.base_fee)));
+    inline_method!(module, "eth_blobBaseFee", |_p, ctx| {
         Ok(U256::from(ctx.validation_context()?.blob_base_fee.unwrap_or_default()))
     });
     method!(module, "eth_feeHistory", |p, ctx| {
@@ -557,12 +575,12 @@ fn register_filters(module: &mut RpcModule<NodeContext>) {
         let filter: Filter = parse(&p)?.next()?;
         filters::get_logs(&ctx, &filter)
     });
-    method!(module, "eth_newFilter", |p, ctx| {
+    inline_method!(module, "eth_newFilter", |p, ctx| {
         let filter: Filter = parse(&p)?.next()?;
         filters::new_filter(&ctx, filter)
     });
-    method!(module, "eth_newBlockFilter", |_p, ctx| filters::new_block_filter(&ctx));
-    method!(module, "eth_newPendingTransactionFilter", |_p, ctx| {
+    inline_method!(module, "eth_newBlockFilter", |_p, ctx| filters::new_block_filter(&ctx));
+    inline_method!(module, "eth_newPendingTransactionFilter", |_p, ctx| {
         filters::new_pending_transaction_filter(&ctx)
     });
     method!(module, "eth_getFilterChanges", |p, ctx| {
@@ -573,14 +591,14 @@ fn register_filters(module: &mut RpcModule<NodeContext>) {
         let id: U256 = parse(&p)?.next()?;
         filters::filter_logs(&ctx, id)
     });
-    method!(module, "eth_uninstallFilter", |p, ctx| {
+    inline_method!(module, "eth_uninstallFilter", |p, ctx| {
         let id: U256 = parse(&p)?.next()?;
         Ok(filters::uninstall_filter(&ctx, id))
     });
 }
 
 fn register_txpool(module: &mut RpcModule<NodeContext>) {
-    method!(module, "txpool_status", |_p, ctx| {
+    inline_method!(module, "txpool_status", |_p, ctx| {
         let (pending, queued) = ctx.pool().status();
         Ok(json!({ "pending": U64::from(pending), "queued": U64::from(queued) }))
     });

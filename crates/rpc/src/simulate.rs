@@ -246,7 +246,10 @@ pub fn simulate(
 
     let spec = ctx.spec();
     let mut state = State::builder()
-        .with_database_ref(StateDatabase(ctx.state_after(base_hash, &base)?))
+        .with_database_ref(StateDatabase::with_code_cache(
+            ctx.state_after(base_hash, &base)?,
+            ctx.code_cache().clone(),
+        ))
         .with_bundle_update()
         .build();
     // State roots: every block's changes applied over the base block's state (the trie unwound

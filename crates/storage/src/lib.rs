@@ -40,7 +40,7 @@ pub use db::{Database, DetachedWrites, KeyValueRead, RawEntry, WriteSet};
 pub use dump::{DumpStats, StateEntry, dump_alloc, dump_alloc_with_progress};
 pub use error::{StorageError, WitnessError};
 pub use models::{StoredAccount, TxLocation};
-pub use state::{HistoricalState, LatestState, StateWriter, unwound_state};
+pub use state::{HistoricalState, LatestState, SnapshotState, StateWriter, unwound_state};
 pub use tables::Table;
 pub use witness::{SeedSummary, WitnessState};
 

@@ -65,12 +65,16 @@ const SMOKE: Sizes = Sizes {
 struct Args {
     launch: Launch,
     smoke: bool,
+    /// Only the block-per-transaction step and the reads (`--reads-only`), for profiling them.
+    reads_only: bool,
+    /// Seconds each read load runs (`--read-time`), instead of the size's default.
+    read_time: Option<Duration>,
 }
 
 fn usage(message: &str) -> ! {
     eprintln!(
         "{message}\nusage: vs-anvil [--ours <phala-node>] [--anvil <anvil>] [--gas-limit GAS] \
-         [--memory-cap-mib MIB] [--smoke]"
+         [--memory-cap-mib MIB] [--smoke] [--reads-only] [--read-time SECS]"
     );
     std::process::exit(2)
 }
@@ -83,7 +87,7 @@ fn parse_args() -> Args {
         gas_limit: 1_000_000_000,
         memory_cap_kib: 8 << 20,
     };
-    let mut smoke = false;
+    let (mut smoke, mut reads_only, mut read_time) = (false, false, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
@@ -100,6 +104,15 @@ fn parse_args() -> Args {
                 launch.memory_cap_kib = mib << 10;
             }
             "--smoke" => smoke = true,
+            "--reads-only" => reads_only = true,
+            "--read-time" => {
+                let secs: f64 =
+                    value().parse().unwrap_or_else(|_| usage("--read-time: not a number"));
+                if !(secs > 0.0 && secs <= 3600.0) {
+                    usage("--read-time: seconds between 0 and 3600");
+                }
+                read_time = Some(Duration::from_secs_f64(secs));
+            }
             other => usage(&format!("unknown flag {other}")),
         }
     }
@@ -108,7 +121,7 @@ fn parse_args() -> Args {
             usage(&format!("{flag}: no executable at {}", path.display()));
         }
     }
-    Args { launch, smoke }
+    Args { launch, smoke, reads_only, read_time }
 }
 
 /// One measured figure: a rate (higher is better) with the latencies behind it.
@@ -141,7 +154,10 @@ type Results = Vec<(String, Figure)>;
 
 fn main() {
     let args = parse_args();
-    let sizes = if args.smoke { &SMOKE } else { &FULL };
+    let mut sizes = if args.smoke { SMOKE } else { FULL };
+    if let Some(read_time) = args.read_time {
+        sizes.read_time = read_time;
+    }
     let mut anvil = Results::new();
     let mut ours = Results::new();
     let mut peaks = [0u64; 2];
@@ -149,7 +165,7 @@ fn main() {
         [("anvil", &mut anvil), ("ours", &mut ours)].into_iter().enumerate()
     {
         eprintln!("== {name}");
-        match run_node(name, &args.launch, sizes, results) {
+        match run_node(name, &args.launch, &sizes, args.reads_only, results) {
             Ok(peak) => peaks[index] = peak,
             Err(err) => {
                 eprintln!("vs-anvil: {name}: {err}");
@@ -169,6 +185,7 @@ fn run_node(
     name: &str,
     launch: &Launch,
     sizes: &Sizes,
+    reads_only: bool,
     results: &mut Results,
 ) -> Result<u64, String> {
     let mut peak = 0;
@@ -187,6 +204,9 @@ fn run_node(
         ));
         reads(&node, &wallets, &setup[0], sizes, results)?;
         peak = peak.max(check_alive(&node)?);
+    }
+    if reads_only {
+        return Ok(peak);
     }
     {
         let node = start(name, launch, Mining::Interval(1))?;

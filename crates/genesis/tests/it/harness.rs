@@ -249,7 +249,7 @@ impl Chain {
         env.block_env.number = U256::from(head.number + 1);
         env.block_env.timestamp = U256::from(self.time + BLOCK_TIME);
         env.cfg_env.disable_base_fee = true;
-        let mut db = CacheDB::new(StateDatabase(LatestState::new(&self.db)));
+        let mut db = CacheDB::new(StateDatabase::new(LatestState::new(&self.db)));
         let mut evm = PhalaEvmFactory::new(self.spec.clone()).create_evm(&mut db, env);
         let nonce = self.nonces.get(&from).copied().unwrap_or_default();
         let tx = TxEnv {
