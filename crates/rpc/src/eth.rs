@@ -451,8 +451,12 @@ fn register_fees(module: &mut RpcModule<NodeContext>) {
         let base_fee = ctx.validation_context()?.base_fee;
         Ok(U256::from(u128::from(base_fee) + ctx.suggested_tip()))
     });
-    inline_method!(module, "eth_maxPriorityFeePerGas", |_p, ctx| Ok(U256::from(ctx.suggested_tip())));
-    inline_method!(module, "eth_baseFee", |_p, ctx| Ok(U256::from(ctx.validation_context()?.base_fee)));
+    inline_method!(module, "eth_maxPriorityFeePerGas", |_p, ctx| Ok(U256::from(
+        ctx.suggested_tip()
+    )));
+    inline_method!(module, "eth_baseFee", |_p, ctx| Ok(U256::from(
+        ctx.validation_context()?.base_fee
+    )));
     inline_method!(module, "eth_blobBaseFee", |_p, ctx| {
         Ok(U256::from(ctx.validation_context()?.blob_base_fee.unwrap_or_default()))
     });

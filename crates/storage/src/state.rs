@@ -1,6 +1,5 @@
 use crate::{
-    StorageError, StorageResult, StoredAccount, Table, TxLocation, WriteSet,
-    Database,
+    Database, StorageError, StorageResult, StoredAccount, Table, TxLocation, WriteSet,
     db::{KeyValueRead, ReadSnapshot},
     models::{decode_word, encode_rlp, encode_word},
     tables::key,
