@@ -111,7 +111,7 @@ fn register_chain(module: &mut RpcModule<NodeContext>) {
             "stateproofs": everything,
         }))
     });
-    inline_method!(module, "eth_config", |_p, ctx| crate::config::eth_config(&ctx));
+    inline_method!(module, "eth_config", |_p, ctx| crate::config::eth_config(ctx));
 }
 
 fn register_state(module: &mut RpcModule<NodeContext>) {
@@ -270,13 +270,13 @@ fn register_blocks(module: &mut RpcModule<NodeContext>) {
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
-        uncle(&ctx, hash, index.to())
+        uncle(ctx, hash, index.to())
     });
     inline_method!(module, "eth_getUncleByBlockHashAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let hash: B256 = seq.next()?;
         let index: U64 = seq.next()?;
-        uncle(&ctx, hash, index.to())
+        uncle(ctx, hash, index.to())
     });
     method!(module, "eth_getBlockReceipts", |p, ctx| {
         let id: BlockId = parse(&p)?.next()?;
@@ -323,9 +323,9 @@ fn transaction_at(
 fn register_transactions(module: &mut RpcModule<NodeContext>) {
     inline_method!(module, "eth_getTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
-        if let Some((tx, info)) = mined_transaction(&ctx, hash)? {
+        if let Some((tx, info)) = mined_transaction(ctx, hash)? {
             let sender = ctx.sender_of(&tx)?;
-            return convert::mined_transaction(&ctx, tx, sender, info).map(Some);
+            return convert::mined_transaction(ctx, tx, sender, info).map(Some);
         }
         Ok(ctx
             .pool()
@@ -334,7 +334,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
     });
     inline_method!(module, "eth_getRawTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
-        if let Some((tx, _)) = mined_transaction(&ctx, hash)? {
+        if let Some((tx, _)) = mined_transaction(ctx, hash)? {
             return Ok(Some(Bytes::from(tx.encoded_2718())));
         }
         Ok(ctx.pool().get(&hash).map(|pooled| Bytes::from(pooled.tx.encoded_2718())))
@@ -344,24 +344,24 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
-        let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
+        let Some((tx, info)) = transaction_at(ctx, hash, index.to())? else { return Ok(None) };
         let sender = ctx.sender_of(&tx)?;
-        convert::mined_transaction(&ctx, tx, sender, info).map(Some)
+        convert::mined_transaction(ctx, tx, sender, info).map(Some)
     });
     inline_method!(module, "eth_getTransactionByBlockHashAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let hash: B256 = seq.next()?;
         let index: U64 = seq.next()?;
-        let Some((tx, info)) = transaction_at(&ctx, hash, index.to())? else { return Ok(None) };
+        let Some((tx, info)) = transaction_at(ctx, hash, index.to())? else { return Ok(None) };
         let sender = ctx.sender_of(&tx)?;
-        convert::mined_transaction(&ctx, tx, sender, info).map(Some)
+        convert::mined_transaction(ctx, tx, sender, info).map(Some)
     });
     inline_method!(module, "eth_getRawTransactionByBlockNumberAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
-        Ok(transaction_at(&ctx, hash, index.to())?.map(|(tx, _)| Bytes::from(tx.encoded_2718())))
+        Ok(transaction_at(ctx, hash, index.to())?.map(|(tx, _)| Bytes::from(tx.encoded_2718())))
     });
     inline_method!(module, "eth_getTransactionReceipt", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
@@ -370,7 +370,7 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
             return Ok(None);
         };
         let Ok(index) = usize::try_from(location.index) else { return Ok(None) };
-        convert::receipt_at(&ctx, block_hash, index)
+        convert::receipt_at(ctx, block_hash, index)
     });
     inline_method!(module, "eth_sendRawTransaction", |p, ctx| {
         let raw: Bytes = parse(&p)?.next()?;
@@ -393,25 +393,25 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let message: Bytes = seq.next()?;
-        signing::sign_message(&ctx, address, &message)
+        signing::sign_message(ctx, address, &message)
     });
     inline_method!(module, "personal_sign", |p, ctx| {
         let mut seq = parse(&p)?;
         let message: Bytes = seq.next()?;
         let address: Address = seq.next()?;
-        signing::sign_message(&ctx, address, &message)
+        signing::sign_message(ctx, address, &message)
     });
     inline_method!(module, "eth_signTypedData_v4", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let data: Value = seq.next()?;
-        signing::sign_typed_data(&ctx, address, data)
+        signing::sign_typed_data(ctx, address, data)
     });
     inline_method!(module, "eth_signTypedData", |p, ctx| {
         let mut seq = parse(&p)?;
         let address: Address = seq.next()?;
         let data: Value = seq.next()?;
-        signing::sign_typed_data(&ctx, address, data)
+        signing::sign_typed_data(ctx, address, data)
     });
 }
 
@@ -581,11 +581,11 @@ fn register_filters(module: &mut RpcModule<NodeContext>) {
     });
     inline_method!(module, "eth_newFilter", |p, ctx| {
         let filter: Filter = parse(&p)?.next()?;
-        filters::new_filter(&ctx, filter)
+        filters::new_filter(ctx, filter)
     });
-    inline_method!(module, "eth_newBlockFilter", |_p, ctx| filters::new_block_filter(&ctx));
+    inline_method!(module, "eth_newBlockFilter", |_p, ctx| filters::new_block_filter(ctx));
     inline_method!(module, "eth_newPendingTransactionFilter", |_p, ctx| {
-        filters::new_pending_transaction_filter(&ctx)
+        filters::new_pending_transaction_filter(ctx)
     });
     method!(module, "eth_getFilterChanges", |p, ctx| {
         let id: U256 = parse(&p)?.next()?;
@@ -597,7 +597,7 @@ fn register_filters(module: &mut RpcModule<NodeContext>) {
     });
     inline_method!(module, "eth_uninstallFilter", |p, ctx| {
         let id: U256 = parse(&p)?.next()?;
-        Ok(filters::uninstall_filter(&ctx, id))
+        Ok(filters::uninstall_filter(ctx, id))
     });
 }
 
