@@ -1,6 +1,7 @@
 //! The state every RPC handler shares: the engine, dev signers, limits and filters.
 
 use crate::{
+    cache::{BlockCache, CachedBlock},
     error::{RpcError, RpcResult},
     filters::FilterStore,
     metrics::RpcMetrics,
@@ -53,6 +54,7 @@ pub struct NodeContext {
     limits: RpcLimits,
     pub(crate) filters: FilterStore,
     rpc_metrics: Arc<RpcMetrics>,
+    blocks: BlockCache,
 }
 
 impl std::ops::Deref for NodeContext {
@@ -72,6 +74,7 @@ impl NodeContext {
             limits,
             filters: FilterStore::default(),
             rpc_metrics: Arc::new(RpcMetrics::new()),
+            blocks: BlockCache::default(),
         }
     }
 
@@ -180,6 +183,26 @@ impl NodeContext {
         let Some(header) = self.db().header(hash)? else { return Ok(None) };
         let Some(body) = self.db().body(hash)? else { return Ok(None) };
         Ok(Some(Block { header, body }))
+    }
+
+    /// The stored block `hash` with its receipts, from the [`BlockCache`] or read (and cached).
+    pub fn cached_block(&self, hash: B256) -> RpcResult<Option<Arc<CachedBlock>>> {
+        if let Some(cached) = self.blocks.get(&hash) {
+            return Ok(Some(cached));
+        }
+        let Some(block) = self.block(hash)? else { return Ok(None) };
+        let receipts = self.db().receipts(hash)?.unwrap_or_default();
+        let cached = Arc::new(CachedBlock::new(hash, block, receipts));
+        self.blocks.insert(cached.clone());
+        Ok(Some(cached))
+    }
+
+    /// The header of the stored block `hash`, from the [`BlockCache`] when it holds the block.
+    pub fn header(&self, hash: B256) -> RpcResult<Option<Header>> {
+        if let Some(cached) = self.blocks.get(&hash) {
+            return Ok(Some(cached.block().header.clone()));
+        }
+        Ok(self.db().header(hash)?)
     }
 
     /// Decodes, recovers and adds a raw (EIP-2718) transaction to the pool.

@@ -1,6 +1,7 @@
 //! Stored blocks, transactions and receipts turned into their JSON-RPC shapes.
 
 use crate::{
+    cache::CachedBlock,
     context::NodeContext,
     error::{RpcError, RpcResult},
 };
@@ -214,23 +215,22 @@ pub fn mined_block(ctx: &NodeContext, hash: B256, block: Block, full: bool) -> R
     Ok(rpc)
 }
 
-/// A stored transaction in its JSON-RPC shape (a deposit with its receipt's nonce and version).
+/// Transaction `index` of a stored block in its JSON-RPC shape (a deposit with its receipt's
+/// nonce and version); `None` past the block's last transaction.
 pub fn mined_transaction(
-    ctx: &NodeContext,
-    tx: PhalaTxEnvelope,
-    sender: Address,
-    info: TxBlockInfo,
-) -> RpcResult<Transaction> {
-    let deposit = tx.is_deposit();
-    let mut rpc = rpc_transaction(tx, sender, Some(info));
-    if deposit {
-        let receipts = ctx.db().receipts(info.hash)?.unwrap_or_default();
-        fill_deposit_fields(
-            &mut rpc,
-            usize::try_from(info.index).ok().and_then(|i| receipts.get(i)),
-        );
+    cached: &CachedBlock,
+    index: usize,
+    impersonation: bool,
+) -> RpcResult<Option<Transaction>> {
+    let block = cached.block();
+    let Some(tx) = block.body.transactions.get(index) else { return Ok(None) };
+    let sender = cached.sender(index, impersonation)?;
+    let info = TxBlockInfo::new(cached.hash(), &block.header, index as u64);
+    let mut rpc = rpc_transaction(tx.clone(), sender, Some(info));
+    if tx.is_deposit() {
+        fill_deposit_fields(&mut rpc, cached.receipts().get(index));
     }
-    Ok(rpc)
+    Ok(Some(rpc))
 }
 
 /// A stored transaction's sender: with `impersonation` (a dev chain), the address an
@@ -251,41 +251,43 @@ pub fn recover(tx: &PhalaTxEnvelope) -> RpcResult<Address> {
 /// All receipts of a stored block in their JSON-RPC shape.
 pub fn rpc_block_receipts(
     spec: &ChainSpec,
-    hash: B256,
-    block: &Block,
-    receipts: Vec<PhalaReceiptEnvelope>,
+    cached: &CachedBlock,
     impersonation: bool,
 ) -> RpcResult<Vec<RpcReceipt>> {
-    let context = ReceiptContext::new(spec, hash, block, impersonation);
-    let gas_used: Vec<u64> = gas_used_per_tx(&receipts).collect();
+    let block = cached.block();
+    let context = ReceiptContext::new(spec, cached.hash(), block);
+    let receipts = cached.receipts();
+    let gas_used: Vec<u64> = gas_used_per_tx(receipts).collect();
     let mut log_index = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
     for (index, ((tx, receipt), gas_used)) in
         block.body.transactions.iter().zip(receipts).zip(gas_used).enumerate()
     {
-        out.push(context.receipt(index, tx, receipt, gas_used, &mut log_index)?);
+        let sender = cached.sender(index, impersonation)?;
+        out.push(context.receipt(index, tx, sender, receipt.clone(), gas_used, &mut log_index));
     }
     Ok(out)
 }
 
-/// The RPC receipt of transaction `index` of `block` alone: only its own sender is recovered
-/// (a block's worth of signature recoveries per `eth_getTransactionReceipt` made receipt polling
-/// cost as much as the whole block).
+/// The RPC receipt of transaction `index` of a stored block alone: only its own sender is
+/// recovered (a block's worth of signature recoveries per `eth_getTransactionReceipt` made
+/// receipt polling cost as much as the whole block).
 pub fn rpc_receipt_at(
     spec: &ChainSpec,
-    hash: B256,
-    block: &Block,
-    receipts: Vec<PhalaReceiptEnvelope>,
+    cached: &CachedBlock,
     index: usize,
     impersonation: bool,
 ) -> RpcResult<Option<RpcReceipt>> {
-    let Some(gas_used) = gas_used_per_tx(&receipts).nth(index) else { return Ok(None) };
-    let Some(tx) = block.body.transactions.get(index) else { return Ok(None) };
+    let (block, receipts) = (cached.block(), cached.receipts());
+    let Some(gas_used) = gas_used_per_tx(receipts).nth(index) else { return Ok(None) };
+    let (Some(tx), Some(receipt)) = (block.body.transactions.get(index), receipts.get(index))
+    else {
+        return Ok(None);
+    };
     let mut log_index = receipts[..index].iter().map(|receipt| receipt.logs().len() as u64).sum();
-    let Some(receipt) = receipts.into_iter().nth(index) else { return Ok(None) };
-    ReceiptContext::new(spec, hash, block, impersonation)
-        .receipt(index, tx, receipt, gas_used, &mut log_index)
-        .map(Some)
+    let sender = cached.sender(index, impersonation)?;
+    let context = ReceiptContext::new(spec, cached.hash(), block);
+    Ok(Some(context.receipt(index, tx, sender, receipt.clone(), gas_used, &mut log_index)))
 }
 
 /// What every receipt of one block shares.
@@ -294,31 +296,30 @@ struct ReceiptContext<'a> {
     header: &'a Header,
     l1_fees: Option<L1Fees>,
     blob_gas_price: Option<u128>,
-    impersonation: bool,
 }
 
 impl<'a> ReceiptContext<'a> {
-    fn new(spec: &ChainSpec, hash: B256, block: &'a Block, impersonation: bool) -> Self {
+    fn new(spec: &ChainSpec, hash: B256, block: &'a Block) -> Self {
         let header = &block.header;
         let blob_gas_price = spec
             .blob_params_at_timestamp(header.timestamp)
             .zip(header.excess_blob_gas)
             .map(|(params, excess)| params.calc_blob_fee(excess));
-        Self { hash, header, l1_fees: L1Fees::of_block(spec, block), blob_gas_price, impersonation }
+        Self { hash, header, l1_fees: L1Fees::of_block(spec, block), blob_gas_price }
     }
 
-    /// The receipt of transaction `index`; `log_index` is its first log's index and is moved
-    /// past its logs.
+    /// The receipt of transaction `index`, sent by `sender`; `log_index` is its first log's
+    /// index and is moved past its logs.
     fn receipt(
         &self,
         index: usize,
         tx: &PhalaTxEnvelope,
+        sender: Address,
         receipt: PhalaReceiptEnvelope,
         gas_used: u64,
         log_index: &mut u64,
-    ) -> RpcResult<RpcReceipt> {
+    ) -> RpcReceipt {
         let (hash, header) = (self.hash, self.header);
-        let sender = sender(tx, self.impersonation)?;
         let tx_hash = *tx.tx_hash();
         let deposit_nonce = receipt.as_deposit().and_then(|deposit| deposit.deposit_nonce);
         let receipt = rpc_logs(receipt, hash, header, tx_hash, index as u64, log_index);
@@ -327,7 +328,7 @@ impl<'a> ReceiptContext<'a> {
         let contract_address = tx.kind().is_create().then(|| sender.create(nonce));
         let (l1_block_info, da_footprint) =
             self.l1_fees.as_ref().map(|fees| fees.of(tx)).unwrap_or_default();
-        Ok(RpcReceipt {
+        RpcReceipt {
             l1_block_info,
             inner: TransactionReceipt {
                 inner: receipt,
@@ -344,7 +345,7 @@ impl<'a> ReceiptContext<'a> {
                 to: tx.to(),
                 contract_address,
             },
-        })
+        }
     }
 }
 
@@ -439,31 +440,53 @@ impl RpcReceiptEnvelope {
 /// Every log of the stored block `hash`, in its JSON-RPC shape. Unlike
 /// [`block_receipts`] this recovers no senders, which logs do not carry.
 pub fn block_logs(ctx: &NodeContext, hash: B256) -> RpcResult<Vec<Log>> {
-    let (Some(header), Some(body)) = (ctx.db().header(hash)?, ctx.db().body(hash)?) else {
-        return Ok(Vec::new());
-    };
-    let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
-    let mut log_index = 0u64;
+    let Some(cached) = ctx.cached_block(hash)? else { return Ok(Vec::new()) };
     let mut logs = Vec::new();
-    for (index, (tx, receipt)) in body.transactions.iter().zip(receipts).enumerate() {
-        let receipt = rpc_logs(receipt, hash, &header, *tx.tx_hash(), index as u64, &mut log_index);
-        logs.extend(receipt.logs().iter().cloned());
-    }
+    matching_logs(&cached, |_| true, &mut logs);
     Ok(logs)
+}
+
+/// The logs of a stored block that `matches` accepts, in their JSON-RPC shape, appended to
+/// `out`. Only accepted logs are placed (and cloned); the others only count towards the
+/// block-wide log index.
+pub fn matching_logs(
+    cached: &CachedBlock,
+    mut matches: impl FnMut(&alloy_primitives::Log) -> bool,
+    out: &mut Vec<Log>,
+) {
+    let (hash, block) = (cached.hash(), cached.block());
+    let mut log_index = 0u64;
+    for (tx_index, (tx, receipt)) in
+        block.body.transactions.iter().zip(cached.receipts()).enumerate()
+    {
+        for log in receipt.logs() {
+            if matches(log) {
+                out.push(Log {
+                    inner: log.clone(),
+                    block_hash: Some(hash),
+                    block_number: Some(block.header.number),
+                    block_timestamp: Some(block.header.timestamp),
+                    transaction_hash: Some(*tx.tx_hash()),
+                    transaction_index: Some(tx_index as u64),
+                    log_index: Some(log_index),
+                    removed: false,
+                });
+            }
+            log_index += 1;
+        }
+    }
 }
 
 /// The receipt of transaction `index` of block `hash`.
 pub fn receipt_at(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<RpcReceipt>> {
-    let Some(block) = ctx.block(hash)? else { return Ok(None) };
-    let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
-    rpc_receipt_at(ctx.spec(), hash, &block, receipts, index, ctx.dev().is_some())
+    let Some(cached) = ctx.cached_block(hash)? else { return Ok(None) };
+    rpc_receipt_at(ctx.spec(), &cached, index, ctx.dev().is_some())
 }
 
 /// The receipts of the canonical block `hash`, converted.
 pub fn block_receipts(ctx: &NodeContext, hash: B256) -> RpcResult<Option<Vec<RpcReceipt>>> {
-    let Some(block) = ctx.block(hash)? else { return Ok(None) };
-    let receipts = ctx.db().receipts(hash)?.unwrap_or_default();
-    rpc_block_receipts(ctx.spec(), hash, &block, receipts, ctx.dev().is_some()).map(Some)
+    let Some(cached) = ctx.cached_block(hash)? else { return Ok(None) };
+    rpc_block_receipts(ctx.spec(), &cached, ctx.dev().is_some()).map(Some)
 }
 
 /// The EIP-2718 encoding of a transaction.

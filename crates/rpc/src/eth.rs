@@ -1,9 +1,10 @@
 //! The `eth_`, `net_`, `web3_` and `txpool_` namespaces.
 
 use crate::{
+    cache::CachedBlock,
     call,
     context::NodeContext,
-    convert::{self, TxBlockInfo},
+    convert::{self, Transaction},
     error::{RpcError, RpcResult},
     filters, params,
     params::{StorageKey, parse},
@@ -19,7 +20,7 @@ use jsonrpsee::RpcModule;
 use phala_primitives::StateReader;
 use phala_storage::{KeyValueRead, trie};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 /// Registers a blocking handler that returns an [`RpcResult`].
 macro_rules! method {
@@ -297,35 +298,42 @@ fn uncle(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<conver
 }
 
 /// A canonical transaction and where it is.
+/// The canonical block holding transaction `hash`, and its index there.
 fn mined_transaction(
     ctx: &NodeContext,
     hash: B256,
-) -> RpcResult<Option<(phala_primitives::PhalaTxEnvelope, TxBlockInfo)>> {
+) -> RpcResult<Option<(Arc<CachedBlock>, usize)>> {
     let Some(location) = ctx.db().tx_location(hash)? else { return Ok(None) };
     let Some(block_hash) = ctx.db().canonical_hash(location.block_number)? else { return Ok(None) };
-    transaction_at(ctx, block_hash, location.index)
+    let Ok(index) = usize::try_from(location.index) else { return Ok(None) };
+    Ok(ctx.cached_block(block_hash)?.map(|cached| (cached, index)))
 }
 
+/// Transaction `index` of the stored block `block_hash` in its JSON-RPC shape.
 fn transaction_at(
     ctx: &NodeContext,
     block_hash: B256,
-    index: u64,
-) -> RpcResult<Option<(phala_primitives::PhalaTxEnvelope, TxBlockInfo)>> {
-    let Some(header) = ctx.db().header(block_hash)? else { return Ok(None) };
-    let Some(body) = ctx.db().body(block_hash)? else { return Ok(None) };
-    let Some(tx) = usize::try_from(index).ok().and_then(|i| body.transactions.get(i)).cloned()
-    else {
+    index: U64,
+) -> RpcResult<Option<Transaction>> {
+    let (Some(cached), Ok(index)) = (ctx.cached_block(block_hash)?, usize::try_from(index)) else {
         return Ok(None);
     };
-    Ok(Some((tx, TxBlockInfo::new(block_hash, &header, index))))
+    convert::mined_transaction(&cached, index, ctx.dev().is_some())
+}
+
+/// The EIP-2718 bytes of transaction `index` of the stored block `block_hash`.
+fn raw_transaction_at(ctx: &NodeContext, block_hash: B256, index: U64) -> RpcResult<Option<Bytes>> {
+    let (Some(cached), Ok(index)) = (ctx.cached_block(block_hash)?, usize::try_from(index)) else {
+        return Ok(None);
+    };
+    Ok(cached.block().body.transactions.get(index).map(|tx| Bytes::from(tx.encoded_2718())))
 }
 
 fn register_transactions(module: &mut RpcModule<NodeContext>) {
     inline_method!(module, "eth_getTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
-        if let Some((tx, info)) = mined_transaction(ctx, hash)? {
-            let sender = ctx.sender_of(&tx)?;
-            return convert::mined_transaction(ctx, tx, sender, info).map(Some);
+        if let Some((cached, index)) = mined_transaction(ctx, hash)? {
+            return convert::mined_transaction(&cached, index, ctx.dev().is_some());
         }
         Ok(ctx
             .pool()
@@ -334,8 +342,9 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
     });
     inline_method!(module, "eth_getRawTransactionByHash", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
-        if let Some((tx, _)) = mined_transaction(ctx, hash)? {
-            return Ok(Some(Bytes::from(tx.encoded_2718())));
+        if let Some((cached, index)) = mined_transaction(ctx, hash)? {
+            let tx = cached.block().body.transactions.get(index);
+            return Ok(tx.map(|tx| Bytes::from(tx.encoded_2718())));
         }
         Ok(ctx.pool().get(&hash).map(|pooled| Bytes::from(pooled.tx.encoded_2718())))
     });
@@ -344,24 +353,20 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
-        let Some((tx, info)) = transaction_at(ctx, hash, index.to())? else { return Ok(None) };
-        let sender = ctx.sender_of(&tx)?;
-        convert::mined_transaction(ctx, tx, sender, info).map(Some)
+        transaction_at(ctx, hash, index)
     });
     inline_method!(module, "eth_getTransactionByBlockHashAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let hash: B256 = seq.next()?;
         let index: U64 = seq.next()?;
-        let Some((tx, info)) = transaction_at(ctx, hash, index.to())? else { return Ok(None) };
-        let sender = ctx.sender_of(&tx)?;
-        convert::mined_transaction(ctx, tx, sender, info).map(Some)
+        transaction_at(ctx, hash, index)
     });
     inline_method!(module, "eth_getRawTransactionByBlockNumberAndIndex", |p, ctx| {
         let mut seq = parse(&p)?;
         let tag: BlockNumberOrTag = seq.next()?;
         let index: U64 = seq.next()?;
         let Some((hash, _)) = ctx.block_by_tag(tag)? else { return Ok(None) };
-        Ok(transaction_at(ctx, hash, index.to())?.map(|(tx, _)| Bytes::from(tx.encoded_2718())))
+        raw_transaction_at(ctx, hash, index)
     });
     inline_method!(module, "eth_getTransactionReceipt", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;

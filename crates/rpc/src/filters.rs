@@ -123,7 +123,9 @@ fn logs_in_range(ctx: &NodeContext, filter: &Filter, from: u64, to: u64) -> RpcR
     let mut logs = Vec::new();
     for number in from..=to {
         let Some(hash) = ctx.db().canonical_hash(number)? else { break };
-        let header = ctx.db().header(hash)?.ok_or(RpcError::HeaderNotFound)?;
+        // The bloom comes from the header alone: a block it rules out is neither read whole
+        // nor cached.
+        let header = ctx.header(hash)?.ok_or(RpcError::HeaderNotFound)?;
         if !filter.matches_bloom(header.logs_bloom) {
             continue;
         }
@@ -138,8 +140,12 @@ fn logs_in_range(ctx: &NodeContext, filter: &Filter, from: u64, to: u64) -> RpcR
     Ok(logs)
 }
 
+/// The logs of block `hash` that match `filter`'s addresses and topics (the callers choose the
+/// blocks).
 fn block_logs(ctx: &NodeContext, filter: &Filter, hash: B256, out: &mut Vec<Log>) -> RpcResult<()> {
-    out.extend(convert::block_logs(ctx, hash)?.into_iter().filter(|log| filter.rpc_matches(log)));
+    if let Some(cached) = ctx.cached_block(hash)? {
+        convert::matching_logs(&cached, |log| filter.matches(log), out);
+    }
     Ok(())
 }
 

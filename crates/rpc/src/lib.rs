@@ -14,10 +14,13 @@
 //! - [`server`]: starting the public HTTP/WebSocket server and the authenticated server.
 //! - [`metrics`]: [`RpcMetrics`], each call's latency and outcome by method, recorded by a
 //!   jsonrpsee RPC middleware on both servers.
+//! - [`cache`]: [`cache::BlockCache`], recently read blocks with their receipts and recovered
+//!   senders, for receipt polling, log filters and block reads that come back to a block.
 //! - [`RpcError`]: errors with geth's JSON-RPC codes.
 
 pub mod anvil;
 pub mod auth;
+pub mod cache;
 pub mod call;
 pub mod client;
 mod config;
