@@ -58,6 +58,10 @@ impl Database {
         options.set_compression_type(rocksdb::DBCompressionType::Lz4);
         options.set_max_open_files(512);
         options.increase_parallelism(2);
+        // One memtable budget for all tables: each of the twenty would otherwise fill up to
+        // 2 × 64 MiB before flushing, and a busy sequencer writes to half of them at once. Past
+        // the budget the largest memtable is flushed; the write-ahead log keeps it crash-safe.
+        options.set_db_write_buffer_size(MEMTABLE_BUDGET_BYTES);
         // One block cache for every table; Bloom filters spare point reads (and, on the history
         // tables, prefix seeks) the files that cannot hold the key.
         let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
@@ -283,6 +287,9 @@ pub type RawEntry = (Box<[u8]>, Box<[u8]>);
 
 /// Bytes of the block cache all tables share.
 const BLOCK_CACHE_BYTES: usize = 128 << 20;
+
+/// Bytes of unflushed writes (memtables) all tables share.
+const MEMTABLE_BUDGET_BYTES: usize = 64 << 20;
 
 /// A RocksDB snapshot of the database.
 pub(crate) type Snapshot<'db> = rocksdb::SnapshotWithThreadMode<'db, DB>;
