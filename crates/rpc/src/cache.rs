@@ -15,8 +15,11 @@ use crate::{
 };
 use alloy_primitives::{Address, B256};
 use alloy_rlp::Encodable;
-use phala_primitives::{Block, PhalaReceiptEnvelope};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use phala_primitives::{Block, Header, PhalaReceiptEnvelope};
+use std::{
+    num::NonZeroUsize,
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
+};
 
 /// A stored block with its receipts, and each transaction's sender once it has been recovered.
 #[derive(Debug)]
@@ -75,10 +78,13 @@ impl CachedBlock {
 }
 
 /// The least recently used blocks go once the cache holds more than its budget of bytes.
+/// Headers alone are kept apart, by count: every read at the head and every block an
+/// `eth_getLogs` bloom rules out needs only its header.
 #[derive(Debug)]
 pub struct BlockCache {
     inner: Mutex<BlockCacheInner>,
     budget_bytes: usize,
+    headers: Mutex<lru::LruCache<B256, Header>>,
 }
 
 #[derive(Debug)]
@@ -92,12 +98,30 @@ impl BlockCache {
     /// database's block cache.
     pub const DEFAULT_BUDGET_BYTES: usize = 32 << 20;
 
-    /// An empty cache holding at most about `budget_bytes`.
+    /// Headers kept apart from whole blocks (about 600 bytes each).
+    pub const HEADERS: NonZeroUsize = NonZeroUsize::new(8_192).expect("not zero");
+
+    /// An empty cache holding at most about `budget_bytes` of blocks and [`Self::HEADERS`]
+    /// headers.
     pub fn new(budget_bytes: usize) -> Self {
         Self {
             inner: Mutex::new(BlockCacheInner { entries: lru::LruCache::unbounded(), bytes: 0 }),
             budget_bytes,
+            headers: Mutex::new(lru::LruCache::new(Self::HEADERS)),
         }
+    }
+
+    /// The header of block `hash`, if cached alone or with its block.
+    pub fn header(&self, hash: &B256) -> Option<Header> {
+        if let Some(header) = lock(&self.headers).get(hash) {
+            return Some(header.clone());
+        }
+        self.get(hash).map(|cached| cached.block.header.clone())
+    }
+
+    /// Caches the header of block `hash`.
+    pub fn insert_header(&self, hash: B256, header: Header) {
+        lock(&self.headers).put(hash, header);
     }
 
     /// The block `hash`, if cached.
@@ -121,16 +145,20 @@ impl BlockCache {
         }
     }
 
-    /// Blocks and approximate bytes held.
+    /// Whole blocks and their approximate bytes held.
     pub fn usage(&self) -> (usize, usize) {
         let inner = self.lock();
         (inner.entries.len(), inner.bytes)
     }
 
     fn lock(&self) -> MutexGuard<'_, BlockCacheInner> {
-        // `bytes` only sizes eviction; a panicking holder cannot leave an entry half made.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // `bytes` only sizes eviction; a panicking holder cannot leave an entry half made.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Default for BlockCache {
@@ -205,6 +233,14 @@ mod tests {
 
         // Putting the same block again does not count it twice.
         cache.insert(blocks[2].clone());
+        assert_eq!(cache.usage(), (2, blocks[0].size + blocks[2].size));
+
+        // Headers are kept apart from whole blocks.
+        let header = Header { number: 9, ..Default::default() };
+        assert!(cache.header(&B256::ZERO).is_none());
+        cache.insert_header(B256::ZERO, header.clone());
+        assert_eq!(cache.header(&B256::ZERO), Some(header));
+        assert_eq!(cache.header(&blocks[0].hash).map(|h| h.number), Some(1));
         assert_eq!(cache.usage(), (2, blocks[0].size + blocks[2].size));
 
         // A block larger than the budget is not kept.

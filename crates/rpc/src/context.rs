@@ -106,7 +106,7 @@ impl NodeContext {
     /// The canonical head header and its hash.
     pub fn head(&self) -> RpcResult<(B256, Header)> {
         let hash = self.db().head_hash()?;
-        let header = self.db().header(hash)?.ok_or(RpcError::HeaderNotFound)?;
+        let header = self.header(hash)?.ok_or(RpcError::HeaderNotFound)?;
         Ok((hash, header))
     }
 
@@ -120,7 +120,7 @@ impl NodeContext {
             BlockNumberOrTag::Finalized => self.forkchoice().finalized,
         };
         let Some(hash) = hash else { return Ok(None) };
-        Ok(self.db().header(hash)?.map(|header| (hash, header)))
+        Ok(self.header(hash)?.map(|header| (hash, header)))
     }
 
     /// Resolves a block id (tag, number or hash) to a stored block; `None` if there is none.
@@ -128,7 +128,7 @@ impl NodeContext {
         match id {
             BlockId::Number(tag) => self.block_by_tag(tag),
             BlockId::Hash(hash) => {
-                let Some(header) = self.db().header(hash.block_hash)? else { return Ok(None) };
+                let Some(header) = self.header(hash.block_hash)? else { return Ok(None) };
                 if hash.require_canonical == Some(true)
                     && self.db().canonical_hash(header.number)? != Some(hash.block_hash)
                 {
@@ -197,12 +197,16 @@ impl NodeContext {
         Ok(Some(cached))
     }
 
-    /// The header of the stored block `hash`, from the [`BlockCache`] when it holds the block.
+    /// The header of the stored block `hash`, from the [`BlockCache`] or read (and cached).
     pub fn header(&self, hash: B256) -> RpcResult<Option<Header>> {
-        if let Some(cached) = self.blocks.get(&hash) {
-            return Ok(Some(cached.block().header.clone()));
+        if let Some(header) = self.blocks.header(&hash) {
+            return Ok(Some(header));
         }
-        Ok(self.db().header(hash)?)
+        let header = self.db().header(hash)?;
+        if let Some(header) = &header {
+            self.blocks.insert_header(hash, header.clone());
+        }
+        Ok(header)
     }
 
     /// Decodes, recovers and adds a raw (EIP-2718) transaction to the pool.
