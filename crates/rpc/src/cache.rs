@@ -157,7 +157,8 @@ impl BlockCache {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // `bytes` only sizes eviction; a panicking holder cannot leave an entry half made.
+    // Entries are whole values put in one call, and the byte count only sizes eviction, so a
+    // panicking holder leaves nothing half made.
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

@@ -477,12 +477,6 @@ pub fn matching_logs(
     }
 }
 
-/// The receipt of transaction `index` of block `hash`.
-pub fn receipt_at(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<RpcReceipt>> {
-    let Some(cached) = ctx.cached_block(hash)? else { return Ok(None) };
-    rpc_receipt_at(ctx.spec(), &cached, index, ctx.dev().is_some())
-}
-
 /// The receipts of the canonical block `hash`, converted.
 pub fn block_receipts(ctx: &NodeContext, hash: B256) -> RpcResult<Option<Vec<RpcReceipt>>> {
     let Some(cached) = ctx.cached_block(hash)? else { return Ok(None) };

@@ -297,7 +297,6 @@ fn uncle(ctx: &NodeContext, hash: B256, index: usize) -> RpcResult<Option<conver
     Ok(Some(rpc))
 }
 
-/// A canonical transaction and where it is.
 /// The canonical block holding transaction `hash`, and its index there.
 fn mined_transaction(
     ctx: &NodeContext,
@@ -370,12 +369,8 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
     });
     inline_method!(module, "eth_getTransactionReceipt", |p, ctx| {
         let hash: B256 = parse(&p)?.next()?;
-        let Some(location) = ctx.db().tx_location(hash)? else { return Ok(None) };
-        let Some(block_hash) = ctx.db().canonical_hash(location.block_number)? else {
-            return Ok(None);
-        };
-        let Ok(index) = usize::try_from(location.index) else { return Ok(None) };
-        convert::receipt_at(ctx, block_hash, index)
+        let Some((cached, index)) = mined_transaction(ctx, hash)? else { return Ok(None) };
+        convert::rpc_receipt_at(ctx.spec(), &cached, index, ctx.dev().is_some())
     });
     inline_method!(module, "eth_sendRawTransaction", |p, ctx| {
         let raw: Bytes = parse(&p)?.next()?;
