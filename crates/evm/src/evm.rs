@@ -71,9 +71,12 @@ impl EvmConfig {
         env
     }
 
-    /// An EVM over `db` in `env`.
+    /// An EVM over `db` in `env`, without an inspector: it runs revm's plain interpreter loop,
+    /// not the inspecting one (the factories enable the inspector they are given).
     pub fn evm<DB: Database>(&self, db: DB, env: EvmEnv) -> PhalaEvm<DB, NoOpInspector> {
-        self.evm_with_inspector(db, env, NoOpInspector)
+        let mut evm = self.evm_with_inspector(db, env, NoOpInspector);
+        evm.set_inspector_enabled(false);
+        evm
     }
 
     /// An EVM over `db` in `env` that reports to `inspector` (while it is enabled).
