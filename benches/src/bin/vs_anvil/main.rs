@@ -69,12 +69,14 @@ struct Args {
     reads_only: bool,
     /// Seconds each read load runs (`--read-time`), instead of the size's default.
     read_time: Option<Duration>,
+    /// Runs one node alone (`--only ours|anvil`), to profile it; the table has no ratios then.
+    only: Option<&'static str>,
 }
 
 fn usage(message: &str) -> ! {
     eprintln!(
         "{message}\nusage: vs-anvil [--ours <phala-node>] [--anvil <anvil>] [--gas-limit GAS] \
-         [--memory-cap-mib MIB] [--smoke] [--reads-only] [--read-time SECS]"
+         [--memory-cap-mib MIB] [--smoke] [--reads-only] [--read-time SECS] [--only ours|anvil]"
     );
     std::process::exit(2)
 }
@@ -87,7 +89,7 @@ fn parse_args() -> Args {
         gas_limit: 1_000_000_000,
         memory_cap_kib: 8 << 20,
     };
-    let (mut smoke, mut reads_only, mut read_time) = (false, false, None);
+    let (mut smoke, mut reads_only, mut read_time, mut only) = (false, false, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
@@ -113,6 +115,13 @@ fn parse_args() -> Args {
                 }
                 read_time = Some(Duration::from_secs_f64(secs));
             }
+            "--only" => {
+                only = Some(match value().as_str() {
+                    "ours" => "ours",
+                    "anvil" => "anvil",
+                    _ => usage("--only: ours or anvil"),
+                })
+            }
             other => usage(&format!("unknown flag {other}")),
         }
     }
@@ -121,7 +130,7 @@ fn parse_args() -> Args {
             usage(&format!("{flag}: no executable at {}", path.display()));
         }
     }
-    Args { launch, smoke, reads_only, read_time }
+    Args { launch, smoke, reads_only, read_time, only }
 }
 
 /// One measured figure: a rate (higher is better) with the latencies behind it.
@@ -164,6 +173,9 @@ fn main() {
     for (index, (name, results)) in
         [("anvil", &mut anvil), ("ours", &mut ours)].into_iter().enumerate()
     {
+        if args.only.is_some_and(|only| only != name) {
+            continue;
+        }
         eprintln!("== {name}");
         match run_node(name, &args.launch, &sizes, args.reads_only, results) {
             Ok(peak) => peaks[index] = peak,
@@ -471,22 +483,37 @@ fn print_table(anvil: &Results, ours: &Results, peaks: [u64; 2], smoke: bool) {
     }
     println!("| workload | anvil | ours | ours/anvil |");
     println!("|---|---:|---:|---:|");
-    for ((label, a), (_, o)) in anvil.iter().zip(ours) {
-        let ratio = if a.rate > 0.0 { o.rate / a.rate } else { 0.0 };
-        let cell = |f: &Figure| {
-            if f.detail.is_empty() {
-                format!("{:.0}", f.rate)
-            } else {
-                format!("{:.1} ({})", f.rate, f.detail)
-            }
+    // With `--only`, one side is empty: its cells and the ratios are dashes.
+    let rows = anvil.len().max(ours.len());
+    let cell = |figure: Option<&Figure>| match figure {
+        None => "—".to_string(),
+        Some(f) if f.detail.is_empty() => format!("{:.0}", f.rate),
+        Some(f) => format!("{:.1} ({})", f.rate, f.detail),
+    };
+    for row in 0..rows {
+        let (a, o) = (anvil.get(row), ours.get(row));
+        let Some((label, _)) = a.or(o) else { continue };
+        let ratio = match (a, o) {
+            (Some((_, a)), Some((_, o))) if a.rate > 0.0 => format!("{:.2}", o.rate / a.rate),
+            _ => "—".to_string(),
         };
-        println!("| {label} | {} | {} | {ratio:.2} |", cell(a), cell(o));
+        println!(
+            "| {label} | {} | {} | {ratio} |",
+            cell(a.map(|(_, f)| f)),
+            cell(o.map(|(_, f)| f))
+        );
     }
-    let mib = |kib: u64| kib as f64 / 1024.0;
+    let mib = |kib: u64| {
+        if kib > 0 { format!("{:.0}", kib as f64 / 1024.0) } else { "—".to_string() }
+    };
+    let ratio = if peaks[0] > 0 && peaks[1] > 0 {
+        format!("{:.2}", peaks[1] as f64 / peaks[0] as f64)
+    } else {
+        "—".to_string()
+    };
     println!(
-        "| peak RSS (MiB, lower is better) | {:.0} | {:.0} | {:.2} |",
+        "| peak RSS (MiB, lower is better) | {} | {} | {ratio} |",
         mib(peaks[0]),
-        mib(peaks[1]),
-        if peaks[0] > 0 { peaks[1] as f64 / peaks[0] as f64 } else { 0.0 }
+        mib(peaks[1])
     );
 }
