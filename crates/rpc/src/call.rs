@@ -20,14 +20,19 @@ use phala_evm::{
 };
 use phala_primitives::Header;
 use revm::{
+    Inspector,
     context::{
         TxEnv,
         result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, ResultAndState},
     },
     database::CacheDB,
     database_interface::DatabaseRef,
+    interpreter::{
+        CallInputs, CallOutcome, CreateInputs, CreateOutcome, InstructionResult, Interpreter,
+    },
 };
 use revm_inspectors::access_list::AccessListInspector;
+use std::time::{Duration, Instant};
 
 /// The database calls run on: block state plus an in-memory overlay for overrides.
 pub type CallDb<'a> = CacheDB<StateDatabase<crate::BlockState<'a>>>;
@@ -239,6 +244,87 @@ pub fn call(
     let mut setup = setup(ctx, id, state_overrides, block_overrides)?;
     let tx = tx_env(ctx, &mut setup, request)?;
     call_output(transact(&mut setup, tx)?.result)
+}
+
+/// How long an `eth_call` may run on the connection's task before it is stopped and run again
+/// on the blocking pool. Most calls (a `balanceOf`, a quote) finish well inside it, and for them
+/// the hand-off to the pool (two thread wake-ups) costs more than the call; a call stopped at
+/// the deadline has wasted at most this much.
+pub const INLINE_CALL_BUDGET: Duration = Duration::from_micros(250);
+
+/// [`call`] that gives up once it has run for `budget`: `None` then, and nothing of the attempt
+/// is kept (calls write nothing), so running [`call`] again answers as if this never ran.
+pub fn call_within(
+    ctx: &NodeContext,
+    request: TransactionRequest,
+    id: BlockId,
+    state_overrides: Option<StateOverride>,
+    block_overrides: Option<BlockOverrides>,
+    budget: Duration,
+) -> Option<RpcResult<Bytes>> {
+    let started = Instant::now();
+    let run = || -> RpcResult<Option<Bytes>> {
+        let mut setup = setup(ctx, id, state_overrides, block_overrides)?;
+        let tx = tx_env(ctx, &mut setup, request)?;
+        let caller = tx.caller;
+        let mut deadline = Deadline::new(started, budget);
+        let outcome = {
+            let mut evm = setup.config.evm_with_inspector(
+                &mut setup.db,
+                setup.evm_env.clone(),
+                &mut deadline,
+            );
+            evm.transact(PhalaTx::call(tx))
+        };
+        if deadline.passed {
+            return Ok(None);
+        }
+        call_output(outcome.map_err(|err| evm_error(err, caller))?.result).map(Some)
+    };
+    run().transpose()
+}
+
+/// Stops execution once `budget` has passed since `started`: every frame halts out of gas at
+/// its next instruction and new frames do not start, so a stopped call unwinds at once. The
+/// clock is read every [`Deadline::CHECK_EVERY`] instructions and at each call or create.
+struct Deadline {
+    started: Instant,
+    budget: Duration,
+    steps: u32,
+    passed: bool,
+}
+
+impl Deadline {
+    const CHECK_EVERY: u32 = 256;
+
+    const fn new(started: Instant, budget: Duration) -> Self {
+        Self { started, budget, steps: 0, passed: false }
+    }
+
+    fn check(&mut self) -> bool {
+        if !self.passed && self.started.elapsed() > self.budget {
+            self.passed = true;
+        }
+        self.passed
+    }
+}
+
+impl<CTX> Inspector<CTX> for Deadline {
+    fn step(&mut self, interp: &mut Interpreter, _context: &mut CTX) {
+        self.steps = self.steps.wrapping_add(1);
+        if (self.passed || self.steps.is_multiple_of(Self::CHECK_EVERY)) && self.check() {
+            interp.halt(InstructionResult::OutOfGas);
+        }
+    }
+
+    fn call(&mut self, _context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        self.check()
+            .then(|| CallOutcome::new_oog(inputs.gas_limit, inputs.return_memory_offset.clone()))
+    }
+
+    fn create(&mut self, _context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        self.check().then(|| CreateOutcome::new_oog(inputs.gas_limit()))
+    }
 }
 
 /// `eth_estimateGas`: the smallest gas limit at which the call succeeds, searched the way geth

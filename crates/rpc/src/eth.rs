@@ -416,14 +416,40 @@ fn register_transactions(module: &mut RpcModule<NodeContext>) {
 }
 
 fn register_execution(module: &mut RpcModule<NodeContext>) {
-    method!(module, "eth_call", |p, ctx| {
-        let mut seq = parse(&p)?;
-        let request: TransactionRequest = seq.next()?;
-        let id = params::block_id(&mut seq)?;
-        let state: Option<StateOverride> = seq.optional_next()?;
-        let block: Option<Box<BlockOverrides>> = seq.optional_next()?;
-        call::call(&ctx, request, id, state, block.map(|b| *b))
-    });
+    // A call first runs on the connection's task, for at most `INLINE_CALL_BUDGET`; one that
+    // takes longer starts again on the blocking pool. Most calls finish inline, without the
+    // hand-off to the pool, and no call holds the connection's worker past the budget.
+    module
+        .register_async_method("eth_call", |p, ctx, _| async move {
+            let run = async {
+                let (request, id, state, block) = {
+                    let mut seq = parse(&p)?;
+                    let request: TransactionRequest = seq.next()?;
+                    let id = params::block_id(&mut seq)?;
+                    let state: Option<StateOverride> = seq.optional_next()?;
+                    let block: Option<Box<BlockOverrides>> = seq.optional_next()?;
+                    (request, id, state, block.map(|b| *b))
+                };
+                let inline = call::call_within(
+                    &ctx,
+                    request.clone(),
+                    id,
+                    state.clone(),
+                    block.clone(),
+                    call::INLINE_CALL_BUDGET,
+                );
+                match inline {
+                    Some(answer) => answer,
+                    None => tokio::task::spawn_blocking(move || {
+                        call::call(&ctx, request, id, state, block)
+                    })
+                    .await
+                    .map_err(|_| RpcError::Internal("eth_call: the call's task failed".into()))?,
+                }
+            };
+            run.await.map_err(jsonrpsee::types::ErrorObjectOwned::from)
+        })
+        .expect("method names are unique");
     method!(module, "eth_estimateGas", |p, ctx| {
         let mut seq = parse(&p)?;
         let request: TransactionRequest = seq.next()?;
@@ -575,10 +601,29 @@ fn block_rewards(
 }
 
 fn register_filters(module: &mut RpcModule<NodeContext>) {
-    method!(module, "eth_getLogs", |p, ctx| {
-        let filter: Filter = parse(&p)?.next()?;
-        filters::get_logs(&ctx, &filter)
-    });
+    // The scan starts on the connection's task and, past `INLINE_LOGS_BUDGET`, goes on from
+    // the same block on the blocking pool: a short query never pays the hand-off, and a long
+    // one never holds the connection's worker past the budget.
+    module
+        .register_async_method("eth_getLogs", |p, ctx, _| async move {
+            let run = async {
+                let filter: Filter = parse(&p)?.next()?;
+                let mut scan = filters::LogScan::new(&ctx, &filter)?;
+                let deadline = std::time::Instant::now() + filters::INLINE_LOGS_BUDGET;
+                if !scan.run(&ctx, &filter, || std::time::Instant::now() >= deadline)? {
+                    scan = tokio::task::spawn_blocking(move || {
+                        scan.run(&ctx, &filter, || false).map(|_| scan)
+                    })
+                    .await
+                    .map_err(|_| {
+                        RpcError::Internal("eth_getLogs: the scan's task failed".into())
+                    })??;
+                }
+                Ok::<_, RpcError>(scan.into_logs())
+            };
+            run.await.map_err(jsonrpsee::types::ErrorObjectOwned::from)
+        })
+        .expect("method names are unique");
     inline_method!(module, "eth_newFilter", |p, ctx| {
         let filter: Filter = parse(&p)?.next()?;
         filters::new_filter(ctx, filter)

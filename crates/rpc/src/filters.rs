@@ -10,10 +10,10 @@ use crate::{
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{B256, U256};
 use alloy_rpc_types_eth::{Filter, FilterBlockOption, FilterChanges, Log};
-use phala_storage::KeyValueRead;
 use std::{
     collections::BTreeMap,
     sync::{Mutex, MutexGuard},
+    time::Duration,
 };
 
 /// Filters not polled for this many new blocks are dropped (geth drops them after 5 minutes).
@@ -75,31 +75,94 @@ impl FilterStore {
     }
 }
 
+/// How long an `eth_getLogs` reads blocks on the connection's task before the rest of its
+/// scan moves to the blocking pool (where it goes on from that block, nothing read twice).
+pub const INLINE_LOGS_BUDGET: Duration = Duration::from_micros(250);
+
 /// `eth_getLogs`.
 pub fn get_logs(ctx: &NodeContext, filter: &Filter) -> RpcResult<Vec<Log>> {
-    match filter.block_option {
-        FilterBlockOption::AtBlockHash(hash) => {
-            if ctx.db().header(hash)?.is_none() {
-                return Err(RpcError::server("unknown block"));
+    let mut scan = LogScan::new(ctx, filter)?;
+    scan.run(ctx, filter, || false)?;
+    Ok(scan.logs)
+}
+
+/// An `eth_getLogs` under way: the blocks it reads, fixed when it starts (one read of the
+/// canonical hashes), how far it got, and the logs found so far. It can stop at a deadline and
+/// go on later, elsewhere, from where it stopped.
+#[derive(Debug)]
+pub struct LogScan {
+    blocks: Vec<B256>,
+    next: usize,
+    logs: Vec<Log>,
+}
+
+impl LogScan {
+    /// The scan `filter` asks for: one block by hash, or a range of canonical blocks (checked
+    /// against the head and the node's range limit).
+    pub fn new(ctx: &NodeContext, filter: &Filter) -> RpcResult<Self> {
+        let blocks = match filter.block_option {
+            FilterBlockOption::AtBlockHash(hash) => {
+                if ctx.header(hash)?.is_none() {
+                    return Err(RpcError::server("unknown block"));
+                }
+                vec![hash]
             }
-            let mut logs = Vec::new();
-            block_logs(ctx, filter, hash, &mut logs)?;
-            Ok(logs)
+            FilterBlockOption::Range { from_block, to_block } => {
+                let (_, head) = ctx.head()?;
+                let from = resolve_bound(ctx, from_block, head.number)?;
+                let to = resolve_bound(ctx, to_block, head.number)?;
+                if from > to {
+                    return Err(RpcError::InvalidParams("invalid block range params".into()));
+                }
+                if to > head.number {
+                    return Err(RpcError::InvalidParams(
+                        "block range extends beyond current head block".into(),
+                    ));
+                }
+                canonical_range(ctx, from, to)?
+            }
+        };
+        Ok(Self { blocks, next: 0, logs: Vec::new() })
+    }
+
+    /// Reads blocks until the scan is done (`true`) or `stop` says so before a block
+    /// (`false`: call again to go on from that block).
+    pub fn run(
+        &mut self,
+        ctx: &NodeContext,
+        filter: &Filter,
+        mut stop: impl FnMut() -> bool,
+    ) -> RpcResult<bool> {
+        let max_logs = ctx.limits().max_logs;
+        while let Some(&hash) = self.blocks.get(self.next) {
+            if stop() {
+                return Ok(false);
+            }
+            self.next += 1;
+            // The bloom comes from the header alone: a block it rules out is neither read
+            // whole nor cached.
+            let header = ctx.header(hash)?.ok_or(RpcError::HeaderNotFound)?;
+            if !filter.matches_bloom(header.logs_bloom) {
+                continue;
+            }
+            block_logs(ctx, filter, hash, &mut self.logs)?;
+            if self.logs.len() > max_logs {
+                return Err(RpcError::server(format!(
+                    "query returned more than {max_logs} results"
+                )));
+            }
         }
-        FilterBlockOption::Range { from_block, to_block } => {
-            let (_, head) = ctx.head()?;
-            let from = resolve_bound(ctx, from_block, head.number)?;
-            let to = resolve_bound(ctx, to_block, head.number)?;
-            if from > to {
-                return Err(RpcError::InvalidParams("invalid block range params".into()));
-            }
-            if to > head.number {
-                return Err(RpcError::InvalidParams(
-                    "block range extends beyond current head block".into(),
-                ));
-            }
-            logs_in_range(ctx, filter, from, to)
-        }
+        Ok(true)
+    }
+
+    /// The logs found so far.
+    pub fn logs(&self) -> &[Log] {
+        &self.logs
+    }
+
+    /// The logs found.
+    pub fn into_logs(self) -> Vec<Log> {
+        self.logs
     }
 }
 
@@ -112,32 +175,19 @@ fn resolve_bound(ctx: &NodeContext, tag: Option<BlockNumberOrTag>, head: u64) ->
     }
 }
 
+/// The canonical blocks `from..=to`, within the node's limit on a log query's range.
+fn canonical_range(ctx: &NodeContext, from: u64, to: u64) -> RpcResult<Vec<B256>> {
+    let limit = ctx.limits().max_logs_block_range;
+    if to - from >= limit {
+        return Err(RpcError::server(format!("query exceeds max block range {limit}")));
+    }
+    Ok(ctx.db().canonical_hashes(from, to)?)
+}
+
 fn logs_in_range(ctx: &NodeContext, filter: &Filter, from: u64, to: u64) -> RpcResult<Vec<Log>> {
-    let limits = ctx.limits();
-    if to - from >= limits.max_logs_block_range {
-        return Err(RpcError::server(format!(
-            "query exceeds max block range {}",
-            limits.max_logs_block_range
-        )));
-    }
-    let mut logs = Vec::new();
-    for number in from..=to {
-        let Some(hash) = ctx.db().canonical_hash(number)? else { break };
-        // The bloom comes from the header alone: a block it rules out is neither read whole
-        // nor cached.
-        let header = ctx.header(hash)?.ok_or(RpcError::HeaderNotFound)?;
-        if !filter.matches_bloom(header.logs_bloom) {
-            continue;
-        }
-        block_logs(ctx, filter, hash, &mut logs)?;
-        if logs.len() > limits.max_logs {
-            return Err(RpcError::server(format!(
-                "query returned more than {} results",
-                limits.max_logs
-            )));
-        }
-    }
-    Ok(logs)
+    let mut scan = LogScan { blocks: canonical_range(ctx, from, to)?, next: 0, logs: Vec::new() };
+    scan.run(ctx, filter, || false)?;
+    Ok(scan.logs)
 }
 
 /// The logs of block `hash` that match `filter`'s addresses and topics (the callers choose the
@@ -196,13 +246,7 @@ pub fn filter_changes(ctx: &NodeContext, id: U256) -> RpcResult<FilterChanges> {
     match kind {
         FilterKind::PendingTransactions(hashes) => Ok(FilterChanges::Hashes(hashes)),
         FilterKind::Blocks => {
-            let mut hashes = Vec::new();
-            for number in from..=head.number {
-                if let Some(hash) = ctx.db().canonical_hash(number)? {
-                    hashes.push(hash);
-                }
-            }
-            Ok(FilterChanges::Hashes(hashes))
+            Ok(FilterChanges::Hashes(ctx.db().canonical_hashes(from, head.number)?))
         }
         FilterKind::Logs(filter) => {
             if from > head.number {

@@ -29,6 +29,10 @@ const TDX_FORK_TIME: u64 = 1_700_000_000;
 const KEY: B256 = b256!("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
 /// Reverts with the 32-byte word 0x2a.
 const REVERTER: Address = address!("0x00000000000000000000000000000000000000aa");
+/// Jumps back to its start until the gas runs out (`JUMPDEST PUSH1 0 JUMP`).
+const LOOPER: Address = address!("0x00000000000000000000000000000000000000cc");
+/// Logs one topic, the first word of its calldata (`LOG1` of empty data).
+const LOGGER: Address = address!("0x00000000000000000000000000000000000000dd");
 /// Holds storage from genesis: slot 0 = 0x38, slot 5 = 2^256 - 1.
 const STORED: Address = address!("0x00000000000000000000000000000000000000bb");
 
@@ -82,6 +86,16 @@ impl TestNode {
             GenesisAccount::default().with_code(Some(Bytes::from_static(&[
                 0x60, 0x2a, 0x60, 0, 0x52, 0x60, 0x20, 0x60, 0, 0xfd,
             ]))),
+        );
+        genesis.alloc.insert(
+            LOGGER,
+            GenesisAccount::default().with_code(Some(Bytes::from_static(&[
+                0x60, 0, 0x35, 0x60, 0, 0x60, 0, 0xa1, 0x00,
+            ]))),
+        );
+        genesis.alloc.insert(
+            LOOPER,
+            GenesisAccount::default().with_code(Some(Bytes::from_static(&[0x5b, 0x60, 0, 0x56]))),
         );
         genesis.alloc.insert(
             STORED,
@@ -501,6 +515,107 @@ fn calls_are_not_held_to_the_osaka_transaction_gas_cap() {
         json!([raw_tx(&signed_transfer(0, 30_000_000, 2_000_000_000))]),
     );
     assert_eq!(refused["error"]["code"], json!(-32000), "{refused}");
+}
+
+/// `eth_call` runs on the connection's task for a short budget and starts again on the blocking
+/// pool past it: a stopped attempt leaves no trace, so a long call answers as `call::call` does.
+#[test]
+fn a_call_past_the_inline_budget_runs_again_and_answers_the_same() {
+    let node = TestNode::start();
+    let request = |to: Address, gas: u64| {
+        serde_json::from_value::<alloy_rpc_types_eth::TransactionRequest>(
+            json!({"from": sender(), "to": to, "gas": format!("{gas:#x}")}),
+        )
+        .unwrap()
+    };
+    let latest = alloy_eips::BlockId::latest();
+    let within = |to, gas, budget| {
+        phala_rpc::call::call_within(&node.ctx, request(to, gas), latest, None, None, budget)
+    };
+    // A budget already spent stops even the shortest call, before its first instruction.
+    assert!(within(REVERTER, 100_000, Duration::ZERO).is_none());
+    // Within the budget, the answer is the plain call's.
+    let reverted = within(REVERTER, 100_000, Duration::from_secs(3_600)).expect("within budget");
+    let plain = phala_rpc::call::call(&node.ctx, request(REVERTER, 100_000), latest, None, None);
+    assert_eq!(format!("{reverted:?}"), format!("{plain:?}"));
+    // 20M gas of a tight loop takes milliseconds: the inline budget stops it.
+    assert!(within(LOOPER, 20_000_000, phala_rpc::call::INLINE_CALL_BUDGET).is_none());
+    // Over RPC it runs again on the pool and runs out of gas, as it would have inline.
+    let looped = node.call(
+        "eth_call",
+        json!([{"from": sender(), "to": LOOPER, "gas": format!("{:#x}", 20_000_000)}, "latest"]),
+    );
+    assert_eq!(looped["error"]["code"], json!(-32000), "{looped}");
+    assert_eq!(looped["error"]["message"], json!("out of gas"), "{looped}");
+    let reverted = node.call("eth_call", json!([{"to": REVERTER}, "latest"]));
+    assert_eq!(reverted["error"]["code"], json!(3), "{reverted}");
+}
+
+/// `eth_getLogs` over a range of blocks, and a scan that stops part-way (as one past its inline
+/// budget does) and goes on from the block where it stopped, finding the same logs.
+#[test]
+fn log_scans_go_on_from_where_they_stopped() {
+    use phala_rpc::filters::{LogScan, get_logs};
+    let node = TestNode::start_dev();
+    let topic = |n: u64| B256::from(U256::from(n + 1));
+    for nonce in 0..5u64 {
+        let tx = TxEip1559 {
+            chain_id: 1337,
+            nonce,
+            gas_limit: 100_000,
+            max_fee_per_gas: 2_000_000_000,
+            max_priority_fee_per_gas: 1,
+            to: TxKind::Call(LOGGER),
+            input: Bytes::copy_from_slice(topic(nonce).as_slice()),
+            ..Default::default()
+        };
+        let signature = sign_message(KEY, tx.signature_hash()).unwrap();
+        let raw = raw_tx(&TxEnvelope::Eip1559(tx.into_signed(signature)));
+        let sent = node.call("eth_sendRawTransaction", json!([raw]));
+        assert!(sent["result"].is_string(), "{sent}");
+        let mined = node.call("evm_mine", json!([]));
+        assert!(mined.get("error").is_none(), "{mined}");
+    }
+    let query = json!({"fromBlock": "0x0", "toBlock": "latest", "address": LOGGER});
+    let filter: alloy_rpc_types_eth::Filter = serde_json::from_value(query.clone()).unwrap();
+    let all = get_logs(&node.ctx, &filter).unwrap();
+    let found: Vec<(u64, B256)> =
+        all.iter().map(|log| (log.block_number.unwrap(), log.topics()[0])).collect();
+    assert_eq!(found, (0..5).map(|n| (n + 1, topic(n))).collect::<Vec<_>>());
+    let over_rpc = node.call("eth_getLogs", json!([query]));
+    assert_eq!(over_rpc["result"], serde_json::to_value(&all).unwrap(), "{over_rpc}");
+
+    // Six blocks (genesis and five), two per round: three rounds, and the same logs.
+    let mut scan = LogScan::new(&node.ctx, &filter).unwrap();
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let mut blocks = 0;
+        let done = scan
+            .run(&node.ctx, &filter, || {
+                blocks += 1;
+                blocks > 2
+            })
+            .unwrap();
+        assert!(scan.logs().len() <= 2 * rounds, "round {rounds} read more than its two blocks");
+        if done {
+            break;
+        }
+    }
+    assert_eq!(rounds, 3);
+    assert_eq!(
+        serde_json::to_value(scan.into_logs()).unwrap(),
+        serde_json::to_value(&all).unwrap()
+    );
+
+    // One block by hash; a topic no block holds; a range past the head.
+    let third = all[2].block_hash.unwrap();
+    let at_hash = node.call("eth_getLogs", json!([{"blockHash": third, "address": LOGGER}]));
+    assert_eq!(at_hash["result"], json!([serde_json::to_value(&all[2]).unwrap()]), "{at_hash}");
+    let none = node.call("eth_getLogs", json!([{"fromBlock": "0x0", "topics": [B256::ZERO]}]));
+    assert_eq!(none["result"], json!([]), "{none}");
+    let past = node.call("eth_getLogs", json!([{"fromBlock": "0x1", "toBlock": "0x9"}]));
+    assert_eq!(past["error"]["code"], json!(-32602), "{past}");
 }
 
 #[test]
