@@ -74,6 +74,9 @@ pub struct Engine {
     metrics: EngineMetrics,
     /// Analysed contract code, shared by the builder, the importer and RPC's calls.
     code_cache: Arc<CodeCache>,
+    /// The last head header read, by its hash (a header never changes under its hash, so a
+    /// new head only makes it miss): every transaction entering the pool reads the head.
+    last_head: Mutex<Option<(B256, Header)>>,
 }
 
 impl Engine {
@@ -96,6 +99,7 @@ impl Engine {
             dev: None,
             metrics: EngineMetrics::default(),
             code_cache: Arc::new(CodeCache::default()),
+            last_head: Mutex::new(None),
         }
     }
 
@@ -182,7 +186,14 @@ impl Engine {
     /// The canonical head's hash and header.
     pub fn canonical_head(&self) -> Result<(B256, Header), EngineError> {
         let hash = self.db.head_hash()?;
+        let last_head = || self.last_head.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((last, header)) = &*last_head()
+            && *last == hash
+        {
+            return Ok((hash, header.clone()));
+        }
         let header = self.db.header(hash)?.ok_or(StorageError::MissingBlock(hash))?;
+        *last_head() = Some((hash, header.clone()));
         Ok((hash, header))
     }
 
