@@ -57,6 +57,15 @@ macro_rules! inline_method {
 }
 pub(crate) use inline_method;
 
+/// Runs the rest of a call that started on the connection's task on the blocking pool;
+/// `failed` is the error if that task panics.
+async fn on_blocking_pool<T: Send + 'static>(
+    failed: &'static str,
+    work: impl FnOnce() -> RpcResult<T> + Send + 'static,
+) -> RpcResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|_| RpcError::Internal(failed.into()))?
+}
+
 /// The most storage slots one `eth_getStorageValues` call may read, over all its accounts (the
 /// limit geth, reth, Nethermind and Besu share).
 pub const MAX_STORAGE_VALUES_SLOTS: usize = 1024;
@@ -440,11 +449,12 @@ fn register_execution(module: &mut RpcModule<NodeContext>) {
                 );
                 match inline {
                     Some(answer) => answer,
-                    None => tokio::task::spawn_blocking(move || {
-                        call::call(&ctx, request, id, state, block)
-                    })
-                    .await
-                    .map_err(|_| RpcError::Internal("eth_call: the call's task failed".into()))?,
+                    None => {
+                        on_blocking_pool("eth_call: the call's task failed", move || {
+                            call::call(&ctx, request, id, state, block)
+                        })
+                        .await
+                    }
                 }
             };
             run.await.map_err(jsonrpsee::types::ErrorObjectOwned::from)
@@ -610,16 +620,13 @@ fn register_filters(module: &mut RpcModule<NodeContext>) {
                 let filter: Filter = parse(&p)?.next()?;
                 let mut scan = filters::LogScan::new(&ctx, &filter)?;
                 let deadline = std::time::Instant::now() + filters::INLINE_LOGS_BUDGET;
-                if !scan.run(&ctx, &filter, || std::time::Instant::now() >= deadline)? {
-                    scan = tokio::task::spawn_blocking(move || {
-                        scan.run(&ctx, &filter, || false).map(|_| scan)
-                    })
-                    .await
-                    .map_err(|_| {
-                        RpcError::Internal("eth_getLogs: the scan's task failed".into())
-                    })??;
+                if scan.run(&ctx, &filter, || std::time::Instant::now() >= deadline)? {
+                    return Ok(scan.into_logs());
                 }
-                Ok::<_, RpcError>(scan.into_logs())
+                on_blocking_pool("eth_getLogs: the scan's task failed", move || {
+                    scan.finish(&ctx, &filter)
+                })
+                .await
             };
             run.await.map_err(jsonrpsee::types::ErrorObjectOwned::from)
         })

@@ -81,9 +81,7 @@ pub const INLINE_LOGS_BUDGET: Duration = Duration::from_micros(250);
 
 /// `eth_getLogs`.
 pub fn get_logs(ctx: &NodeContext, filter: &Filter) -> RpcResult<Vec<Log>> {
-    let mut scan = LogScan::new(ctx, filter)?;
-    scan.run(ctx, filter, || false)?;
-    Ok(scan.logs)
+    LogScan::new(ctx, filter)?.finish(ctx, filter)
 }
 
 /// An `eth_getLogs` under way: the blocks it reads, fixed when it starts (one read of the
@@ -122,7 +120,12 @@ impl LogScan {
                 canonical_range(ctx, from, to)?
             }
         };
-        Ok(Self { blocks, next: 0, logs: Vec::new() })
+        Ok(Self::over(blocks))
+    }
+
+    /// A scan of `blocks`, in order.
+    const fn over(blocks: Vec<B256>) -> Self {
+        Self { blocks, next: 0, logs: Vec::new() }
     }
 
     /// Reads blocks until the scan is done (`true`) or `stop` says so before a block
@@ -155,6 +158,12 @@ impl LogScan {
         Ok(true)
     }
 
+    /// Reads the blocks left and returns every log found.
+    pub fn finish(mut self, ctx: &NodeContext, filter: &Filter) -> RpcResult<Vec<Log>> {
+        self.run(ctx, filter, || false)?;
+        Ok(self.logs)
+    }
+
     /// The logs found so far.
     pub fn logs(&self) -> &[Log] {
         &self.logs
@@ -185,9 +194,7 @@ fn canonical_range(ctx: &NodeContext, from: u64, to: u64) -> RpcResult<Vec<B256>
 }
 
 fn logs_in_range(ctx: &NodeContext, filter: &Filter, from: u64, to: u64) -> RpcResult<Vec<Log>> {
-    let mut scan = LogScan { blocks: canonical_range(ctx, from, to)?, next: 0, logs: Vec::new() };
-    scan.run(ctx, filter, || false)?;
-    Ok(scan.logs)
+    LogScan::over(canonical_range(ctx, from, to)?).finish(ctx, filter)
 }
 
 /// The logs of block `hash` that match `filter`'s addresses and topics (the callers choose the

@@ -225,29 +225,22 @@ impl Database {
     /// without a canonical block.
     pub fn canonical_hashes(&self, from: u64, to: u64) -> StorageResult<Vec<B256>> {
         let mut hashes = Vec::new();
-        if from > to {
-            return Ok(hashes);
+        let (mut expected, mut corrupt) = (Some(from), false);
+        self.iterate(Table::CanonicalHashes, &from.to_be_bytes(), &[], |key, value| {
+            let Some(number) = expected.filter(|n| *n <= to && key == n.to_be_bytes()) else {
+                return false;
+            };
+            let Ok(hash) = B256::try_from(value) else {
+                corrupt = true;
+                return false;
+            };
+            hashes.push(hash);
+            expected = number.checked_add(1);
+            true
+        })?;
+        if corrupt {
+            return Err(StorageError::corrupt(Table::CanonicalHashes, "hash"));
         }
-        let mut options = ReadOptions::default();
-        if let Some(end) = to.checked_add(1) {
-            options.set_iterate_upper_bound(end.to_be_bytes());
-        }
-        let mut iter = self.db.raw_iterator_cf_opt(self.cf(Table::CanonicalHashes), options);
-        iter.seek(from.to_be_bytes());
-        let mut expected = from;
-        while let (Some(key), Some(value)) = (iter.key(), iter.value()) {
-            if key != expected.to_be_bytes() {
-                break;
-            }
-            hashes.push(
-                B256::try_from(value)
-                    .map_err(|_| StorageError::corrupt(Table::CanonicalHashes, "hash"))?,
-            );
-            let Some(next) = expected.checked_add(1) else { break };
-            expected = next;
-            iter.next();
-        }
-        iter.status()?;
         Ok(hashes)
     }
 
